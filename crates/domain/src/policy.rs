@@ -1,0 +1,346 @@
+//! The one authorization policy. Every decision about who may see or change
+//! what is made here, as pure functions of the actor and the facts, so it can
+//! be tested as a matrix and so the persistence layer can turn the same rules
+//! into query filters ([`client_scope`]).
+
+use crate::ids::{ClientId, TeamId, UserId};
+use crate::staff::Role;
+
+/// The signed-in staff user acting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub role: Role,
+    pub team_id: Option<TeamId>,
+}
+
+/// The outcome of a policy check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// The actor may see the object but not do this (HTTP 403).
+    Forbidden,
+    /// The actor may not know the object exists (HTTP 404).
+    Hidden,
+}
+
+impl Decision {
+    pub fn is_allowed(self) -> bool {
+        self == Decision::Allow
+    }
+}
+
+/// What an actor wants to do with a client record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAction {
+    Read,
+    Create,
+    Update,
+    ChangeStatus,
+    AssignCaseManager,
+}
+
+impl ClientAction {
+    pub const ALL: [ClientAction; 5] = [
+        ClientAction::Read,
+        ClientAction::Create,
+        ClientAction::Update,
+        ClientAction::ChangeStatus,
+        ClientAction::AssignCaseManager,
+    ];
+}
+
+/// What the policy needs to know about a client (or a client about to be created).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientFacts {
+    pub team_id: TeamId,
+    pub primary_case_manager_id: Option<UserId>,
+}
+
+/// Which clients an actor may see, as a filter a query can apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientScope {
+    All,
+    Team(TeamId),
+    /// Exactly these clients (a care-team member's assignments).
+    Only(Vec<ClientId>),
+}
+
+/// The clients `actor` may see. Care-team assignments arrive with the care
+/// team; until then a care-team member sees no client.
+pub fn client_scope(actor: &Actor) -> ClientScope {
+    match (actor.role, actor.team_id) {
+        (Role::Admin, _) => ClientScope::All,
+        (Role::Supervisor | Role::CaseManager, Some(team)) => ClientScope::Team(team),
+        (Role::Supervisor | Role::CaseManager, None) | (Role::CareTeamMember, _) => {
+            ClientScope::Only(Vec::new())
+        }
+    }
+}
+
+impl ClientScope {
+    pub fn contains(&self, client: ClientId, facts: &ClientFacts) -> bool {
+        match self {
+            ClientScope::All => true,
+            ClientScope::Team(team) => *team == facts.team_id,
+            ClientScope::Only(ids) => ids.contains(&client),
+        }
+    }
+}
+
+/// May `actor` do `action` on the client described by `facts`?
+///
+/// - Admin: everything.
+/// - Supervisor: everything on the clients of their team.
+/// - Case manager: reads the team's clients; creates, updates and changes the
+///   status only of clients whose primary case manager they are (their
+///   caseload); never reassigns.
+/// - Care-team member: nothing yet (the care team arrives later).
+///
+/// Creating is judged against the client as it would be created. A client the
+/// actor may not see is `Hidden`; creating outside one's team is `Forbidden`,
+/// as there is nothing to hide.
+pub fn authorize_client(
+    actor: &Actor,
+    action: ClientAction,
+    client: ClientId,
+    facts: &ClientFacts,
+) -> Decision {
+    if !client_scope(actor).contains(client, facts) {
+        return if action == ClientAction::Create {
+            Decision::Forbidden
+        } else {
+            Decision::Hidden
+        };
+    }
+    let own_caseload = facts.primary_case_manager_id == Some(actor.user_id);
+    let allowed = match actor.role {
+        Role::Admin | Role::Supervisor => true,
+        Role::CaseManager => match action {
+            ClientAction::Read => true,
+            ClientAction::Create | ClientAction::Update | ClientAction::ChangeStatus => {
+                own_caseload
+            }
+            ClientAction::AssignCaseManager => false,
+        },
+        Role::CareTeamMember => action == ClientAction::Read,
+    };
+    if allowed {
+        Decision::Allow
+    } else {
+        Decision::Forbidden
+    }
+}
+
+/// Staff administration: users, teams and the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffAction {
+    /// Create, change or delete users.
+    ManageUsers,
+    /// Create or rename teams.
+    ManageTeams,
+    /// Read a team and its members.
+    ReadTeam(TeamId),
+    /// Read the audit log.
+    ReadAudit,
+}
+
+/// Only admins administer; a supervisor may read their own team. Another
+/// team is hidden from a supervisor; the rest is forbidden.
+pub fn authorize_staff(actor: &Actor, action: StaffAction) -> Decision {
+    match (actor.role, action) {
+        (Role::Admin, _) => Decision::Allow,
+        (Role::Supervisor, StaffAction::ReadTeam(team)) => {
+            if actor.team_id == Some(team) {
+                Decision::Allow
+            } else {
+                Decision::Hidden
+            }
+        }
+        _ => Decision::Forbidden,
+    }
+}
+
+/// Which teams an actor may list.
+pub fn team_scope(actor: &Actor) -> Option<Vec<TeamId>> {
+    match actor.role {
+        Role::Admin => None,
+        Role::Supervisor => Some(actor.team_id.into_iter().collect()),
+        Role::CaseManager | Role::CareTeamMember => Some(Vec::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use ClientAction::*;
+    use Decision::*;
+
+    struct World {
+        team_a: TeamId,
+        team_b: TeamId,
+    }
+
+    fn actor(role: Role, team: Option<TeamId>) -> Actor {
+        Actor {
+            user_id: UserId::generate(),
+            role,
+            team_id: team,
+        }
+    }
+
+    fn world() -> World {
+        World {
+            team_a: TeamId::generate(),
+            team_b: TeamId::generate(),
+        }
+    }
+
+    /// The full matrix: role × relation to the client × action.
+    #[test]
+    fn client_policy_matrix() {
+        let w = world();
+        let admin = actor(Role::Admin, None);
+        let supervisor_a = actor(Role::Supervisor, Some(w.team_a));
+        let manager_a = actor(Role::CaseManager, Some(w.team_a));
+        let other_manager_a = actor(Role::CaseManager, Some(w.team_a));
+        let manager_b = actor(Role::CaseManager, Some(w.team_b));
+        let supervisor_b = actor(Role::Supervisor, Some(w.team_b));
+        let care = actor(Role::CareTeamMember, None);
+
+        let client = ClientId::generate();
+        let facts = ClientFacts {
+            team_id: w.team_a,
+            primary_case_manager_id: Some(manager_a.user_id),
+        };
+
+        // action order: Read, Create, Update, ChangeStatus, AssignCaseManager
+        let expected: [(&Actor, [Decision; 5]); 7] = [
+            (&admin, [Allow, Allow, Allow, Allow, Allow]),
+            (&supervisor_a, [Allow, Allow, Allow, Allow, Allow]),
+            (&manager_a, [Allow, Allow, Allow, Allow, Forbidden]),
+            (
+                &other_manager_a,
+                [Allow, Forbidden, Forbidden, Forbidden, Forbidden],
+            ),
+            (&manager_b, [Hidden, Forbidden, Hidden, Hidden, Hidden]),
+            (&supervisor_b, [Hidden, Forbidden, Hidden, Hidden, Hidden]),
+            (&care, [Hidden, Forbidden, Hidden, Hidden, Hidden]),
+        ];
+        for (who, decisions) in expected {
+            for (action, decision) in ClientAction::ALL.into_iter().zip(decisions) {
+                assert_eq!(
+                    authorize_client(who, action, client, &facts),
+                    decision,
+                    "{:?} {:?}",
+                    who.role,
+                    action
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_case_manager_reassigned_a_client_may_then_change_it() {
+        let w = world();
+        let manager = actor(Role::CaseManager, Some(w.team_a));
+        let client = ClientId::generate();
+        let before = ClientFacts {
+            team_id: w.team_a,
+            primary_case_manager_id: None,
+        };
+        assert_eq!(authorize_client(&manager, Update, client, &before), Forbidden);
+        let after = ClientFacts {
+            primary_case_manager_id: Some(manager.user_id),
+            ..before
+        };
+        assert_eq!(authorize_client(&manager, Update, client, &after), Allow);
+    }
+
+    #[test]
+    fn staff_policy_matrix() {
+        let w = world();
+        let admin = actor(Role::Admin, None);
+        let supervisor_a = actor(Role::Supervisor, Some(w.team_a));
+        let manager_a = actor(Role::CaseManager, Some(w.team_a));
+        let care = actor(Role::CareTeamMember, None);
+        let actions = [
+            StaffAction::ManageUsers,
+            StaffAction::ManageTeams,
+            StaffAction::ReadTeam(w.team_a),
+            StaffAction::ReadTeam(w.team_b),
+            StaffAction::ReadAudit,
+        ];
+        let expected: [(&Actor, [Decision; 5]); 4] = [
+            (&admin, [Allow, Allow, Allow, Allow, Allow]),
+            (
+                &supervisor_a,
+                [Forbidden, Forbidden, Allow, Hidden, Forbidden],
+            ),
+            (
+                &manager_a,
+                [Forbidden, Forbidden, Forbidden, Forbidden, Forbidden],
+            ),
+            (&care, [Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+        ];
+        for (who, decisions) in expected {
+            for (action, decision) in actions.into_iter().zip(decisions) {
+                assert_eq!(authorize_staff(who, action), decision, "{:?} {:?}", who.role, action);
+            }
+        }
+    }
+
+    fn any_role() -> impl Strategy<Value = Role> {
+        prop::sample::select(Role::ALL.to_vec())
+    }
+
+    fn any_action() -> impl Strategy<Value = ClientAction> {
+        prop::sample::select(ClientAction::ALL.to_vec())
+    }
+
+    proptest! {
+        /// The list filter and the single-record check never disagree, so a
+        /// client that a lookup hides never shows up in a list, and back.
+        #[test]
+        fn scope_and_read_agree(
+            role in any_role(),
+            actor_in_a in any::<bool>(),
+            has_team in any::<bool>(),
+            client_in_a in any::<bool>(),
+            is_primary in any::<bool>(),
+        ) {
+            let w = world();
+            let team = has_team.then_some(if actor_in_a { w.team_a } else { w.team_b });
+            let who = actor(role, team);
+            let client = ClientId::generate();
+            let facts = ClientFacts {
+                team_id: if client_in_a { w.team_a } else { w.team_b },
+                primary_case_manager_id: is_primary.then_some(who.user_id),
+            };
+            let visible = client_scope(&who).contains(client, &facts);
+            prop_assert_eq!(visible, authorize_client(&who, Read, client, &facts) == Allow);
+        }
+
+        /// Whatever the action, a client outside the actor's scope is never
+        /// allowed, and anything allowed is also readable.
+        #[test]
+        fn nothing_is_allowed_on_what_cannot_be_read(
+            role in any_role(),
+            action in any_action(),
+            same_team in any::<bool>(),
+            is_primary in any::<bool>(),
+        ) {
+            let w = world();
+            let who = actor(role, Some(w.team_a));
+            let client = ClientId::generate();
+            let facts = ClientFacts {
+                team_id: if same_team { w.team_a } else { w.team_b },
+                primary_case_manager_id: is_primary.then_some(who.user_id),
+            };
+            if authorize_client(&who, action, client, &facts) == Allow {
+                prop_assert_eq!(authorize_client(&who, Read, client, &facts), Allow);
+            }
+        }
+    }
+}
