@@ -1,1 +1,28 @@
+//! Spoke's storage: one diesel schema and one query layer over SQLite and
+//! PostgreSQL. This crate knows tables, not HTTP: it stores what the domain
+//! has decided and hands back domain types.
 
+pub mod audit;
+pub mod clients;
+mod conn;
+mod error;
+pub mod idempotency;
+mod migrations;
+pub mod page;
+mod rows;
+mod schema;
+pub mod staff;
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+pub use conn::{Backend, Database, DbConnection, PooledConnection, transaction};
+pub use error::StoreError;
+pub use migrations::{MIGRATION_TREES, run_migrations};
+
+use chrono::{DateTime, SubsecRound, Utc};
+
+/// The current time at the precision both databases keep (microseconds), so
+/// a value read back equals the value written.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}

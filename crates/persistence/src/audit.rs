@@ -1,0 +1,130 @@
+//! The audit log. Only inserts and reads exist here, and the database
+//! refuses updates and deletes of audit rows with triggers.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use spoke_domain::audit::{AuditAction, AuditEvent};
+use spoke_domain::ids::{ClientId, UserId};
+
+use crate::conn::{DbConnection, MultiBackend};
+use crate::page::{Keyset, Page};
+use crate::rows::{corrupt, from_db, parse_id, to_db};
+use crate::schema::audit_events;
+use crate::StoreError;
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_events)]
+struct AuditRow {
+    id: String,
+    occurred_at: chrono::NaiveDateTime,
+    actor_id: String,
+    action: String,
+    client_id: String,
+    resource_type: String,
+    resource_id: String,
+    request_id: String,
+}
+
+impl From<&AuditEvent> for AuditRow {
+    fn from(event: &AuditEvent) -> Self {
+        AuditRow {
+            id: event.id.to_string(),
+            occurred_at: to_db(event.occurred_at),
+            actor_id: event.actor_id.to_string(),
+            action: event.action.as_str().to_owned(),
+            client_id: event.client_id.to_string(),
+            resource_type: event.resource_type.clone(),
+            resource_id: event.resource_id.clone(),
+            request_id: event.request_id.clone(),
+        }
+    }
+}
+
+impl AuditRow {
+    fn into_event(self) -> Result<AuditEvent, StoreError> {
+        Ok(AuditEvent {
+            id: parse_id(&self.id)?,
+            occurred_at: from_db(self.occurred_at),
+            actor_id: parse_id(&self.actor_id)?,
+            action: AuditAction::parse(&self.action)
+                .ok_or_else(|| corrupt("audit action", &self.action))?,
+            client_id: parse_id(&self.client_id)?,
+            resource_type: self.resource_type,
+            resource_id: self.resource_id,
+            request_id: self.request_id,
+        })
+    }
+}
+
+/// Appends events. Call it inside the transaction of the change it records.
+pub fn record(conn: &mut DbConnection, events: &[AuditEvent]) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    // Chunked to stay under SQLite's bound-parameter limit.
+    for chunk in events.chunks(100) {
+        let rows: Vec<AuditRow> = chunk.iter().map(AuditRow::from).collect();
+        let insert = diesel::insert_into(audit_events::table).values(rows);
+        // Multi-row inserts are backend-specific SQL, so each backend runs its own.
+        match conn {
+            DbConnection::Sqlite(inner) => insert.execute(inner)?,
+            DbConnection::Postgres(inner) => insert.execute(inner)?,
+        };
+    }
+    Ok(())
+}
+
+/// Filters for reading the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub client_id: Option<ClientId>,
+    pub actor_id: Option<UserId>,
+    /// Inclusive lower bound.
+    pub from: Option<DateTime<Utc>>,
+    /// Exclusive upper bound.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Audit events, newest first, `limit` at a time, starting after `after`.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &AuditFilter,
+    after: Option<&Keyset>,
+    limit: usize,
+) -> Result<Page<AuditEvent>, StoreError> {
+    let mut query = audit_events::table
+        .select(AuditRow::as_select())
+        .into_boxed::<MultiBackend>();
+    if let Some(client) = filter.client_id {
+        query = query.filter(audit_events::client_id.eq(client.to_string()));
+    }
+    if let Some(actor) = filter.actor_id {
+        query = query.filter(audit_events::actor_id.eq(actor.to_string()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_events::occurred_at.ge(to_db(from)));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(audit_events::occurred_at.lt(to_db(to)));
+    }
+    if let Some(after) = after {
+        let at = to_db(after.at);
+        query = query.filter(
+            audit_events::occurred_at.lt(at).or(audit_events::occurred_at
+                .eq(at)
+                .and(audit_events::id.lt(after.id.clone()))),
+        );
+    }
+    let rows = query
+        .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
+        .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+        .load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(AuditRow::into_event)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_rows(items, limit, |event| Keyset {
+        at: event.occurred_at,
+        id: event.id.to_string(),
+    }))
+}

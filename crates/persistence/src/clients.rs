@@ -1,0 +1,244 @@
+//! Client records.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use spoke_domain::client::{
+    AddressInput, Client, ClientDetails, ClientDetailsInput, ClientStatus, ExternalIdInput,
+    RiskFlag,
+};
+use spoke_domain::ids::{ClientId, TeamId, UserId};
+use spoke_domain::policy::ClientScope;
+use spoke_domain::values::GenderInput;
+
+use crate::conn::{DbConnection, MultiBackend};
+use crate::page::{Keyset, Page};
+use crate::rows::{corrupt, from_db, from_json, parse_id, to_db, to_json};
+use crate::schema::clients;
+use crate::StoreError;
+
+#[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = clients)]
+#[diesel(treat_none_as_null = true)]
+struct ClientRow {
+    id: String,
+    given_name: String,
+    family_name: String,
+    preferred_name: Option<String>,
+    search_name: String,
+    date_of_birth: Option<NaiveDate>,
+    gender: Option<String>,
+    preferred_language: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    address: Option<String>,
+    medicaid_id: Option<String>,
+    external_ids: String,
+    status: String,
+    risk_flags: String,
+    primary_case_manager_id: Option<String>,
+    team_id: String,
+    created_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
+    version: i32,
+}
+
+impl From<&Client> for ClientRow {
+    fn from(client: &Client) -> Self {
+        let input = client.details.to_input();
+        ClientRow {
+            id: client.id.to_string(),
+            search_name: client.details.search_text(),
+            given_name: input.given_name,
+            family_name: input.family_name,
+            preferred_name: input.preferred_name,
+            date_of_birth: input.date_of_birth,
+            gender: input.gender.as_ref().map(to_json),
+            preferred_language: input.preferred_language,
+            phone: input.phone,
+            email: input.email,
+            address: input.address.as_ref().map(to_json),
+            medicaid_id: input.medicaid_id,
+            external_ids: to_json(&input.external_ids),
+            status: client.status.as_str().to_owned(),
+            risk_flags: to_json(&input.risk_flags),
+            primary_case_manager_id: client.primary_case_manager_id.map(|id| id.to_string()),
+            team_id: client.team_id.to_string(),
+            created_at: to_db(client.created_at),
+            updated_at: to_db(client.updated_at),
+            version: client.version,
+        }
+    }
+}
+
+impl ClientRow {
+    fn into_client(self) -> Result<Client, StoreError> {
+        let input = ClientDetailsInput {
+            given_name: self.given_name,
+            family_name: self.family_name,
+            preferred_name: self.preferred_name,
+            date_of_birth: self.date_of_birth,
+            gender: self
+                .gender
+                .as_deref()
+                .map(from_json::<GenderInput>)
+                .transpose()?,
+            preferred_language: self.preferred_language,
+            phone: self.phone,
+            email: self.email,
+            address: self
+                .address
+                .as_deref()
+                .map(from_json::<AddressInput>)
+                .transpose()?,
+            medicaid_id: self.medicaid_id,
+            external_ids: from_json::<Vec<ExternalIdInput>>(&self.external_ids)?,
+            risk_flags: from_json::<Vec<RiskFlag>>(&self.risk_flags)?,
+        };
+        // Stored details were checked when written; a date of birth is judged
+        // against the end of time so yesterday's "today" never rejects it.
+        let details: ClientDetails = input
+            .parse(NaiveDate::MAX)
+            .map_err(|errors| StoreError::Corrupt(format!("client {}: {errors:?}", self.id)))?;
+        Ok(Client {
+            id: parse_id(&self.id)?,
+            details,
+            status: ClientStatus::parse(&self.status)
+                .ok_or_else(|| corrupt("client status", &self.status))?,
+            team_id: parse_id(&self.team_id)?,
+            primary_case_manager_id: self
+                .primary_case_manager_id
+                .as_deref()
+                .map(parse_id)
+                .transpose()?,
+            created_at: from_db(self.created_at),
+            updated_at: from_db(self.updated_at),
+            version: self.version,
+        })
+    }
+}
+
+pub fn insert(conn: &mut DbConnection, client: &Client) -> Result<(), StoreError> {
+    diesel::insert_into(clients::table)
+        .values(ClientRow::from(client))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn get(conn: &mut DbConnection, id: ClientId) -> Result<Client, StoreError> {
+    clients::table
+        .find(id.to_string())
+        .select(ClientRow::as_select())
+        .first(conn)?
+        .into_client()
+}
+
+/// Writes `client` over the stored row if that row is still at
+/// `expected_version`; otherwise nothing changes and the result is `Stale`.
+pub fn update(
+    conn: &mut DbConnection,
+    client: &Client,
+    expected_version: i32,
+) -> Result<(), StoreError> {
+    let changed = diesel::update(
+        clients::table
+            .filter(clients::id.eq(client.id.to_string()))
+            .filter(clients::version.eq(expected_version)),
+    )
+    .set(ClientRow::from(client))
+    .execute(conn)?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Stale)
+    }
+}
+
+/// Search filters; each one given narrows the result.
+#[derive(Debug, Clone, Default)]
+pub struct ClientFilter {
+    /// Matches any part of the given, family or preferred name, ignoring case.
+    pub name: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub medicaid_id: Option<String>,
+    pub status: Option<ClientStatus>,
+    pub case_manager_id: Option<UserId>,
+    pub team_id: Option<TeamId>,
+}
+
+/// Escapes LIKE wildcards so user text matches literally.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The clients within `scope` that match `filter`, oldest first, `limit` at
+/// a time, starting after `after`.
+pub fn list(
+    conn: &mut DbConnection,
+    scope: &ClientScope,
+    filter: &ClientFilter,
+    after: Option<&Keyset>,
+    limit: usize,
+) -> Result<Page<Client>, StoreError> {
+    let mut query = clients::table
+        .select(ClientRow::as_select())
+        .into_boxed::<MultiBackend>();
+    query = match scope {
+        ClientScope::All => query,
+        ClientScope::Team(team) => query.filter(clients::team_id.eq(team.to_string())),
+        ClientScope::Only(ids) => {
+            query.filter(clients::id.eq_any(ids.iter().map(ToString::to_string).collect::<Vec<_>>()))
+        }
+    };
+    if let Some(name) = filter.name.as_deref() {
+        query = query.filter(clients::search_name.like(like_pattern(name)).escape('\\'));
+    }
+    if let Some(date) = filter.date_of_birth {
+        query = query.filter(clients::date_of_birth.eq(date));
+    }
+    if let Some(medicaid_id) = &filter.medicaid_id {
+        query = query.filter(clients::medicaid_id.eq(medicaid_id.trim().to_ascii_uppercase()));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(clients::status.eq(status.as_str()));
+    }
+    if let Some(manager) = filter.case_manager_id {
+        query = query.filter(clients::primary_case_manager_id.eq(manager.to_string()));
+    }
+    if let Some(team) = filter.team_id {
+        query = query.filter(clients::team_id.eq(team.to_string()));
+    }
+    if let Some(after) = after {
+        let at = to_db(after.at);
+        query = query.filter(
+            clients::created_at
+                .gt(at)
+                .or(clients::created_at.eq(at).and(clients::id.gt(after.id.clone()))),
+        );
+    }
+    let rows = query
+        .order((clients::created_at.asc(), clients::id.asc()))
+        .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+        .load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(ClientRow::into_client)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_rows(items, limit, |client| Keyset {
+        at: client.created_at,
+        id: client.id.to_string(),
+    }))
+}
+
+/// How many clients exist in all.
+pub fn count(conn: &mut DbConnection) -> Result<i64, StoreError> {
+    Ok(clients::table.count().get_result(conn)?)
+}

@@ -1,0 +1,131 @@
+//! Throwaway databases for tests, on both backends.
+//!
+//! PostgreSQL tests need `SPOKE_TEST_POSTGRES_URL`, a URL of a server where
+//! the user may create databases (`make test` starts a private server and
+//! sets it). Without it the PostgreSQL tests are skipped locally, and fail
+//! under `CI=true`: in CI a skipped backend is a failing backend.
+
+use crate::{Backend, Database, run_migrations};
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+
+/// A fresh, migrated database that disappears when dropped.
+pub struct TestDb {
+    url: String,
+    backend: Backend,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl std::fmt::Debug for TestDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestDb").field("url", &self.url).finish()
+    }
+}
+
+/// The environment variable naming the PostgreSQL server for tests.
+pub const POSTGRES_URL_VAR: &str = "SPOKE_TEST_POSTGRES_URL";
+
+impl TestDb {
+    /// A new database on `backend`, or `None` when PostgreSQL is not
+    /// configured outside CI.
+    pub fn new(backend: Backend) -> Option<TestDb> {
+        let db = match backend {
+            Backend::Sqlite => Some(TestDb::sqlite()),
+            Backend::Postgres => TestDb::postgres(),
+        }?;
+        let database = db.open(2);
+        let mut conn = database.conn().expect("connect to the test database");
+        run_migrations(&mut conn).expect("migrate the test database");
+        Some(db)
+    }
+
+    fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("create a temporary directory");
+        let url = dir.path().join("spoke-test.db").display().to_string();
+        TestDb {
+            url,
+            backend: Backend::Sqlite,
+            cleanup: Cleanup::Sqlite(dir),
+        }
+    }
+
+    fn postgres() -> Option<TestDb> {
+        let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
+            if std::env::var("CI").is_ok_and(|ci| ci == "true" || ci == "1") {
+                panic!("{POSTGRES_URL_VAR} is not set: under CI the PostgreSQL tests must run");
+            }
+            eprintln!("skipping a PostgreSQL test: {POSTGRES_URL_VAR} is not set");
+            return None;
+        };
+        let name = format!("spoke_test_{}", uuid::Uuid::now_v7().simple());
+        let mut admin = diesel::PgConnection::establish(&admin_url)
+            .unwrap_or_else(|e| panic!("connect to {admin_url}: {e}"));
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create a test database");
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(base, _)| base);
+        Some(TestDb {
+            url: format!("{base}/{name}"),
+            backend: Backend::Postgres,
+            cleanup: Cleanup::Postgres { admin_url, name },
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A pool on this database.
+    pub fn open(&self, max_connections: u32) -> Database {
+        Database::connect(&self.url, max_connections).expect("open the test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup
+            && let Ok(mut admin) = diesel::PgConnection::establish(admin_url)
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+/// Declares one test per backend from a function taking a `&TestDb`:
+/// `both_backends!(name_of_test_fn);` makes `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $test() {
+                    if let Some(db) = $crate::testing::TestDb::new($crate::Backend::Sqlite) {
+                        super::$test(&db);
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $test() {
+                    if let Some(db) = $crate::testing::TestDb::new($crate::Backend::Postgres) {
+                        super::$test(&db);
+                    }
+                }
+            )*
+        }
+    };
+}
