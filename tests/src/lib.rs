@@ -1,1 +1,386 @@
+//! A real Spoke server for black-box tests: started on a free loopback port
+//! over a throwaway database (SQLite or PostgreSQL), spoken to over HTTP.
 
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::Value;
+use spoke_api::accounts::{self, NewAccount};
+use spoke_api::auth::hash_password;
+use spoke_api::server::{ServerSettings, serve};
+use spoke_domain::ids::{TeamId, UserId};
+use spoke_domain::staff::{Role, Team};
+use spoke_domain::values::ShortText;
+use spoke_persistence::testing::TestDb;
+use spoke_persistence::{Backend, Database, staff, transaction};
+
+pub use spoke_persistence::Backend as DbBackend;
+
+/// The signing secret of test servers, so tests can forge tokens.
+pub const SECRET: &[u8] = b"spoke-test-secret-0123456789abcdefghij";
+pub const ISSUER: &str = "spoke";
+pub const AUDIENCE: &str = "spoke-api";
+/// Every test user's password.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A running server and its database.
+#[allow(missing_debug_implementations)] // holds a server handle and an HTTP agent
+pub struct Spoke {
+    pub base: String,
+    db: TestDb,
+    database: Database,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<JoinHandle<()>>,
+    agent: ureq::Agent,
+}
+
+/// A signed-in test user.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: UserId,
+    pub email: String,
+    pub role: Role,
+    pub team: Option<TeamId>,
+    pub token: String,
+}
+
+/// An HTTP answer.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub text: String,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Asserts the status, printing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Reply {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        self
+    }
+
+    /// Asserts a problem+json answer with this status.
+    #[track_caller]
+    pub fn expect_problem(self, status: u16) -> Reply {
+        let reply = self.expect(status);
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            reply.text
+        );
+        assert_eq!(reply.body["status"], status);
+        assert!(reply.body["title"].is_string(), "{}", reply.text);
+        assert!(reply.body["type"].is_string(), "{}", reply.text);
+        assert!(reply.body["request_id"].is_string(), "{}", reply.text);
+        reply
+    }
+
+    pub fn etag(&self) -> String {
+        self.header("etag").expect("an ETag header").to_owned()
+    }
+}
+
+/// One request to build and send.
+#[allow(missing_debug_implementations)]
+pub struct Call<'a> {
+    spoke: &'a Spoke,
+    method: &'a str,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+}
+
+impl Call<'_> {
+    pub fn token(self, token: &str) -> Self {
+        self.header("Authorization", &format!("Bearer {token}"))
+    }
+
+    pub fn as_user(self, user: &TestUser) -> Self {
+        self.token(&user.token)
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn if_match(self, etag: &str) -> Self {
+        self.header("If-Match", etag)
+    }
+
+    pub fn json(self, body: impl Serialize) -> Self {
+        let bytes = serde_json::to_vec(&body).expect("serialise a test body");
+        self.header("Content-Type", "application/json").raw(bytes)
+    }
+
+    pub fn raw(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    pub fn send(self) -> Reply {
+        let url = format!("{}{}", self.spoke.base, self.path);
+        let agent = &self.spoke.agent;
+        macro_rules! with_headers {
+            ($builder:expr) => {{
+                let mut builder = $builder;
+                for (name, value) in &self.headers {
+                    builder = builder.header(name.as_str(), value.as_str());
+                }
+                builder
+            }};
+        }
+        let body = self.body.clone();
+        let result = match (self.method, body) {
+            ("GET", _) => with_headers!(agent.get(&url)).call(),
+            ("DELETE", _) => with_headers!(agent.delete(&url)).call(),
+            ("POST", Some(body)) => with_headers!(agent.post(&url)).send(&body[..]),
+            ("POST", None) => with_headers!(agent.post(&url)).send_empty(),
+            ("PUT", Some(body)) => with_headers!(agent.put(&url)).send(&body[..]),
+            ("PUT", None) => with_headers!(agent.put(&url)).send_empty(),
+            ("PATCH", Some(body)) => with_headers!(agent.patch(&url)).send(&body[..]),
+            ("PATCH", None) => with_headers!(agent.patch(&url)).send_empty(),
+            (method, _) => panic!("unsupported test method {method}"),
+        };
+        let mut response = result.unwrap_or_else(|e| panic!("{} {url}: {e}", self.method));
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.to_string(),
+                    value.to_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_string()
+            .unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status: response.status().as_u16(),
+            headers,
+            text,
+            body,
+        }
+    }
+}
+
+impl Spoke {
+    /// A server over a fresh database, or `None` when the backend is not
+    /// available outside CI (see `TestDb`).
+    pub fn start(backend: Backend) -> Option<Spoke> {
+        let db = TestDb::new(backend)?;
+        let database = db.open(8);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let base = format!("http://{}", listener.local_addr().expect("local address"));
+        let settings = ServerSettings {
+            database: database.clone(),
+            jwt_secret: SECRET.to_vec(),
+            jwt_issuer: ISSUER.to_owned(),
+            jwt_audience: AUDIENCE.to_owned(),
+            token_lifetime: chrono::Duration::minutes(15),
+            workers: Some(2),
+        };
+        let (sender, receiver) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = serve(&settings, listener).expect("start the server");
+                sender
+                    .send(server.handle())
+                    .expect("hand over the server handle");
+                let _ = server.await;
+            });
+        });
+        let handle = receiver.recv().expect("the server started");
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Some(Spoke {
+            base,
+            db,
+            database,
+            handle,
+            thread: Some(thread),
+            agent,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    /// The server's database, for setting up and for checking what was stored.
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
+    pub fn call(&self, method: &'static str, path: &str) -> Call<'_> {
+        Call {
+            spoke: self,
+            method,
+            path: path.to_owned(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Call<'_> {
+        self.call("GET", path)
+    }
+
+    pub fn post(&self, path: &str) -> Call<'_> {
+        self.call("POST", path)
+    }
+
+    pub fn patch(&self, path: &str) -> Call<'_> {
+        self.call("PATCH", path)
+    }
+
+    pub fn put(&self, path: &str) -> Call<'_> {
+        self.call("PUT", path)
+    }
+
+    pub fn delete(&self, path: &str) -> Call<'_> {
+        self.call("DELETE", path)
+    }
+
+    /// A team, stored directly.
+    pub fn team(&self, name: &str) -> TeamId {
+        let now = spoke_persistence::now();
+        let team = Team {
+            id: TeamId::generate(),
+            name: ShortText::parse(name).expect("a team name"),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let mut conn = self.database.conn().expect("a connection");
+        staff::insert_team(&mut conn, &team).expect("store the team");
+        team.id
+    }
+
+    /// A user with [`PASSWORD`], stored directly, with a valid token.
+    pub fn user(&self, email: &str, role: Role, team: Option<TeamId>) -> TestUser {
+        let (user, password) = NewAccount {
+            email: email.to_owned(),
+            display_name: "Test User".to_owned(),
+            role,
+            team_id: team,
+            password: PASSWORD.to_owned(),
+        }
+        .parse()
+        .expect("a valid test account");
+        let hash = hash_password(&password).expect("hash");
+        let mut conn = self.database.conn().expect("a connection");
+        transaction(&mut conn, |conn| accounts::insert(conn, &user, &hash))
+            .expect("store the user");
+        TestUser {
+            id: user.id,
+            email: user.email.to_string(),
+            role,
+            team,
+            token: token(&user.id.to_string(), 15 * 60, ISSUER, AUDIENCE, SECRET),
+        }
+    }
+
+    pub fn admin(&self) -> TestUser {
+        self.user(
+            &format!("admin-{}@example.org", uuid::Uuid::now_v7().simple()),
+            Role::Admin,
+            None,
+        )
+    }
+}
+
+impl Drop for Spoke {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        let _ = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(handle.stop(false));
+        })
+        .join();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A token signed like the server's, with chosen lifetime, issuer, audience
+/// and secret, to prove each is checked.
+pub fn token(
+    sub: &str,
+    lifetime_seconds: i64,
+    issuer: &str,
+    audience: &str,
+    secret: &[u8],
+) -> String {
+    let now = Utc::now().timestamp();
+    let claims = serde_json::json!({
+        "sub": sub,
+        "iss": issuer,
+        "aud": audience,
+        "iat": now,
+        "exp": now + lifetime_seconds,
+        "jti": uuid::Uuid::now_v7().to_string(),
+    });
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret),
+    )
+    .expect("sign a test token")
+}
+
+/// A minimal valid client body.
+pub fn client_body(given: &str, family: &str) -> Value {
+    serde_json::json!({"given_name": given, "family_name": family})
+}
+
+/// Declares one test per backend from a function taking a `&Spoke`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $test() {
+                    if let Some(spoke) = $crate::Spoke::start($crate::DbBackend::Sqlite) {
+                        super::$test(&spoke);
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $test() {
+                    if let Some(spoke) = $crate::Spoke::start($crate::DbBackend::Postgres) {
+                        super::$test(&spoke);
+                    }
+                }
+            )*
+        }
+    };
+}

@@ -1,1 +1,17 @@
+//! Spoke's HTTP API: actix-web handlers, authentication, problem+json
+//! errors and the generated OpenAPI contract. This crate knows HTTP, not SQL:
+//! it parses, authenticates and authorizes, lets the domain decide, and asks
+//! the persistence crate to store.
 
+pub mod accounts;
+pub mod auth;
+pub mod config;
+pub mod extract;
+pub mod idempotency;
+pub mod middleware;
+pub mod openapi;
+pub mod problem;
+pub mod routes;
+pub mod seed;
+pub mod server;
+pub mod state;

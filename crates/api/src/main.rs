@@ -1,1 +1,153 @@
-fn main() {}
+//! The `spoke` binary: serve, migrate, print the OpenAPI document, create
+//! users and seed a demo agency.
+#![allow(clippy::print_stdout)] // a command-line tool talks on stdout
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use clap::Parser;
+use spoke_api::accounts::{self, NewAccount};
+use spoke_api::auth::hash_password;
+use spoke_api::config::{Cli, Command, CreateUserArgs, LogFormat, ServeArgs, jwt_secret};
+use spoke_api::seed::{DEMO_PASSWORD, bootstrap_admin, seed_demo};
+use spoke_api::server::{ServerSettings, openapi_json, serve};
+use spoke_persistence::{Database, run_migrations, transaction};
+use tracing_subscriber::EnvFilter;
+
+type Failure = Box<dyn std::error::Error>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("spoke: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_env("SPOKE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    if let Command::Openapi = cli.command {
+        print!("{}", openapi_json());
+        return Ok(());
+    }
+    let database = Database::connect(&cli.database_url, cli.db_pool_size)
+        .map_err(|error| format!("cannot open the database {}: {error}", cli.database_url))?;
+    let applied = run_migrations(&mut *database.conn()?)
+        .map_err(|error| format!("cannot migrate the database: {error}"))?;
+    for name in &applied {
+        tracing::info!(migration = %name, "applied migration");
+    }
+    match cli.command {
+        Command::Openapi => Ok(()),
+        Command::Migrate => {
+            println!(
+                "{} migration(s) applied; the database is up to date.",
+                applied.len()
+            );
+            Ok(())
+        }
+        Command::CreateUser(args) => create_user(&database, args),
+        Command::SeedDemo => {
+            let summary = seed_demo(&database)?;
+            if summary.created {
+                println!(
+                    "Created the demo agency: 2 teams, {} staff, {} clients.",
+                    summary.accounts.len(),
+                    summary.clients
+                );
+            } else {
+                println!(
+                    "The demo agency is already here ({} clients).",
+                    summary.clients
+                );
+            }
+            println!("Demo accounts (password for all: {DEMO_PASSWORD}):");
+            for (email, role) in &summary.accounts {
+                println!("  {email:<38} {}", role.as_str());
+            }
+            Ok(())
+        }
+        Command::Serve(args) => serve_command(&cli.database_url, database, args),
+    }
+}
+
+fn create_user(database: &Database, args: CreateUserArgs) -> Result<(), Failure> {
+    let generated = args.password.is_none();
+    let password = args.password.unwrap_or_else(accounts::random_password);
+    let (user, checked) = NewAccount {
+        email: args.email,
+        display_name: args.display_name,
+        role: args.role,
+        team_id: args.team_id,
+        password: password.clone(),
+    }
+    .parse()
+    .map_err(|errors| {
+        errors
+            .0
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    let hash = hash_password(&checked)?;
+    let mut conn = database.conn()?;
+    transaction(&mut conn, |conn| accounts::insert(conn, &user, &hash))?;
+    println!(
+        "Created {} ({}) with id {}.",
+        user.email,
+        user.role.as_str(),
+        user.id
+    );
+    if generated {
+        println!("One-time password: {password}");
+        println!("It is shown only now; change it with PUT /v1/me/password after signing in.");
+    }
+    Ok(())
+}
+
+fn serve_command(database_url: &str, database: Database, args: ServeArgs) -> Result<(), Failure> {
+    let secret = jwt_secret(&args, database_url)?;
+    if let Some((email, password)) = bootstrap_admin(&database, &args.admin_email)? {
+        println!("This database had no users, so a first admin was created:");
+        println!("  email:    {email}");
+        println!("  password: {password}   (shown only now; change it with PUT /v1/me/password)");
+    }
+    let listener = TcpListener::bind(&args.bind)
+        .map_err(|error| format!("cannot listen on {}: {error}", args.bind))?;
+    let address = listener.local_addr()?;
+    let settings = ServerSettings {
+        database,
+        jwt_secret: secret,
+        jwt_issuer: args.jwt_issuer,
+        jwt_audience: args.jwt_audience,
+        token_lifetime: chrono::Duration::minutes(i64::from(args.token_ttl_minutes)),
+        workers: args.workers,
+    };
+    println!("Spoke is listening on http://{address}");
+    println!("  API docs:  http://{address}/docs/");
+    println!("  OpenAPI:   http://{address}/openapi.json");
+    println!(
+        "  Sign in:   curl -s -X POST http://{address}/v1/auth/login -H 'Content-Type: application/json' -d '{{\"email\":\"...\",\"password\":\"...\"}}'"
+    );
+    actix_web::rt::System::new().block_on(async move {
+        let server = serve(&settings, listener)?;
+        server.await
+    })?;
+    tracing::info!("stopped");
+    Ok(())
+}

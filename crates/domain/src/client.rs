@@ -304,8 +304,11 @@ impl ClientDetailsInput {
         let address = self
             .address
             .and_then(|address| address.parse_into("address", &mut errors));
-        let medicaid_id =
-            errors.check_opt("medicaid_id", self.medicaid_id.as_deref(), MedicaidId::parse);
+        let medicaid_id = errors.check_opt(
+            "medicaid_id",
+            self.medicaid_id.as_deref(),
+            MedicaidId::parse,
+        );
         if self.external_ids.len() > 20 {
             errors.push(
                 "external_ids",

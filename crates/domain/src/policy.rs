@@ -173,9 +173,9 @@ pub fn team_scope(actor: &Actor) -> Option<Vec<TeamId>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
     use ClientAction::*;
     use Decision::*;
+    use proptest::prelude::*;
 
     struct World {
         team_a: TeamId,
@@ -250,7 +250,10 @@ mod tests {
             team_id: w.team_a,
             primary_case_manager_id: None,
         };
-        assert_eq!(authorize_client(&manager, Update, client, &before), Forbidden);
+        assert_eq!(
+            authorize_client(&manager, Update, client, &before),
+            Forbidden
+        );
         let after = ClientFacts {
             primary_case_manager_id: Some(manager.user_id),
             ..before
@@ -282,11 +285,20 @@ mod tests {
                 &manager_a,
                 [Forbidden, Forbidden, Forbidden, Forbidden, Forbidden],
             ),
-            (&care, [Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+            (
+                &care,
+                [Forbidden, Forbidden, Forbidden, Forbidden, Forbidden],
+            ),
         ];
         for (who, decisions) in expected {
             for (action, decision) in actions.into_iter().zip(decisions) {
-                assert_eq!(authorize_staff(who, action), decision, "{:?} {:?}", who.role, action);
+                assert_eq!(
+                    authorize_staff(who, action),
+                    decision,
+                    "{:?} {:?}",
+                    who.role,
+                    action
+                );
             }
         }
     }

@@ -98,10 +98,7 @@ pub struct Organization {
 
 /// Checks whether `role` fits `team`: supervisors and case managers must
 /// belong to a team; admins may not (they see everything anyway).
-pub fn check_team_membership(
-    role: Role,
-    team_id: Option<TeamId>,
-) -> Result<(), crate::ValueError> {
+pub fn check_team_membership(role: Role, team_id: Option<TeamId>) -> Result<(), crate::ValueError> {
     match (role.needs_team(), team_id, role) {
         (true, None, _) => Err(crate::ValueError::new(
             "required",

@@ -360,7 +360,10 @@ mod tests {
     fn person_name_is_trimmed_and_bounded() {
         assert_eq!(PersonName::parse("  Rivera ").unwrap().as_str(), "Rivera");
         assert_eq!(PersonName::parse("   ").unwrap_err().code, "required");
-        assert_eq!(PersonName::parse(&"a".repeat(101)).unwrap_err().code, "too_long");
+        assert_eq!(
+            PersonName::parse(&"a".repeat(101)).unwrap_err().code,
+            "too_long"
+        );
         assert!(PersonName::parse(&"a".repeat(100)).is_ok());
         assert_eq!(
             PersonName::parse("Ri\u{0}vera").unwrap_err().code,
@@ -381,11 +384,20 @@ mod tests {
 
     #[test]
     fn phone_is_normalised() {
-        assert_eq!(Phone::parse("(503) 555-0142").unwrap().as_str(), "5035550142");
-        assert_eq!(Phone::parse("+1 503.555.0142").unwrap().as_str(), "+15035550142");
+        assert_eq!(
+            Phone::parse("(503) 555-0142").unwrap().as_str(),
+            "5035550142"
+        );
+        assert_eq!(
+            Phone::parse("+1 503.555.0142").unwrap().as_str(),
+            "+15035550142"
+        );
         assert_eq!(Phone::parse("555-01").unwrap_err().code, "invalid_phone");
         assert_eq!(Phone::parse("call me").unwrap_err().code, "invalid_phone");
-        assert_eq!(Phone::parse("+1234567890123456").unwrap_err().code, "invalid_phone");
+        assert_eq!(
+            Phone::parse("+1234567890123456").unwrap_err().code,
+            "invalid_phone"
+        );
     }
 
     #[test]
@@ -394,7 +406,10 @@ mod tests {
         assert_eq!(LanguageTag::parse("zh-hant").unwrap().as_str(), "zh-Hant");
         assert_eq!(LanguageTag::parse("en").unwrap().as_str(), "en");
         for bad in ["e", "english", "en_US", "en--US", "1n"] {
-            assert!(LanguageTag::parse(bad).is_err(), "{bad:?} should be rejected");
+            assert!(
+                LanguageTag::parse(bad).is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 
@@ -410,7 +425,9 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
         assert!(DateOfBirth::parse(today, today).is_ok());
         assert_eq!(
-            DateOfBirth::parse(today.succ_opt().unwrap(), today).unwrap_err().code,
+            DateOfBirth::parse(today.succ_opt().unwrap(), today)
+                .unwrap_err()
+                .code,
             "in_future"
         );
         assert_eq!(

@@ -6,11 +6,11 @@ use diesel::prelude::*;
 use spoke_domain::audit::{AuditAction, AuditEvent};
 use spoke_domain::ids::{ClientId, UserId};
 
+use crate::StoreError;
 use crate::conn::{DbConnection, MultiBackend};
 use crate::page::{Keyset, Page};
 use crate::rows::{corrupt, from_db, parse_id, to_db};
 use crate::schema::audit_events;
-use crate::StoreError;
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_events)]
@@ -110,9 +110,11 @@ pub fn list(
     if let Some(after) = after {
         let at = to_db(after.at);
         query = query.filter(
-            audit_events::occurred_at.lt(at).or(audit_events::occurred_at
-                .eq(at)
-                .and(audit_events::id.lt(after.id.clone()))),
+            audit_events::occurred_at
+                .lt(at)
+                .or(audit_events::occurred_at
+                    .eq(at)
+                    .and(audit_events::id.lt(after.id.clone()))),
         );
     }
     let rows = query

@@ -10,11 +10,11 @@ use spoke_domain::ids::{ClientId, TeamId, UserId};
 use spoke_domain::policy::ClientScope;
 use spoke_domain::values::GenderInput;
 
+use crate::StoreError;
 use crate::conn::{DbConnection, MultiBackend};
 use crate::page::{Keyset, Page};
 use crate::rows::{corrupt, from_db, from_json, parse_id, to_db, to_json};
 use crate::schema::clients;
-use crate::StoreError;
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = clients)]
@@ -194,9 +194,8 @@ pub fn list(
     query = match scope {
         ClientScope::All => query,
         ClientScope::Team(team) => query.filter(clients::team_id.eq(team.to_string())),
-        ClientScope::Only(ids) => {
-            query.filter(clients::id.eq_any(ids.iter().map(ToString::to_string).collect::<Vec<_>>()))
-        }
+        ClientScope::Only(ids) => query
+            .filter(clients::id.eq_any(ids.iter().map(ToString::to_string).collect::<Vec<_>>())),
     };
     if let Some(name) = filter.name.as_deref() {
         query = query.filter(clients::search_name.like(like_pattern(name)).escape('\\'));
@@ -219,9 +218,9 @@ pub fn list(
     if let Some(after) = after {
         let at = to_db(after.at);
         query = query.filter(
-            clients::created_at
-                .gt(at)
-                .or(clients::created_at.eq(at).and(clients::id.gt(after.id.clone()))),
+            clients::created_at.gt(at).or(clients::created_at
+                .eq(at)
+                .and(clients::id.gt(after.id.clone()))),
         );
     }
     let rows = query

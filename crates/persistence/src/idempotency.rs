@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use spoke_domain::ids::UserId;
 
+use crate::StoreError;
 use crate::conn::DbConnection;
 use crate::rows::{from_db, to_db};
 use crate::schema::idempotency_keys;
-use crate::StoreError;
 
 /// The response given the first time a key was used.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -24,12 +24,18 @@ pub fn run_migrations(
         DbConnection::Sqlite(inner) => inner.run_pending_migrations(SQLITE)?,
         DbConnection::Postgres(inner) => {
             inner.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
-            let result = inner
-                .run_pending_migrations(POSTGRES)
-                .map(|versions| versions.into_iter().map(|v| v.as_owned()).collect::<Vec<_>>());
+            let result = inner.run_pending_migrations(POSTGRES).map(|versions| {
+                versions
+                    .into_iter()
+                    .map(|v| v.as_owned())
+                    .collect::<Vec<_>>()
+            });
             inner.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
             result?
         }
     };
-    Ok(applied.into_iter().map(|version| version.to_string()).collect())
+    Ok(applied
+        .into_iter()
+        .map(|version| version.to_string())
+        .collect())
 }

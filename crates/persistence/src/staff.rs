@@ -5,11 +5,11 @@ use spoke_domain::ids::{TeamId, UserId};
 use spoke_domain::staff::{Role, Team, User};
 use spoke_domain::values::{Email, ShortText};
 
+use crate::StoreError;
 use crate::conn::{DbConnection, MultiBackend};
 use crate::page::{Keyset, Page};
 use crate::rows::{corrupt, from_db, parse_id, to_db};
 use crate::schema::{teams, users};
-use crate::StoreError;
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]

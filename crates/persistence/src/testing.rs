@@ -6,8 +6,8 @@
 //! under `CI=true`: in CI a skipped backend is a failing backend.
 
 use crate::{Backend, Database, run_migrations};
-use diesel::connection::SimpleConnection;
 use diesel::Connection;
+use diesel::connection::SimpleConnection;
 
 /// A fresh, migrated database that disappears when dropped.
 pub struct TestDb {

@@ -69,14 +69,24 @@ fn today() -> NaiveDate {
 }
 
 fn new_client(team: TeamId, given: &str, family: &str) -> Client {
-    Client::new(details(given, family).parse(today()).unwrap(), team, None, now())
+    Client::new(
+        details(given, family).parse(today()).unwrap(),
+        team,
+        None,
+        now(),
+    )
 }
 
 fn a_client_round_trips_with_every_field(db: &TestDb) {
     let database = db.open(2);
     let mut conn = database.conn().unwrap();
     let team = team(&mut conn, "North");
-    let manager = user(&mut conn, "cm@example.org", Role::CaseManager, Some(team.id));
+    let manager = user(
+        &mut conn,
+        "cm@example.org",
+        Role::CaseManager,
+        Some(team.id),
+    );
     let input: ClientDetailsInput = serde_json::from_value(serde_json::json!({
         "given_name": "María José",
         "family_name": "O'Neil-Núñez",
@@ -100,7 +110,12 @@ fn a_client_round_trips_with_every_field(db: &TestDb) {
     );
     clients::insert(&mut conn, &client).unwrap();
     assert_eq!(clients::get(&mut conn, client.id).unwrap(), client);
-    assert!(client.details.risk_flags.contains(&RiskFlag::TwoPersonVisits));
+    assert!(
+        client
+            .details
+            .risk_flags
+            .contains(&RiskFlag::TwoPersonVisits)
+    );
 }
 
 fn an_update_with_a_stale_version_changes_nothing(db: &TestDb) {
@@ -170,7 +185,12 @@ fn search_filters_narrow_and_scope_hides_other_teams(db: &TestDb) {
     let mut conn = database.conn().unwrap();
     let north = team(&mut conn, "North");
     let south = team(&mut conn, "South");
-    let manager = user(&mut conn, "cm@example.org", Role::CaseManager, Some(north.id));
+    let manager = user(
+        &mut conn,
+        "cm@example.org",
+        Role::CaseManager,
+        Some(north.id),
+    );
 
     let mut maria = new_client(north.id, "Maria", "Rivera");
     maria.details.medicaid_id = Some(spoke_domain::values::MedicaidId::parse("OR1").unwrap());
@@ -202,12 +222,21 @@ fn search_filters_narrow_and_scope_hides_other_teams(db: &TestDb) {
         name: Some(name.into()),
         ..Default::default()
     };
-    assert_eq!(find(&mut conn, &all, by_name("RIVER")), [maria.id, hidden.id]);
-    assert_eq!(find(&mut conn, &ClientScope::Team(north.id), by_name("rivera")), [maria.id]);
+    assert_eq!(
+        find(&mut conn, &all, by_name("RIVER")),
+        [maria.id, hidden.id]
+    );
+    assert_eq!(
+        find(&mut conn, &ClientScope::Team(north.id), by_name("rivera")),
+        [maria.id]
+    );
     // LIKE wildcards in the search text match literally.
     assert_eq!(find(&mut conn, &all, by_name("%")), [percent.id]);
     // "r_l" would match "ral" in "literal" if `_` were a wildcard.
-    assert_eq!(find(&mut conn, &all, by_name("r_l")), Vec::<ClientId>::new());
+    assert_eq!(
+        find(&mut conn, &all, by_name("r_l")),
+        Vec::<ClientId>::new()
+    );
     assert_eq!(find(&mut conn, &all, by_name("literal_")), [percent.id]);
     let filter = ClientFilter {
         medicaid_id: Some("or1".into()),
@@ -234,7 +263,14 @@ fn search_filters_narrow_and_scope_hides_other_teams(db: &TestDb) {
         ..Default::default()
     };
     assert_eq!(find(&mut conn, &all, filter), [hidden.id]);
-    assert!(find(&mut conn, &ClientScope::Only(vec![]), ClientFilter::default()).is_empty());
+    assert!(
+        find(
+            &mut conn,
+            &ClientScope::Only(vec![]),
+            ClientFilter::default()
+        )
+        .is_empty()
+    );
 }
 
 fn audit_events_are_append_only(db: &TestDb) {
@@ -252,9 +288,18 @@ fn audit_events_are_append_only(db: &TestDb) {
     assert_eq!(page.items, vec![event]);
 
     use diesel::connection::SimpleConnection;
-    assert!(conn.batch_execute("UPDATE audit_events SET action = 'x'").is_err());
+    assert!(
+        conn.batch_execute("UPDATE audit_events SET action = 'x'")
+            .is_err()
+    );
     assert!(conn.batch_execute("DELETE FROM audit_events").is_err());
-    assert_eq!(audit::list(&mut conn, &Default::default(), None, 10).unwrap().items.len(), 1);
+    assert_eq!(
+        audit::list(&mut conn, &Default::default(), None, 10)
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
 }
 
 fn audit_pages_run_newest_first_and_filter(db: &TestDb) {
@@ -266,7 +311,11 @@ fn audit_pages_run_newest_first_and_filter(db: &TestDb) {
     let events: Vec<AuditEvent> = (0..250)
         .map(|n| {
             let mut event = AuditEvent::for_client(
-                if n % 2 == 0 { actor } else { UserId::generate() },
+                if n % 2 == 0 {
+                    actor
+                } else {
+                    UserId::generate()
+                },
                 AuditAction::ClientListed,
                 if n < 10 { client } else { ClientId::generate() },
                 "req",
@@ -300,13 +349,25 @@ fn audit_pages_run_newest_first_and_filter(db: &TestDb) {
         actor_id: Some(actor),
         ..Default::default()
     };
-    assert_eq!(audit::list(&mut conn, &filter, None, 100).unwrap().items.len(), 5);
+    assert_eq!(
+        audit::list(&mut conn, &filter, None, 100)
+            .unwrap()
+            .items
+            .len(),
+        5
+    );
     let filter = audit::AuditFilter {
         from: Some(start + Duration::seconds(1)),
         to: Some(start + Duration::seconds(2)),
         ..Default::default()
     };
-    assert_eq!(audit::list(&mut conn, &filter, None, 100).unwrap().items.len(), 50);
+    assert_eq!(
+        audit::list(&mut conn, &filter, None, 100)
+            .unwrap()
+            .items
+            .len(),
+        50
+    );
 }
 
 fn a_failed_transaction_stores_nothing(db: &TestDb) {
@@ -329,8 +390,16 @@ fn a_failed_transaction_stores_nothing(db: &TestDb) {
         Err(StoreError::Stale)
     });
     assert!(result.is_err());
-    assert!(matches!(clients::get(&mut conn, client.id), Err(StoreError::NotFound)));
-    assert!(audit::list(&mut conn, &Default::default(), None, 10).unwrap().items.is_empty());
+    assert!(matches!(
+        clients::get(&mut conn, client.id),
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        audit::list(&mut conn, &Default::default(), None, 10)
+            .unwrap()
+            .items
+            .is_empty()
+    );
     // The connection is usable again afterwards.
     transaction(&mut conn, |conn| clients::insert(conn, &client)).unwrap();
     assert_eq!(clients::count(&mut conn).unwrap(), 1);
@@ -340,7 +409,12 @@ fn unique_and_reference_rules_are_reported(db: &TestDb) {
     let database = db.open(2);
     let mut conn = database.conn().unwrap();
     let north = team(&mut conn, "North");
-    user(&mut conn, "dup@example.org", Role::CaseManager, Some(north.id));
+    user(
+        &mut conn,
+        "dup@example.org",
+        Role::CaseManager,
+        Some(north.id),
+    );
     let at = now();
     let twin = User {
         id: UserId::generate(),
@@ -370,8 +444,18 @@ fn users_and_teams_round_trip(db: &TestDb) {
     let north = team(&mut conn, "North");
     let south = team(&mut conn, "South");
     let admin = user(&mut conn, "admin@example.org", Role::Admin, None);
-    let cm = user(&mut conn, "cm@example.org", Role::CaseManager, Some(north.id));
-    user(&mut conn, "cm2@example.org", Role::CaseManager, Some(south.id));
+    let cm = user(
+        &mut conn,
+        "cm@example.org",
+        Role::CaseManager,
+        Some(north.id),
+    );
+    user(
+        &mut conn,
+        "cm2@example.org",
+        Role::CaseManager,
+        Some(south.id),
+    );
     assert_eq!(staff::get_user(&mut conn, cm.id).unwrap(), cm);
     let (found, hash) = staff::credentials(&mut conn, &Email::parse("CM@example.org").unwrap())
         .unwrap()
@@ -387,19 +471,31 @@ fn users_and_teams_round_trip(db: &TestDb) {
     deleted.version += 1;
     staff::update_user(&mut conn, &deleted, None, 1).unwrap();
     assert!(staff::credentials(&mut conn, &cm.email).unwrap().is_none());
-    assert_eq!(staff::list_users(&mut conn, None, None, None, 10).unwrap().items.len(), 2);
+    assert_eq!(
+        staff::list_users(&mut conn, None, None, None, 10)
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
     assert_eq!(staff::get_user(&mut conn, admin.id).unwrap(), admin);
 
     assert_eq!(
         staff::list_teams(&mut conn, None).unwrap(),
         vec![north.clone(), south.clone()]
     );
-    assert_eq!(staff::list_teams(&mut conn, Some(&[south.id])).unwrap(), vec![south]);
+    assert_eq!(
+        staff::list_teams(&mut conn, Some(&[south.id])).unwrap(),
+        vec![south]
+    );
     let mut renamed = north.clone();
     renamed.name = ShortText::parse("North East").unwrap();
     renamed.version = 2;
     staff::update_team(&mut conn, &renamed, 1).unwrap();
-    assert!(matches!(staff::update_team(&mut conn, &renamed, 1), Err(StoreError::Stale)));
+    assert!(matches!(
+        staff::update_team(&mut conn, &renamed, 1),
+        Err(StoreError::Stale)
+    ));
     assert_eq!(staff::get_team(&mut conn, north.id).unwrap(), renamed);
 }
 
@@ -416,8 +512,15 @@ fn idempotency_records_are_unique_per_user_and_key(db: &TestDb) {
         created_at: now(),
     };
     idempotency::save(&mut conn, user, "k1", &response).unwrap();
-    assert_eq!(idempotency::find(&mut conn, user, "k1").unwrap(), Some(response.clone()));
-    assert!(idempotency::find(&mut conn, UserId::generate(), "k1").unwrap().is_none());
+    assert_eq!(
+        idempotency::find(&mut conn, user, "k1").unwrap(),
+        Some(response.clone())
+    );
+    assert!(
+        idempotency::find(&mut conn, UserId::generate(), "k1")
+            .unwrap()
+            .is_none()
+    );
     assert!(matches!(
         idempotency::save(&mut conn, user, "k1", &response),
         Err(StoreError::Conflict(_))
@@ -480,7 +583,10 @@ fn both_migration_trees_hold_the_same_migrations() {
     for name in &sqlite {
         for tree in MIGRATION_TREES {
             for file in ["up.sql", "down.sql"] {
-                assert!(root.join(tree).join(name).join(file).is_file(), "{tree}/{name}/{file}");
+                assert!(
+                    root.join(tree).join(name).join(file).is_file(),
+                    "{tree}/{name}/{file}"
+                );
             }
         }
     }

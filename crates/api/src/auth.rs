@@ -1,0 +1,238 @@
+//! Sign-in: argon2id password hashes, HS256 access tokens, and the
+//! extractor that turns a bearer token into the acting user.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use spoke_domain::ids::UserId;
+use spoke_domain::policy::Actor;
+use spoke_domain::staff::User;
+use spoke_domain::values::NewPassword;
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// Hashes a password with argon2id and the library's recommended parameters.
+pub fn hash_password(password: &NewPassword) -> Result<String, ApiError> {
+    Argon2::default()
+        .hash_password(password.expose().as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(ApiError::internal)
+}
+
+/// Whether `password` matches the stored PHC `hash`.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
+}
+
+/// A hash of no real password, verified when an email is unknown so that a
+/// wrong email costs the same time as a wrong password.
+pub fn decoy_hash() -> String {
+    #[allow(clippy::unwrap_used)] // a constant, valid password
+    hash_password(&NewPassword::parse("decoy password for unknown users").unwrap())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    iss: String,
+    aud: String,
+    iat: i64,
+    exp: i64,
+    jti: String,
+}
+
+/// Issues and checks access tokens.
+pub struct Tokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+    lifetime: chrono::Duration,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("lifetime", &self.lifetime)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tokens {
+    pub fn new(secret: &[u8], issuer: &str, audience: &str, lifetime: chrono::Duration) -> Tokens {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        validation.leeway = 30;
+        Tokens {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            lifetime,
+        }
+    }
+
+    pub fn lifetime(&self) -> chrono::Duration {
+        self.lifetime
+    }
+
+    /// A signed token for `user`, valid from `now` for the configured lifetime.
+    pub fn issue(&self, user: UserId, now: DateTime<Utc>) -> Result<String, ApiError> {
+        let claims = Claims {
+            sub: user.to_string(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            iat: now.timestamp(),
+            exp: (now + self.lifetime).timestamp(),
+            jti: uuid::Uuid::now_v7().to_string(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(ApiError::internal)
+    }
+
+    /// The user a token was issued to, if its signature, algorithm, issuer,
+    /// audience and expiry all check out.
+    pub fn verify(&self, token: &str) -> Result<UserId, ApiError> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| ApiError::Unauthorized("the access token is invalid or expired"))?;
+        data.claims
+            .sub
+            .parse()
+            .map_err(|_| ApiError::Unauthorized("the access token is invalid or expired"))
+    }
+}
+
+/// Counts failed sign-ins per email and refuses more than `limit` in a window.
+/// Kept per process: behind several instances each has its own count.
+#[derive(Debug)]
+pub struct LoginThrottle {
+    limit: u32,
+    window: Duration,
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl LoginThrottle {
+    pub fn new(limit: u32, window: Duration) -> LoginThrottle {
+        LoginThrottle {
+            limit,
+            window,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Refuses when `email` failed too often within the window.
+    pub fn check(&self, email: &str) -> Result<(), ApiError> {
+        let failures = self.failures.lock().map_err(ApiError::internal)?;
+        match failures.get(email) {
+            Some((count, since)) if *count >= self.limit && since.elapsed() < self.window => {
+                Err(ApiError::TooManyRequests {
+                    retry_after_seconds: (self.window - since.elapsed()).as_secs().max(1),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn failed(&self, email: &str) {
+        if let Ok(mut failures) = self.failures.lock() {
+            // Forget stale entries so the map cannot grow without bound.
+            let window = self.window;
+            failures.retain(|_, (_, since)| since.elapsed() < window);
+            let entry = failures
+                .entry(email.to_owned())
+                .or_insert((0, Instant::now()));
+            entry.0 += 1;
+        }
+    }
+
+    pub fn succeeded(&self, email: &str) {
+        if let Ok(mut failures) = self.failures.lock() {
+            failures.remove(email);
+        }
+    }
+}
+
+/// The signed-in staff user behind a request's bearer token. A token for a
+/// user deleted since it was issued no longer works.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub user: User,
+}
+
+impl Authenticated {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.user.id,
+            role: self.user.role,
+            team_id: self.user.team_id,
+        }
+    }
+}
+
+fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::Unauthorized(
+            "sign in and send Authorization: Bearer <token>",
+        ))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("the Authorization header is not a bearer token"))?;
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(token.trim().to_owned())
+        }
+        _ => Err(ApiError::Unauthorized(
+            "the Authorization header is not a bearer token",
+        )),
+    }
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            let user_id = state.tokens.verify(&token?)?;
+            let user = state
+                .db(move |conn| Ok(spoke_persistence::staff::get_user(conn, user_id)?))
+                .await
+                .map_err(|error| match error {
+                    ApiError::NotFound => {
+                        ApiError::Unauthorized("the access token is invalid or expired")
+                    }
+                    other => other,
+                })?;
+            if !user.is_active() {
+                return Err(ApiError::Unauthorized("this user no longer exists"));
+            }
+            Ok(Authenticated { user })
+        })
+    }
+}

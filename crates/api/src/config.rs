@@ -1,0 +1,175 @@
+//! Command line and configuration: every setting is a flag or a `SPOKE_*`
+//! environment variable.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use spoke_domain::staff::Role;
+use spoke_persistence::Backend;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "spoke",
+    version,
+    about = "Spoke: the case management API for community social services and health care"
+)]
+pub struct Cli {
+    /// The database: a SQLite file path (created if missing) or a postgres:// URL.
+    #[arg(
+        long,
+        env = "SPOKE_DATABASE_URL",
+        default_value = "spoke.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// How many database connections to keep open at most.
+    #[arg(long, env = "SPOKE_DB_POOL_SIZE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=200), global = true)]
+    pub db_pool_size: u32,
+
+    /// `text` for people, `json` for log collectors.
+    #[arg(long, env = "SPOKE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    /// Generates and keeps a JWT secret beside the database when none is given.
+    Development,
+    /// Requires SPOKE_JWT_SECRET.
+    Production,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply migrations and serve the API.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Create a staff user; prints a generated password unless SPOKE_NEW_USER_PASSWORD is set.
+    CreateUser(CreateUserArgs),
+    /// Fill the database with a demo agency (two teams, staff, 300 clients).
+    SeedDemo,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, env = "SPOKE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// The HS256 signing secret for access tokens, at least 32 bytes.
+    #[arg(long, env = "SPOKE_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// The deployment kind.
+    #[arg(long, env = "SPOKE_ENV", value_enum, default_value_t = Environment::Development)]
+    pub environment: Environment,
+
+    /// How long an access token lasts, in minutes.
+    #[arg(long, env = "SPOKE_TOKEN_TTL_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub token_ttl_minutes: u32,
+
+    /// The `iss` claim of access tokens.
+    #[arg(long, env = "SPOKE_JWT_ISSUER", default_value = "spoke")]
+    pub jwt_issuer: String,
+
+    /// The `aud` claim of access tokens.
+    #[arg(long, env = "SPOKE_JWT_AUDIENCE", default_value = "spoke-api")]
+    pub jwt_audience: String,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "SPOKE_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// The email of the first admin, created when the database has no user.
+    #[arg(long, env = "SPOKE_ADMIN_EMAIL", default_value = "admin@spoke.local")]
+    pub admin_email: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateUserArgs {
+    #[arg(long)]
+    pub email: String,
+    #[arg(long)]
+    pub display_name: String,
+    #[arg(long, value_parser = parse_role)]
+    pub role: Role,
+    /// Required for supervisors and case managers.
+    #[arg(long)]
+    pub team_id: Option<spoke_domain::ids::TeamId>,
+    /// The password; generated and printed when absent.
+    #[arg(long, env = "SPOKE_NEW_USER_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+}
+
+fn parse_role(raw: &str) -> Result<Role, String> {
+    Role::parse(raw).ok_or_else(|| {
+        let names: Vec<&str> = Role::ALL.iter().map(|role| role.as_str()).collect();
+        format!("expected one of {}", names.join(", "))
+    })
+}
+
+/// Where a development JWT secret is kept: beside a SQLite database, or in
+/// the working directory for PostgreSQL.
+pub fn dev_secret_path(database_url: &str) -> PathBuf {
+    match Backend::of_url(database_url) {
+        Backend::Sqlite => {
+            let path = database_url
+                .strip_prefix("sqlite://")
+                .or_else(|| database_url.strip_prefix("sqlite:"))
+                .unwrap_or(database_url);
+            PathBuf::from(format!("{path}.jwt-secret"))
+        }
+        Backend::Postgres => PathBuf::from(".spoke-jwt-secret"),
+    }
+}
+
+/// The JWT secret to sign with: the configured one, or in development one
+/// generated once and kept on disk so tokens survive restarts.
+pub fn jwt_secret(args: &ServeArgs, database_url: &str) -> Result<Vec<u8>, String> {
+    if let Some(secret) = &args.jwt_secret {
+        if secret.len() < 32 {
+            return Err("SPOKE_JWT_SECRET must be at least 32 bytes".to_owned());
+        }
+        return Ok(secret.as_bytes().to_vec());
+    }
+    if args.environment == Environment::Production {
+        return Err("SPOKE_JWT_SECRET is required when SPOKE_ENV=production".to_owned());
+    }
+    let path = dev_secret_path(database_url);
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim().to_owned();
+        if existing.len() >= 32 {
+            return Ok(existing.into_bytes());
+        }
+    }
+    let secret = crate::accounts::random_password() + &crate::accounts::random_password();
+    write_private(&path, &secret)
+        .map_err(|error| format!("cannot keep the JWT secret in {}: {error}", path.display()))?;
+    tracing::info!(path = %path.display(), "generated a development JWT secret");
+    Ok(secret.into_bytes())
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(text.as_bytes())
+}

@@ -1,0 +1,281 @@
+//! Request extractors whose every failure is a problem+json answer: JSON
+//! bodies, query strings, If-Match, Idempotency-Key, and the request id.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures_util::future::{LocalBoxFuture, Ready, ready};
+use serde::de::DeserializeOwned;
+use spoke_domain::FieldError;
+use spoke_persistence::page::Keyset;
+
+use crate::problem::ApiError;
+
+/// The most a request body may hold.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+fn is_json(req: &HttpRequest) -> bool {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// A JSON request body, parsed with the path of any field that failed.
+/// Keeps the raw bytes for request fingerprints.
+#[derive(Debug)]
+pub struct ApiJson<T> {
+    pub value: T,
+    pub raw: Bytes,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json(req);
+        let body = Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::UnsupportedMediaType(
+                    "send the body as Content-Type: application/json".to_owned(),
+                ));
+            }
+            let raw = body.await.map_err(|error| {
+                if error.as_response_error().status_code().as_u16() == 413 {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::bad_request(format!("the request body could not be read: {error}"))
+                }
+            })?;
+            let value = parse_json(&raw)?;
+            Ok(ApiJson { value, raw })
+        })
+    }
+}
+
+/// Deserializes an already parsed JSON value, naming the failing field.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let field = error.path().to_string();
+        ApiError::Validation(spoke_domain::FieldErrors(vec![FieldError {
+            field: if field == "." { String::new() } else { field },
+            code: "invalid".to_owned(),
+            message: error.into_inner().to_string(),
+        }]))
+    })
+}
+
+/// Parses JSON, telling a malformed document (400) from a well-formed one
+/// with wrong fields (422, with the field's path).
+pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(raw);
+    let value = serde_path_to_error::deserialize(&mut deserializer);
+    if value.is_ok() {
+        deserializer.end().map_err(|error| {
+            ApiError::bad_request(format!("the body is not valid JSON: {error}"))
+        })?;
+    }
+    value.map_err(|error| {
+        let field = error.path().to_string();
+        let inner = error.into_inner();
+        use serde_json::error::Category;
+        match inner.classify() {
+            Category::Syntax | Category::Eof | Category::Io => {
+                ApiError::bad_request(format!("the body is not valid JSON: {inner}"))
+            }
+            Category::Data => ApiError::Validation(spoke_domain::FieldErrors(vec![FieldError {
+                field: if field == "." { String::new() } else { field },
+                code: "invalid".to_owned(),
+                message: inner.to_string(),
+            }])),
+        }
+    })
+}
+
+/// A query string, parsed with the name of any parameter that failed.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let pairs = form_urlencoded::parse(req.query_string().as_bytes());
+        let result = serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs))
+            .map(ApiQuery)
+            .map_err(|error| {
+                let field = error.path().to_string();
+                let message = error.into_inner().to_string();
+                ApiError::BadRequest {
+                    detail: format!("invalid query parameter: {message}"),
+                    errors: vec![FieldError {
+                        field: if field == "." { String::new() } else { field },
+                        code: "invalid".to_owned(),
+                        message,
+                    }],
+                }
+            });
+        ready(result)
+    }
+}
+
+/// The strong ETag of a resource at `version`.
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+/// The `If-Match` precondition every update needs.
+#[derive(Debug, Clone)]
+pub enum IfMatch {
+    Any,
+    Tags(Vec<String>),
+}
+
+impl IfMatch {
+    /// Passes when the resource at `version` is what the client last saw.
+    pub fn check(&self, version: i32) -> Result<(), ApiError> {
+        let current = etag(version);
+        match self {
+            IfMatch::Any => Ok(()),
+            IfMatch::Tags(tags) if tags.iter().any(|tag| *tag == current) => Ok(()),
+            IfMatch::Tags(_) => Err(ApiError::PreconditionFailed),
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(value) = req.headers().get(header::IF_MATCH) else {
+            return ready(Err(ApiError::PreconditionRequired));
+        };
+        let Ok(value) = value.to_str() else {
+            return ready(Err(ApiError::bad_request(
+                "If-Match is not a valid header value",
+            )));
+        };
+        if value.trim() == "*" {
+            return ready(Ok(IfMatch::Any));
+        }
+        // Weak tags never match under If-Match (RFC 9110 strong comparison);
+        // they are kept and simply fail to match.
+        let tags = value
+            .split(',')
+            .map(|tag| tag.trim().to_owned())
+            .filter(|tag| !tag.is_empty())
+            .collect::<Vec<_>>();
+        if tags.is_empty() {
+            return ready(Err(ApiError::PreconditionRequired));
+        }
+        ready(Ok(IfMatch::Tags(tags)))
+    }
+}
+
+/// The optional `Idempotency-Key` of a creating request.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl FromRequest for IdempotencyKey {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let result = match req.headers().get("idempotency-key") {
+            None => Ok(IdempotencyKey(None)),
+            Some(value) => match value.to_str() {
+                Ok(key)
+                    if !key.trim().is_empty()
+                        && key.len() <= 255
+                        && key.chars().all(|c| c.is_ascii_graphic()) =>
+                {
+                    Ok(IdempotencyKey(Some(key.to_owned())))
+                }
+                _ => Err(ApiError::BadRequest {
+                    detail: "Idempotency-Key must be 1 to 255 visible ASCII characters".to_owned(),
+                    errors: Vec::new(),
+                }),
+            },
+        };
+        ready(result)
+    }
+}
+
+/// The id of the request, from `X-Request-Id` or generated.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+impl FromRequest for RequestId {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<RequestId>()
+                .cloned()
+                .ok_or_else(|| ApiError::internal("request id middleware missing")),
+        )
+    }
+}
+
+/// The default and largest page sizes.
+pub const DEFAULT_LIMIT: u32 = 50;
+pub const MAX_LIMIT: u32 = 200;
+
+/// A checked `limit` and decoded `cursor`.
+pub fn page_request(
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> Result<(usize, Option<Keyset>), ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest {
+            detail: format!("limit must be between 1 and {MAX_LIMIT}"),
+            errors: vec![FieldError {
+                field: "limit".to_owned(),
+                code: "out_of_range".to_owned(),
+                message: format!("must be between 1 and {MAX_LIMIT}"),
+            }],
+        });
+    }
+    let after = cursor.map(decode_cursor).transpose()?;
+    Ok((limit as usize, after))
+}
+
+/// Cursors are opaque to clients: base64url of the keyset position.
+pub fn encode_cursor(keyset: &Keyset) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(keyset).unwrap_or_default())
+}
+
+fn decode_cursor(cursor: &str) -> Result<Keyset, ApiError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| ApiError::BadRequest {
+            detail: "the cursor is not one this API issued".to_owned(),
+            errors: vec![FieldError {
+                field: "cursor".to_owned(),
+                code: "invalid".to_owned(),
+                message: "pass back next_cursor exactly as received".to_owned(),
+            }],
+        })
+}

@@ -1,0 +1,152 @@
+//! Creating requests that are safe to retry: with an `Idempotency-Key`, the
+//! first response is stored in the same transaction as what it created, and
+//! a retry with the same key and body gets that response again.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use sha2::{Digest, Sha256};
+use spoke_domain::ids::UserId;
+use spoke_persistence::idempotency::{self, StoredResponse};
+use spoke_persistence::{DbConnection, StoreError};
+
+use crate::extract::IdempotencyKey;
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// What a creating request produced.
+#[derive(Debug)]
+pub struct Created {
+    /// The JSON of the created resource.
+    pub body: String,
+    pub location: String,
+    pub etag: Option<String>,
+}
+
+/// A digest of the method, path and JSON body (keys in canonical order).
+fn fingerprint(req: &HttpRequest, raw: &[u8]) -> String {
+    let body = serde_json::from_slice::<serde_json::Value>(raw)
+        .map(|value| canonical(&value))
+        .unwrap_or_default();
+    let mut hasher = Sha256::new();
+    hasher.update(req.method().as_str());
+    hasher.update(b" ");
+    hasher.update(req.path());
+    hasher.update(b"\n");
+    hasher.update(body.as_bytes());
+    format!("{:x}", hasher.finalize())
+}
+
+/// JSON text with object keys sorted, whatever map order serde_json keeps.
+fn canonical(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<_> = map.keys().collect();
+            keys.sort();
+            let fields: Vec<String> = keys
+                .into_iter()
+                .map(|key| {
+                    format!(
+                        "{}:{}",
+                        serde_json::Value::from(key.as_str()),
+                        canonical(&map[key])
+                    )
+                })
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        serde_json::Value::Array(items) => {
+            format!(
+                "[{}]",
+                items.iter().map(canonical).collect::<Vec<_>>().join(",")
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+fn respond(status: StatusCode, body: String, location: &str, etag: Option<&str>) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    response
+        .content_type("application/json")
+        .insert_header((header::LOCATION, location));
+    if let Some(etag) = etag {
+        response.insert_header((header::ETAG, etag));
+    }
+    response.body(body)
+}
+
+enum Outcome {
+    Fresh(Created),
+    Replay(StoredResponse),
+}
+
+/// Runs `work` in a transaction and answers 201 with what it created,
+/// honouring the request's `Idempotency-Key`: the same key and body replays
+/// the first response; the same key with another body is a 422.
+pub async fn create<F>(
+    state: &AppState,
+    user: UserId,
+    key: IdempotencyKey,
+    req: &HttpRequest,
+    raw_body: &[u8],
+    work: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<Created, ApiError> + Send + 'static,
+{
+    let fingerprint = fingerprint(req, raw_body);
+    let request_fingerprint = fingerprint.clone();
+    let outcome = state
+        .tx(move |conn| {
+            let Some(key) = key.0 else {
+                return work(conn).map(Outcome::Fresh);
+            };
+            if let Some(stored) = idempotency::find(conn, user, &key)? {
+                return Ok(Outcome::Replay(stored));
+            }
+            let created = work(conn)?;
+            let stored = StoredResponse {
+                fingerprint,
+                status_code: StatusCode::CREATED.as_u16(),
+                body: created.body.clone(),
+                location: Some(created.location.clone()),
+                etag: created.etag.clone(),
+                created_at: spoke_persistence::now(),
+            };
+            match idempotency::save(conn, user, &key, &stored) {
+                Ok(()) => Ok(Outcome::Fresh(created)),
+                // A twin request with the same key committed first; this one
+                // rolls back and the client's retry gets the stored answer.
+                Err(StoreError::Conflict(_)) => Err(ApiError::Conflict(
+                    "a request with this Idempotency-Key is in progress; retry shortly".to_owned(),
+                )),
+                Err(other) => Err(other.into()),
+            }
+        })
+        .await?;
+    match outcome {
+        Outcome::Fresh(created) => Ok(respond(
+            StatusCode::CREATED,
+            created.body,
+            &created.location,
+            created.etag.as_deref(),
+        )),
+        Outcome::Replay(stored) if stored.fingerprint != request_fingerprint => {
+            Err(ApiError::IdempotencyMismatch)
+        }
+        Outcome::Replay(stored) => {
+            let mut response = respond(
+                StatusCode::from_u16(stored.status_code).unwrap_or(StatusCode::CREATED),
+                stored.body,
+                stored.location.as_deref().unwrap_or_default(),
+                stored.etag.as_deref(),
+            );
+            response.headers_mut().insert(
+                header::HeaderName::from_static("idempotent-replayed"),
+                header::HeaderValue::from_static("true"),
+            );
+            Ok(response)
+        }
+    }
+}

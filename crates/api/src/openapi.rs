@@ -1,0 +1,171 @@
+//! The OpenAPI document. Paths come from the routes themselves (registered
+//! through utoipa-actix-web); this module adds what is shared: the API's
+//! description, tags, the bearer scheme and the problem+json responses.
+
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{OpenApi, ToResponse};
+
+use crate::problem::{PROBLEM_JSON, Problem};
+
+fn problem_response(description: &str, example: serde_json::Value) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .example(Some(example))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+macro_rules! problem_responses {
+    ($($name:ident = $status:literal, $title:literal, $description:literal, $detail:literal;)*) => {
+        $(
+            #[doc = $description]
+            #[derive(Debug)]
+            pub struct $name;
+
+            impl<'r> ToResponse<'r> for $name {
+                fn response() -> (&'r str, RefOr<Response>) {
+                    let example = serde_json::json!({
+                        "type": "about:blank",
+                        "title": $title,
+                        "status": $status,
+                        "detail": $detail,
+                        "instance": "/v1/clients/01936b2e-6f1a-7cc3-9a51-3f0b4f4d2a10",
+                        "request_id": "01936b2e-7a10-7f55-b1a8-9c3d2e1f0a44"
+                    });
+                    (stringify!($name), problem_response($description, example))
+                }
+            }
+        )*
+
+        /// Every shared problem response, for the document's components.
+        fn problem_components() -> Vec<(String, RefOr<Response>)> {
+            vec![$({
+                let (name, response) = <$name as ToResponse>::response();
+                (name.to_owned(), response)
+            }),*]
+        }
+    };
+}
+
+problem_responses! {
+    BadRequest = 400, "Bad Request",
+        "The request is malformed: a body that is not JSON, or a bad path, query or header value.",
+        "the body is not valid JSON: EOF while parsing an object at line 1 column 12";
+    Unauthorized = 401, "Unauthorized",
+        "No valid bearer token: missing, expired, badly signed, or for a user who no longer exists.",
+        "the access token is invalid or expired";
+    Forbidden = 403, "Forbidden",
+        "The signed-in user may see this resource but may not do this to it.",
+        "only the client's primary case manager or the team's supervisor may change this client";
+    NotFound = 404, "Not Found",
+        "No such resource, or the signed-in user may not see it: the two are indistinguishable on purpose.",
+        "no such resource, or you may not see it";
+    Conflict = 409, "Conflict",
+        "The request conflicts with the resource's current state.",
+        "a user with this email already exists";
+    PreconditionFailed = 412, "Precondition Failed",
+        "The If-Match ETag is not the current one: someone changed the resource since you read it.",
+        "the If-Match ETag is not the current one: read the resource again and reapply your change";
+    ValidationFailed = 422, "The request is not valid",
+        "Some fields are invalid; `errors` lists each one. Also returned when an Idempotency-Key is reused with a different body.",
+        "1 field(s) are invalid";
+    PreconditionRequired = 428, "If-Match is required",
+        "Changes need the resource's current ETag in If-Match.",
+        "send the resource's current ETag in If-Match to change it";
+    TooManyRequests = 429, "Too Many Requests",
+        "Too many failed attempts; wait for the number of seconds in Retry-After.",
+        "too many failed attempts; try again in 600 seconds";
+    InternalError = 500, "Internal Server Error",
+        "Something failed on the server. The body says nothing of the cause; quote the request id.",
+        "something went wrong on our side; quote the request id when reporting it";
+    ServiceUnavailable = 503, "Service Unavailable",
+        "The database cannot be reached.",
+        "the database cannot be reached";
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Spoke",
+        description = "Spoke is the backend for community case management in social services and health care: \
+clients and their needs, the staff who serve them, and every disclosure and change kept in an audit log.\n\n\
+**Signing in.** `POST /v1/auth/login` with an email and password returns a short-lived bearer token; send it as \
+`Authorization: Bearer <token>` on every other `/v1` call.\n\n\
+**Errors.** Every error is an RFC 9457 `application/problem+json` document. Validation failures are 422 with one \
+entry per invalid field in `errors`.\n\n\
+**Concurrency.** Mutable resources carry an `ETag`; changes need it in `If-Match` (428 without, 412 when stale). \
+Creating requests accept an `Idempotency-Key` header: a retry with the same key and body returns the first response.\n\n\
+**Lists** are keyset-paginated: pass `next_cursor` back as `cursor` until it is null.\n\n\
+**Privacy.** Users see only the clients their role and team allow; anything else is a 404, never a hint that it exists.",
+        version = env!("CARGO_PKG_VERSION"),
+        license(name = "Proprietary")
+    ),
+    tags(
+        (name = "auth", description = "Signing in and the signed-in user."),
+        (name = "clients", description = "The people served: demographics, contact, risk flags, status and case manager."),
+        (name = "staff", description = "Staff users and teams. Admins manage them; supervisors read their own team."),
+        (name = "audit", description = "The append-only log of who read or changed which client record."),
+        (name = "health", description = "Liveness and readiness probes for orchestrators."),
+    ),
+    components(schemas(Problem, spoke_domain::FieldError)),
+)]
+#[derive(Debug)]
+pub struct ApiDoc;
+
+/// Finishes the collected document: the bearer scheme, the shared problem
+/// responses, and a 500 on every operation (401 on every secured one).
+pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some("An access token from POST /v1/auth/login."))
+                .build(),
+        ),
+    );
+    for (name, response) in problem_components() {
+        components.responses.insert(name, response);
+    }
+    for item in api.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            add_shared_responses(operation);
+        }
+    }
+    api
+}
+
+fn add_shared_responses(operation: &mut Operation) {
+    let secured = operation
+        .security
+        .as_ref()
+        .is_some_and(|requirements| !requirements.is_empty());
+    let responses = &mut operation.responses.responses;
+    if secured {
+        responses
+            .entry("401".to_owned())
+            .or_insert_with(|| Ref::from_response_name("Unauthorized").into());
+    }
+    responses
+        .entry("500".to_owned())
+        .or_insert_with(|| Ref::from_response_name("InternalError").into());
+}

@@ -1,0 +1,276 @@
+//! RFC 9457 problem details: the one shape of every error Spoke returns.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use spoke_domain::client::{ClientStatus, IllegalStatusMove};
+use spoke_domain::{FieldError, FieldErrors};
+use spoke_persistence::StoreError;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem details object.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/validation",
+    "title": "The request is not valid",
+    "status": 422,
+    "detail": "2 field(s) are invalid",
+    "instance": "/v1/clients",
+    "request_id": "01936b2e-7a10-7f55-b1a8-9c3d2e1f0a44",
+    "errors": [
+        {"field": "family_name", "code": "required", "message": "must not be empty"},
+        {"field": "date_of_birth", "code": "in_future", "message": "date of birth cannot be in the future"}
+    ]
+}))]
+pub struct Problem {
+    /// A URI reference naming the kind of problem; `about:blank` when the
+    /// HTTP status says it all.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// An explanation of this occurrence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The request path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// The `X-Request-Id` of the request, for support.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Each invalid field (validation problems only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// The statuses allowed from the current one (illegal status moves only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_statuses: Option<Vec<ClientStatus>>,
+}
+
+impl Problem {
+    /// A problem whose status says it all.
+    pub fn from_status(status: StatusCode) -> Problem {
+        Problem {
+            problem_type: "about:blank".to_owned(),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: None,
+            instance: None,
+            request_id: None,
+            errors: Vec::new(),
+            allowed_statuses: None,
+        }
+    }
+
+    fn typed(status: StatusCode, slug: &str, title: &str) -> Problem {
+        Problem {
+            problem_type: format!("/problems/{slug}"),
+            title: title.to_owned(),
+            ..Problem::from_status(status)
+        }
+    }
+
+    fn detail(mut self, detail: impl Into<String>) -> Problem {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// The response carrying this problem.
+    pub fn into_response(self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if self.status == 401 {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut response = response.body(body);
+        // The request middleware fills in `instance` and `request_id`.
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Every way a request can fail, each mapped to one problem.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Validation(FieldErrors),
+    #[error("{detail}")]
+    BadRequest {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("not found")]
+    NotFound,
+    /// The path exists but not with this method; holds the allowed methods.
+    #[error("method not allowed")]
+    MethodNotAllowed(Vec<String>),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    IllegalStatusMove(#[from] IllegalStatusMove),
+    #[error("the resource changed since it was read")]
+    PreconditionFailed,
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("If-Match is required")]
+    PreconditionRequired,
+    #[error("too many attempts")]
+    TooManyRequests { retry_after_seconds: u64 },
+    #[error("the Idempotency-Key was used with a different request")]
+    IdempotencyMismatch,
+    /// The cause is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_request(detail: impl Into<String>) -> ApiError {
+        ApiError::BadRequest {
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn invalid_field(field: &str, code: &'static str, message: &str) -> ApiError {
+        ApiError::Validation(FieldErrors::single(
+            field,
+            spoke_domain::ValueError::new(code, message),
+        ))
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+        ApiError::Internal(cause.to_string())
+    }
+
+    pub fn problem(&self) -> Problem {
+        match self {
+            ApiError::Validation(errors) => Problem {
+                errors: errors.0.clone(),
+                ..Problem::typed(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation",
+                    "The request is not valid",
+                )
+                .detail(errors.to_string())
+            },
+            ApiError::BadRequest { detail, errors } => Problem {
+                errors: errors.clone(),
+                ..Problem::typed(StatusCode::BAD_REQUEST, "malformed-request", "The request is malformed")
+                    .detail(detail.clone())
+            },
+            ApiError::Unauthorized(detail) => {
+                Problem::from_status(StatusCode::UNAUTHORIZED).detail(*detail)
+            }
+            ApiError::Forbidden(detail) => Problem::from_status(StatusCode::FORBIDDEN).detail(*detail),
+            ApiError::NotFound => Problem::from_status(StatusCode::NOT_FOUND)
+                .detail("no such resource, or you may not see it"),
+            ApiError::MethodNotAllowed(allowed) => Problem::from_status(StatusCode::METHOD_NOT_ALLOWED)
+                .detail(format!("this path answers {}", allowed.join(", "))),
+            ApiError::Conflict(detail) => {
+                Problem::from_status(StatusCode::CONFLICT).detail(detail.clone())
+            }
+            ApiError::IllegalStatusMove(refused) => Problem {
+                allowed_statuses: Some(refused.allowed.clone()),
+                ..Problem::typed(
+                    StatusCode::CONFLICT,
+                    "illegal-status-move",
+                    "This status change is not allowed",
+                )
+                .detail(refused.to_string())
+            },
+            ApiError::PreconditionFailed => Problem::typed(
+                StatusCode::PRECONDITION_FAILED,
+                "stale-etag",
+                "The resource has changed",
+            )
+            .detail("the If-Match ETag is not the current one: read the resource again and reapply your change"),
+            ApiError::PayloadTooLarge => Problem::from_status(StatusCode::PAYLOAD_TOO_LARGE)
+                .detail("request bodies may be at most 1 MiB"),
+            ApiError::UnsupportedMediaType(detail) => {
+                Problem::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE).detail(detail.clone())
+            }
+            ApiError::PreconditionRequired => Problem::typed(
+                StatusCode::PRECONDITION_REQUIRED,
+                "if-match-required",
+                "If-Match is required",
+            )
+            .detail("send the resource's current ETag in If-Match to change it"),
+            ApiError::TooManyRequests { retry_after_seconds } => {
+                Problem::from_status(StatusCode::TOO_MANY_REQUESTS).detail(format!(
+                    "too many failed attempts; try again in {retry_after_seconds} seconds"
+                ))
+            }
+            ApiError::IdempotencyMismatch => Problem::typed(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "The Idempotency-Key was already used with another request",
+            )
+            .detail("use a new Idempotency-Key for a different request"),
+            ApiError::Internal(_) => Problem::from_status(StatusCode::INTERNAL_SERVER_ERROR)
+                .detail("something went wrong on our side; quote the request id when reporting it"),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.problem().status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(%cause, "request failed");
+        }
+        let mut response = self.problem().into_response();
+        match self {
+            ApiError::TooManyRequests {
+                retry_after_seconds,
+            } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
+            }
+            ApiError::MethodNotAllowed(allowed) => {
+                if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
+                    response.headers_mut().insert(header::ALLOW, value);
+                }
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(errors: FieldErrors) -> Self {
+        ApiError::Validation(errors)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::Stale => ApiError::PreconditionFailed,
+            StoreError::Conflict(detail) => {
+                ApiError::internal(format!("unexpected uniqueness conflict: {detail}"))
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Signing in and the signed-in user.
+
+use actix_web::{HttpResponse, get, post, put, web};
+use serde::{Deserialize, Serialize};
+use spoke_domain::FieldErrors;
+use spoke_domain::values::{Email, NewPassword};
+use spoke_persistence::staff as store;
+use utoipa::ToSchema;
+
+use crate::auth::{Authenticated, hash_password, verify_password};
+use crate::extract::ApiJson;
+use crate::openapi::{BadRequest, TooManyRequests, ValidationFailed};
+use crate::problem::ApiError;
+use crate::routes::staff::UserView;
+use crate::state::AppState;
+
+/// Credentials for signing in.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "admin@demo.spoke.test", "password": "spoke-demo-password"}))]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// A bearer access token.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwMTkzNmIyZS02ZjFhLTdjYzMifQ.c2lnbmF0dXJl",
+    "token_type": "Bearer",
+    "expires_in": 900,
+    "user": {
+        "id": "01936b2e-6f1a-7cc3-9a51-3f0b4f4d2a10", "email": "admin@demo.spoke.test",
+        "display_name": "Avery Admin", "role": "admin", "team_id": null,
+        "created_at": "2026-11-26T09:00:00Z", "updated_at": "2026-11-26T09:00:00Z", "version": 1
+    }
+}))]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+    /// Who signed in.
+    pub user: UserView,
+}
+
+/// Sign in.
+///
+/// Exchanges an email and password for a short-lived bearer token (15 minutes unless the deployment
+/// says otherwise). A wrong email and a wrong password get the same answer. After 10 failures for one
+/// email within 15 minutes, further attempts get 429 until the window passes.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "login",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in.", body = TokenResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 415, description = "The body is not JSON.", content_type = "application/problem+json", body = crate::problem::Problem),
+        (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyRequests),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    body: ApiJson<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let LoginRequest { email, password } = body.value;
+    let email = Email::parse(&email).map_err(|e| FieldErrors::single("email", e))?;
+    state.login_throttle.check(email.as_str())?;
+    let lookup_email = email.clone();
+    let found = state
+        .db(move |conn| Ok(store::credentials(conn, &lookup_email)?))
+        .await?;
+    let decoy = state.decoy_hash.clone();
+    let (user, matches) = web::block(move || match found {
+        Some((user, hash)) => {
+            let matches = verify_password(&password, &hash);
+            (Some(user), matches)
+        }
+        None => {
+            verify_password(&password, &decoy);
+            (None, false)
+        }
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    let Some(user) = user.filter(|_| matches) else {
+        state.login_throttle.failed(email.as_str());
+        return Err(ApiError::Unauthorized("the email or password is wrong"));
+    };
+    state.login_throttle.succeeded(email.as_str());
+    let access_token = state.tokens.issue(user.id, spoke_persistence::now())?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(TokenResponse {
+            access_token,
+            token_type: "Bearer",
+            expires_in: state.tokens.lifetime().num_seconds(),
+            user: UserView::from(&user),
+        }))
+}
+
+/// Who am I?
+///
+/// The signed-in user, with their role and team.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "get_me",
+    responses((status = 200, description = "The signed-in user.", body = UserView)),
+    security(("bearer" = []))
+)]
+#[get("/me")]
+pub async fn me(auth: Authenticated) -> HttpResponse {
+    HttpResponse::Ok().json(UserView::from(&auth.user))
+}
+
+/// A new password for the signed-in user.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"current_password": "the one-time password", "new_password": "a long passphrase of mine"}))]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 12 characters.
+    pub new_password: String,
+}
+
+/// Change my password.
+///
+/// Replaces the signed-in user's password; the current one must be given. Use it right after the first
+/// sign-in with a one-time password.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "change_password",
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "The password was changed."),
+        (status = 400, response = BadRequest),
+        (status = 422, response = ValidationFailed),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    body: ApiJson<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    let PasswordChange {
+        current_password,
+        new_password,
+    } = body.value;
+    let new_password =
+        NewPassword::parse(&new_password).map_err(|e| FieldErrors::single("new_password", e))?;
+    let email = auth.user.email.clone();
+    let hash = state
+        .db(move |conn| {
+            store::credentials(conn, &email)?
+                .map(|(_, hash)| hash)
+                .ok_or(ApiError::Unauthorized("this user no longer exists"))
+        })
+        .await?;
+    let new_hash = web::block(move || {
+        if verify_password(&current_password, &hash) {
+            hash_password(&new_password).map(Some)
+        } else {
+            Ok(None)
+        }
+    })
+    .await
+    .map_err(ApiError::internal)??
+    .ok_or_else(|| {
+        ApiError::invalid_field(
+            "current_password",
+            "wrong_password",
+            "is not your current password",
+        )
+    })?;
+    let mut user = auth.user;
+    state
+        .tx(move |conn| {
+            let expected = user.version;
+            user.updated_at = spoke_persistence::now();
+            user.version += 1;
+            Ok(store::update_user(conn, &user, Some(&new_hash), expected)?)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

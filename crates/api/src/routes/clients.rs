@@ -1,0 +1,614 @@
+//! Client records: create, read, search, change, move through statuses,
+//! assign a primary case manager. Every read and write is audited in the
+//! same transaction.
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use spoke_domain::audit::{AuditAction, AuditEvent};
+use spoke_domain::client::{
+    Address, Client, ClientDetailsInput, ClientPatch, ClientStatus, ExternalId, RiskFlag,
+};
+use spoke_domain::ids::{ClientId, TeamId, UserId};
+use spoke_domain::policy::{Actor, ClientAction, authorize_client, client_scope};
+use spoke_domain::staff::Role;
+use spoke_domain::values::{
+    DateOfBirth, Email, Gender, LanguageTag, MedicaidId, PersonName, Phone,
+};
+use spoke_persistence::clients::{self as store, ClientFilter};
+use spoke_persistence::{DbConnection, StoreError, audit, staff};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::accounts::existing_team;
+use crate::auth::Authenticated;
+use crate::extract::{
+    ApiJson, ApiQuery, IdempotencyKey, IfMatch, RequestId, etag, from_value, page_request,
+};
+use crate::idempotency::{self, Created};
+use crate::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired,
+    ValidationFailed,
+};
+use crate::problem::ApiError;
+use crate::routes::{Page, allowed};
+use crate::state::AppState;
+use uuid::Uuid;
+
+/// A client record.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b2e-6f1a-7cc3-9a51-3f0b4f4d2a10",
+    "given_name": "Maria", "family_name": "Rivera", "preferred_name": "Mari",
+    "date_of_birth": "1968-04-12",
+    "gender": {"kind": "self_described", "description": "woman"},
+    "preferred_language": "es", "phone": "+15035550142", "email": "maria.rivera@example.org",
+    "address": {"line1": "1200 SE Division St", "line2": "Apt 4B", "city": "Portland", "region": "OR", "postal_code": "97202", "country": "US"},
+    "medicaid_id": "OR12345678",
+    "external_ids": [{"system": "hmis", "value": "HM-20931"}],
+    "status": "active",
+    "risk_flags": ["two_person_visits"],
+    "primary_case_manager_id": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c",
+    "team_id": "01936b2e-5a00-7b11-8c22-1d2e3f4a5b6c",
+    "created_at": "2026-11-20T15:04:05Z", "updated_at": "2026-11-26T09:30:00Z", "version": 3
+}))]
+pub struct ClientView {
+    pub id: ClientId,
+    pub given_name: PersonName,
+    pub family_name: PersonName,
+    pub preferred_name: Option<PersonName>,
+    pub date_of_birth: Option<DateOfBirth>,
+    pub gender: Option<Gender>,
+    /// BCP 47.
+    pub preferred_language: Option<LanguageTag>,
+    pub phone: Option<Phone>,
+    pub email: Option<Email>,
+    pub address: Option<Address>,
+    pub medicaid_id: Option<MedicaidId>,
+    pub external_ids: Vec<ExternalId>,
+    pub status: ClientStatus,
+    /// What every visitor must know before contact.
+    pub risk_flags: Vec<RiskFlag>,
+    pub primary_case_manager_id: Option<UserId>,
+    pub team_id: TeamId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Increases on every change; also sent as the ETag.
+    pub version: i32,
+}
+
+impl From<&Client> for ClientView {
+    fn from(client: &Client) -> Self {
+        let details = client.details.clone();
+        ClientView {
+            id: client.id,
+            given_name: details.given_name,
+            family_name: details.family_name,
+            preferred_name: details.preferred_name,
+            date_of_birth: details.date_of_birth,
+            gender: details.gender,
+            preferred_language: details.preferred_language,
+            phone: details.phone,
+            email: details.email,
+            address: details.address,
+            medicaid_id: details.medicaid_id,
+            external_ids: details.external_ids,
+            status: client.status,
+            risk_flags: details.risk_flags.into_iter().collect(),
+            primary_case_manager_id: client.primary_case_manager_id,
+            team_id: client.team_id,
+            created_at: client.created_at,
+            updated_at: client.updated_at,
+            version: client.version,
+        }
+    }
+}
+
+/// A new client.
+///
+/// Parsed in two steps (see [`CreateClientRequest::from_json`]) rather than
+/// with `#[serde(flatten)]`, which would lose the path of a failing field.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "given_name": "Maria", "family_name": "Rivera", "date_of_birth": "1968-04-12",
+    "preferred_language": "es", "phone": "+1 503 555 0142",
+    "risk_flags": ["two_person_visits"]
+}))]
+pub struct CreateClientRequest {
+    #[serde(flatten)]
+    pub details: ClientDetailsInput,
+    /// The client's team. Defaults to the creator's team; an admin must give it.
+    #[serde(default)]
+    pub team_id: Option<TeamId>,
+    /// A case manager or supervisor of the client's team. A case manager
+    /// creating a client becomes its primary case manager unless they name one.
+    #[serde(default)]
+    pub primary_case_manager_id: Option<UserId>,
+}
+
+impl CreateClientRequest {
+    /// Splits the team and case manager off, then parses the rest as the
+    /// client's details, so every error names its field.
+    fn from_json(mut body: serde_json::Map<String, serde_json::Value>) -> Result<Self, ApiError> {
+        let mut take = |field: &str| -> Result<Option<Uuid>, ApiError> {
+            match body.remove(field) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(value) => from_value::<Uuid>(value)
+                    .map(Some)
+                    .map_err(|_| ApiError::invalid_field(field, "invalid", "must be a UUID")),
+            }
+        };
+        let team_id = take("team_id")?.map(TeamId);
+        let primary_case_manager_id = take("primary_case_manager_id")?.map(UserId);
+        Ok(CreateClientRequest {
+            details: from_value(serde_json::Value::Object(body))?,
+            team_id,
+            primary_case_manager_id,
+        })
+    }
+}
+
+/// A move to another status.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "active"}))]
+pub struct StatusChange {
+    /// Allowed moves: intake → active or discharged; active → on_hold or discharged; on_hold → active or
+    /// discharged; discharged → intake.
+    pub status: ClientStatus,
+}
+
+/// A new primary case manager, or `null` for none.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"case_manager_id": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c"}))]
+pub struct CaseManagerAssignment {
+    /// An active case manager or supervisor of the client's team.
+    pub case_manager_id: Option<UserId>,
+}
+
+/// Search filters; each one given narrows the result.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSearch {
+    /// Part of the given, family or preferred name, in any case.
+    pub name: Option<String>,
+    /// Exact date of birth.
+    pub date_of_birth: Option<NaiveDate>,
+    /// Exact Medicaid id, in any case.
+    pub medicaid_id: Option<String>,
+    pub status: Option<ClientStatus>,
+    /// Only this primary case manager's caseload.
+    pub case_manager_id: Option<UserId>,
+    pub team_id: Option<TeamId>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+const NOT_YOURS: &str =
+    "only the client's primary case manager, the team's supervisors or an admin may do this";
+
+/// Loads a client the actor may `action`, or the 404/403 the policy says.
+fn load(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: ClientId,
+    action: ClientAction,
+) -> Result<Client, ApiError> {
+    let client = store::get(conn, id)?;
+    allowed(
+        authorize_client(actor, action, id, &client.facts()),
+        NOT_YOURS,
+    )?;
+    Ok(client)
+}
+
+/// Checks that `user` may hold `team`'s client as primary case manager.
+fn check_case_manager(
+    conn: &mut DbConnection,
+    field: &str,
+    user: UserId,
+    team: TeamId,
+) -> Result<(), ApiError> {
+    let invalid = || {
+        ApiError::invalid_field(
+            field,
+            "not_a_case_manager",
+            "must be an active case manager or supervisor of the client's team",
+        )
+    };
+    let user = match staff::get_user(conn, user) {
+        Ok(user) => user,
+        Err(StoreError::NotFound) => return Err(invalid()),
+        Err(other) => return Err(other.into()),
+    };
+    if user.is_active() && user.role.can_hold_caseload() && user.team_id == Some(team) {
+        Ok(())
+    } else {
+        Err(invalid())
+    }
+}
+
+/// Writes a changed client and its audit event in the caller's transaction.
+fn save(
+    conn: &mut DbConnection,
+    client: &mut Client,
+    actor: &Actor,
+    action: AuditAction,
+    request_id: &str,
+) -> Result<(), ApiError> {
+    let expected = client.version;
+    let now = spoke_persistence::now();
+    client.touch(now);
+    store::update(conn, client, expected)?;
+    audit::record(
+        conn,
+        &[AuditEvent::for_client(
+            actor.user_id,
+            action,
+            client.id,
+            request_id,
+            now,
+        )],
+    )?;
+    Ok(())
+}
+
+fn with_etag(client: &Client) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("ETag", etag(client.version)))
+        .json(ClientView::from(client))
+}
+
+/// Create a client.
+///
+/// The client starts at `intake`. Admins name the team; supervisors and case managers create clients
+/// in their own team, and a case manager only in their own caseload.
+#[utoipa::path(
+    tag = "clients",
+    operation_id = "create_client",
+    request_body = CreateClientRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: the same key and body returns the first response.")),
+    responses(
+        (status = 201, description = "The client was created.", body = ClientView,
+            headers(("ETag" = String, description = "The client's version"), ("Location" = String, description = "The client's URL"))),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, description = "The body is over 1 MiB.", content_type = "application/problem+json", body = crate::problem::Problem),
+        (status = 415, description = "The body is not JSON.", content_type = "application/problem+json", body = crate::problem::Problem),
+        (status = 422, response = ValidationFailed),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/clients")]
+pub async fn create_client(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    request_id: RequestId,
+    key: IdempotencyKey,
+    req: HttpRequest,
+    body: ApiJson<serde_json::Map<String, serde_json::Value>>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.actor();
+    let now = spoke_persistence::now();
+    let CreateClientRequest {
+        details,
+        team_id,
+        primary_case_manager_id,
+    } = CreateClientRequest::from_json(body.value)?;
+    let details = details.parse(now.date_naive())?;
+    let team_id = team_id.or(actor.team_id).ok_or_else(|| {
+        ApiError::invalid_field(
+            "team_id",
+            "required",
+            "an admin must name the client's team",
+        )
+    })?;
+    let primary =
+        primary_case_manager_id.or((actor.role == Role::CaseManager).then_some(actor.user_id));
+    let client = Client::new(details, team_id, primary, now);
+    allowed(
+        authorize_client(&actor, ClientAction::Create, client.id, &client.facts()),
+        "you may create clients only in your own team, and a case manager only in their own caseload",
+    )?;
+    idempotency::create(&state, actor.user_id, key, &req, &body.raw, move |conn| {
+        existing_team(conn, "team_id", client.team_id)?;
+        if let Some(manager) = client.primary_case_manager_id {
+            check_case_manager(conn, "primary_case_manager_id", manager, client.team_id)?;
+        }
+        store::insert(conn, &client)?;
+        audit::record(
+            conn,
+            &[AuditEvent::for_client(
+                actor.user_id,
+                AuditAction::ClientCreated,
+                client.id,
+                &request_id.0,
+                now,
+            )],
+        )?;
+        Ok(Created {
+            body: serde_json::to_string(&ClientView::from(&client)).map_err(ApiError::internal)?,
+            location: format!("/v1/clients/{}", client.id),
+            etag: Some(etag(client.version)),
+        })
+    })
+    .await
+}
+
+/// Search clients.
+///
+/// Only the clients the signed-in user may see: an admin all, a supervisor or case manager their team's.
+/// Oldest first. Every client returned is recorded in the audit log.
+#[utoipa::path(
+    tag = "clients",
+    operation_id = "list_clients",
+    params(ClientSearch),
+    responses(
+        (status = 200, description = "A page of clients.", body = Page<ClientView>),
+        (status = 400, response = BadRequest),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/clients")]
+pub async fn list_clients(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    request_id: RequestId,
+    query: ApiQuery<ClientSearch>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.actor();
+    let search = query.0;
+    let (limit, after) = page_request(search.limit, search.cursor.as_deref())?;
+    let filter = ClientFilter {
+        name: search
+            .name
+            .filter(|name| !name.trim().is_empty())
+            .map(|name| name.trim().to_owned()),
+        date_of_birth: search.date_of_birth,
+        medicaid_id: search.medicaid_id,
+        status: search.status,
+        case_manager_id: search.case_manager_id,
+        team_id: search.team_id,
+    };
+    let page = state
+        .tx(move |conn| {
+            let page = store::list(conn, &client_scope(&actor), &filter, after.as_ref(), limit)?;
+            let now = spoke_persistence::now();
+            let events: Vec<AuditEvent> = page
+                .items
+                .iter()
+                .map(|client| {
+                    AuditEvent::for_client(
+                        actor.user_id,
+                        AuditAction::ClientListed,
+                        client.id,
+                        &request_id.0,
+                        now,
+                    )
+                })
+                .collect();
+            audit::record(conn, &events)?;
+            Ok(page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_store(page, |client| ClientView::from(client))))
+}
+
+/// Get a client.
+///
+/// Recorded in the audit log. A client the signed-in user may not see is a 404.
+#[utoipa::path(
+    tag = "clients",
+    operation_id = "get_client",
+    params(("id" = ClientId, Path, description = "The client's id")),
+    responses(
+        (status = 200, description = "The client.", body = ClientView, headers(("ETag" = String, description = "The client's version"))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/clients/{id}")]
+pub async fn get_client(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    request_id: RequestId,
+    id: web::Path<ClientId>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.actor();
+    let id = id.into_inner();
+    let client = state
+        .tx(move |conn| {
+            let client = load(conn, &actor, id, ClientAction::Read)?;
+            audit::record(
+                conn,
+                &[AuditEvent::for_client(
+                    actor.user_id,
+                    AuditAction::ClientRead,
+                    id,
+                    &request_id.0,
+                    spoke_persistence::now(),
+                )],
+            )?;
+            Ok(client)
+        })
+        .await?;
+    Ok(with_etag(&client))
+}
+
+/// Change a client's details.
+///
+/// A JSON merge patch (RFC 7396) of the client's details, with the client's ETag in If-Match: absent
+/// fields stay as they are, `null` clears an optional field. The merged record is checked whole.
+/// Status and case manager have their own operations.
+#[utoipa::path(
+    tag = "clients",
+    operation_id = "update_client",
+    params(
+        ("id" = ClientId, Path, description = "The client's id"),
+        ("If-Match" = String, Header, description = "The client's current ETag"),
+    ),
+    request_body(content = ClientPatch, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The changed client.", body = ClientView, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 412, response = PreconditionFailed),
+        (status = 422, response = ValidationFailed),
+        (status = 428, response = PreconditionRequired),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/clients/{id}")]
+pub async fn update_client(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    request_id: RequestId,
+    id: web::Path<ClientId>,
+    if_match: IfMatch,
+    body: ApiJson<ClientPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.actor();
+    let id = id.into_inner();
+    let patch = body.value;
+    let client = state
+        .tx(move |conn| {
+            let mut client = load(conn, &actor, id, ClientAction::Update)?;
+            if_match.check(client.version)?;
+            let today = spoke_persistence::now().date_naive();
+            let details = client.details.to_input().apply(patch).parse(today)?;
+            if details != client.details {
+                client.details = details;
+                save(
+                    conn,
+                    &mut client,
+                    &actor,
+                    AuditAction::ClientUpdated,
+                    &request_id.0,
+                )?;
+            }
+            Ok(client)
+        })
+        .await?;
+    Ok(with_etag(&client))
+}
+
+/// Move a client to another status.
+///
+/// With the client's ETag in If-Match. An illegal move is a 409 whose `allowed_statuses` lists the moves
+/// allowed from the current status.
+#[utoipa::path(
+    tag = "clients",
+    operation_id = "change_client_status",
+    params(
+        ("id" = ClientId, Path, description = "The client's id"),
+        ("If-Match" = String, Header, description = "The client's current ETag"),
+    ),
+    request_body = StatusChange,
+    responses(
+        (status = 200, description = "The client in its new status.", body = ClientView, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, description = "The move is not allowed from the current status.", content_type = "application/problem+json", body = crate::problem::Problem,
+            example = json!({"type": "/problems/illegal-status-move", "title": "This status change is not allowed", "status": 409,
+                "detail": "a client cannot move from discharged to active", "allowed_statuses": ["intake"]})),
+        (status = 412, response = PreconditionFailed),
+        (status = 422, response = ValidationFailed),
+        (status = 428, response = PreconditionRequired),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/clients/{id}/status")]
+pub async fn change_client_status(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    request_id: RequestId,
+    id: web::Path<ClientId>,
+    if_match: IfMatch,
+    body: ApiJson<StatusChange>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.actor();
+    let id = id.into_inner();
+    let to = body.value.status;
+    let client = state
+        .tx(move |conn| {
+            let mut client = load(conn, &actor, id, ClientAction::ChangeStatus)?;
+            if_match.check(client.version)?;
+            client.status = client.status.move_to(to)?;
+            save(
+                conn,
+                &mut client,
+                &actor,
+                AuditAction::ClientStatusChanged,
+                &request_id.0,
+            )?;
+            Ok(client)
+        })
+        .await?;
+    Ok(with_etag(&client))
+}
+
+/// Assign a client's primary case manager.
+///
+/// Supervisors of the client's team and admins only, with the client's ETag in If-Match. The new case
+/// manager must be an active case manager or supervisor of the client's team; `null` leaves the client
+/// unassigned.
+#[utoipa::path(
+    tag = "clients",
+    operation_id = "assign_client_case_manager",
+    params(
+        ("id" = ClientId, Path, description = "The client's id"),
+        ("If-Match" = String, Header, description = "The client's current ETag"),
+    ),
+    request_body = CaseManagerAssignment,
+    responses(
+        (status = 200, description = "The client with its new case manager.", body = ClientView, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 412, response = PreconditionFailed),
+        (status = 422, response = ValidationFailed),
+        (status = 428, response = PreconditionRequired),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/clients/{id}/case-manager")]
+pub async fn assign_client_case_manager(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    request_id: RequestId,
+    id: web::Path<ClientId>,
+    if_match: IfMatch,
+    body: ApiJson<CaseManagerAssignment>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.actor();
+    let id = id.into_inner();
+    let manager = body.value.case_manager_id;
+    let client = state
+        .tx(move |conn| {
+            let mut client = load(conn, &actor, id, ClientAction::AssignCaseManager)?;
+            if_match.check(client.version)?;
+            if let Some(manager) = manager {
+                check_case_manager(conn, "case_manager_id", manager, client.team_id)?;
+            }
+            if client.primary_case_manager_id != manager {
+                client.primary_case_manager_id = manager;
+                save(
+                    conn,
+                    &mut client,
+                    &actor,
+                    AuditAction::ClientAssigned,
+                    &request_id.0,
+                )?;
+            }
+            Ok(client)
+        })
+        .await?;
+    Ok(with_etag(&client))
+}

@@ -1,0 +1,71 @@
+//! The HTTP endpoints, each registered through utoipa-actix-web so the
+//! routing table and the OpenAPI document cannot drift apart.
+
+pub mod audit;
+pub mod auth;
+pub mod clients;
+pub mod health;
+pub mod staff;
+
+use spoke_domain::policy::Decision;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::problem::ApiError;
+
+/// Every route of the API.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(
+            scope("/v1")
+                .service(auth::login)
+                .service(auth::me)
+                .service(auth::change_password)
+                .service(clients::create_client)
+                .service(clients::list_clients)
+                .service(clients::get_client)
+                .service(clients::update_client)
+                .service(clients::change_client_status)
+                .service(clients::assign_client_case_manager)
+                .service(staff::create_user)
+                .service(staff::list_users)
+                .service(staff::get_user)
+                .service(staff::update_user)
+                .service(staff::delete_user)
+                .service(staff::create_team)
+                .service(staff::list_teams)
+                .service(staff::get_team)
+                .service(staff::update_team)
+                .service(audit::list_audit_events),
+        );
+}
+
+/// Turns a policy decision into a result: hidden things are 404s.
+pub fn allowed(decision: Decision, forbidden: &'static str) -> Result<(), ApiError> {
+    match decision {
+        Decision::Allow => Ok(()),
+        Decision::Forbidden => Err(ApiError::Forbidden(forbidden)),
+        Decision::Hidden => Err(ApiError::NotFound),
+    }
+}
+
+/// A list page as served: the items and the cursor of the next page.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn from_store<S>(
+        page: spoke_persistence::page::Page<S>,
+        view: impl Fn(&S) -> T,
+    ) -> Page<T> {
+        Page {
+            items: page.items.iter().map(view).collect(),
+            next_cursor: page.next.as_ref().map(crate::extract::encode_cursor),
+        }
+    }
+}

@@ -1,0 +1,685 @@
+//! Staff users and teams. Admins manage them; supervisors read their team.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use spoke_domain::FieldErrors;
+use spoke_domain::client::Patch;
+use spoke_domain::ids::{TeamId, UserId};
+use spoke_domain::policy::{StaffAction, authorize_staff, team_scope};
+use spoke_domain::staff::{Role, Team, User, check_team_membership};
+use spoke_domain::values::{Email, NewPassword, ShortText};
+use spoke_persistence::{StoreError, staff as store};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::accounts::{self, NewAccount};
+use crate::auth::{Authenticated, hash_password};
+use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, etag, page_request};
+use crate::idempotency::{self, Created};
+use crate::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired,
+    ValidationFailed,
+};
+use crate::problem::ApiError;
+use crate::routes::{Page, allowed};
+use crate::state::AppState;
+
+const ADMIN_ONLY: &str = "only an admin may manage staff and teams";
+
+/// A staff user.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b2e-6f1a-7cc3-9a51-3f0b4f4d2a10", "email": "sam.okafor@demo.spoke.test",
+    "display_name": "Sam Okafor", "role": "case_manager", "team_id": "01936b2e-5a00-7b11-8c22-1d2e3f4a5b6c",
+    "created_at": "2026-11-26T09:00:00Z", "updated_at": "2026-11-26T09:00:00Z", "version": 1
+}))]
+pub struct UserView {
+    pub id: UserId,
+    /// The sign-in email, in lower case.
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Admins belong to no team.
+    pub team_id: Option<TeamId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Increases on every change; also sent as the ETag.
+    pub version: i32,
+}
+
+impl From<&User> for UserView {
+    fn from(user: &User) -> Self {
+        UserView {
+            id: user.id,
+            email: user.email.to_string(),
+            display_name: user.display_name.to_string(),
+            role: user.role,
+            team_id: user.team_id,
+            created_at: user.created_at,
+            updated_at: user.updated_at,
+            version: user.version,
+        }
+    }
+}
+
+/// A new staff user.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "email": "sam.okafor@example.org", "display_name": "Sam Okafor", "role": "case_manager",
+    "team_id": "01936b2e-5a00-7b11-8c22-1d2e3f4a5b6c", "password": "a long first password"
+}))]
+pub struct CreateUserRequest {
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Required for supervisors and case managers; admins have none.
+    #[serde(default)]
+    pub team_id: Option<TeamId>,
+    /// At least 12 characters; the user should change it after signing in.
+    pub password: String,
+}
+
+/// A JSON merge patch of a staff user: absent fields stay.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"role": "supervisor", "display_name": "Sam Okafor-Reyes"}))]
+pub struct UpdateUserRequest {
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// `null` removes the user from their team.
+    #[serde(default)]
+    #[schema(value_type = Option<TeamId>)]
+    pub team_id: Patch<TeamId>,
+    /// Sets a new password (an admin reset).
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// Filters for listing users.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UserSearch {
+    /// Only members of this team.
+    pub team_id: Option<TeamId>,
+    /// Only users with this role.
+    pub role: Option<Role>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+fn conflict_on_email(error: StoreError) -> ApiError {
+    match error {
+        StoreError::Conflict(_) => {
+            ApiError::Conflict("a user with this email already exists".to_owned())
+        }
+        other => other.into(),
+    }
+}
+
+/// Create a staff user.
+///
+/// Admins only. Supervisors and case managers must belong to a team; admins belong to none.
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "create_user",
+    request_body = CreateUserRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: the same key and body returns the first response.")),
+    responses(
+        (status = 201, description = "The user was created.", body = UserView,
+            headers(("ETag" = String, description = "The user's version"), ("Location" = String, description = "The user's URL"))),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    key: IdempotencyKey,
+    req: HttpRequest,
+    body: ApiJson<CreateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    allowed(
+        authorize_staff(&auth.actor(), StaffAction::ManageUsers),
+        ADMIN_ONLY,
+    )?;
+    let request = body.value;
+    let (user, password) = NewAccount {
+        email: request.email,
+        display_name: request.display_name,
+        role: request.role,
+        team_id: request.team_id,
+        password: request.password,
+    }
+    .parse()?;
+    let hash = web::block(move || hash_password(&password))
+        .await
+        .map_err(ApiError::internal)??;
+    idempotency::create(&state, auth.user.id, key, &req, &body.raw, move |conn| {
+        accounts::insert(conn, &user, &hash)?;
+        Ok(Created {
+            body: serde_json::to_string(&UserView::from(&user)).map_err(ApiError::internal)?,
+            location: format!("/v1/users/{}", user.id),
+            etag: Some(etag(user.version)),
+        })
+    })
+    .await
+}
+
+/// List staff users.
+///
+/// Admins see every active user; a supervisor sees the members of their team. Ordered by creation.
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "list_users",
+    params(UserSearch),
+    responses(
+        (status = 200, description = "A page of users.", body = Page<UserView>),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    query: ApiQuery<UserSearch>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.actor();
+    let search = query.0;
+    let (limit, after) = page_request(search.limit, search.cursor.as_deref())?;
+    let teams = match (team_scope(&actor), search.team_id) {
+        (Some(visible), _) if visible.is_empty() => {
+            return Err(ApiError::Forbidden(
+                "only admins and supervisors may list staff",
+            ));
+        }
+        (Some(visible), Some(team)) if !visible.contains(&team) => Some(Vec::new()),
+        (_, Some(team)) => Some(vec![team]),
+        (visible, None) => visible,
+    };
+    let page = state
+        .db(move |conn| {
+            Ok(store::list_users(
+                conn,
+                teams.as_deref(),
+                search.role,
+                after.as_ref(),
+                limit,
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_store(page, |user| UserView::from(user))))
+}
+
+/// May `auth` see `user`? Themselves always; admins everyone; a supervisor
+/// their team's members.
+fn visible_user(auth: &Authenticated, user: &User) -> Result<(), ApiError> {
+    if user.id == auth.user.id {
+        return Ok(());
+    }
+    if !user.is_active() {
+        return Err(ApiError::NotFound);
+    }
+    let action = match user.team_id {
+        Some(team) => StaffAction::ReadTeam(team),
+        None => StaffAction::ManageUsers,
+    };
+    match authorize_staff(&auth.actor(), action) {
+        spoke_domain::policy::Decision::Allow => Ok(()),
+        spoke_domain::policy::Decision::Hidden => Err(ApiError::NotFound),
+        spoke_domain::policy::Decision::Forbidden if auth.user.role == Role::Supervisor => {
+            Err(ApiError::NotFound)
+        }
+        spoke_domain::policy::Decision::Forbidden => Err(ApiError::Forbidden(
+            "only admins and supervisors may read staff records",
+        )),
+    }
+}
+
+/// Get a staff user.
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "get_user",
+    params(("id" = UserId, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The user.", body = UserView, headers(("ETag" = String, description = "The user's version"))),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<UserId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let user = state.db(move |conn| Ok(store::get_user(conn, id)?)).await?;
+    visible_user(&auth, &user)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(user.version)))
+        .json(UserView::from(&user)))
+}
+
+/// Change a staff user.
+///
+/// Admins only, with the user's ETag in If-Match. A JSON merge patch: absent fields stay as they are.
+/// Changing the role or team takes effect on the user's next request.
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "update_user",
+    params(
+        ("id" = UserId, Path, description = "The user's id"),
+        ("If-Match" = String, Header, description = "The user's current ETag"),
+    ),
+    request_body(content = UpdateUserRequest, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The changed user.", body = UserView, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 422, response = ValidationFailed),
+        (status = 428, response = PreconditionRequired),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<UserId>,
+    if_match: IfMatch,
+    body: ApiJson<UpdateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    allowed(
+        authorize_staff(&auth.actor(), StaffAction::ManageUsers),
+        ADMIN_ONLY,
+    )?;
+    let id = id.into_inner();
+    let patch = body.value;
+    let mut errors = FieldErrors::default();
+    let email = errors.check_opt("email", patch.email.as_deref(), Email::parse);
+    let display_name = errors.check_opt(
+        "display_name",
+        patch.display_name.as_deref(),
+        ShortText::parse,
+    );
+    let password = errors.check_opt("password", patch.password.as_deref(), NewPassword::parse);
+    errors.finish(|| Some(()))?;
+    let hash = match password {
+        Some(password) => Some(
+            web::block(move || hash_password(&password))
+                .await
+                .map_err(ApiError::internal)??,
+        ),
+        None => None,
+    };
+    let acting_admin = auth.user.id;
+    let user = state
+        .tx(move |conn| {
+            let mut user = store::get_user(conn, id)?;
+            if !user.is_active() {
+                return Err(ApiError::NotFound);
+            }
+            if_match.check(user.version)?;
+            let expected = user.version;
+            if let Some(email) = email {
+                user.email = email;
+            }
+            if let Some(name) = display_name {
+                user.display_name = name;
+            }
+            let was_admin = user.role == Role::Admin;
+            if let Some(role) = patch.role {
+                user.role = role;
+            }
+            let mut team = user.team_id;
+            patch.team_id.apply(&mut team);
+            user.team_id = team;
+            check_team_membership(user.role, user.team_id)
+                .map_err(|e| FieldErrors::single("team_id", e))?;
+            if let Some(team) = user.team_id {
+                accounts::existing_team(conn, "team_id", team)?;
+            }
+            if was_admin && user.role != Role::Admin {
+                if user.id == acting_admin {
+                    return Err(ApiError::Conflict(
+                        "you cannot remove your own admin role".to_owned(),
+                    ));
+                }
+                if store::count_active_admins(conn)? <= 1 {
+                    return Err(ApiError::Conflict(
+                        "the last admin cannot lose the admin role".to_owned(),
+                    ));
+                }
+            }
+            user.updated_at = spoke_persistence::now();
+            user.version += 1;
+            store::update_user(conn, &user, hash.as_deref(), expected)
+                .map_err(conflict_on_email)?;
+            Ok(user)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(user.version)))
+        .json(UserView::from(&user)))
+}
+
+/// Delete a staff user.
+///
+/// Admins only, with the user's ETag in If-Match. The user can no longer sign in and their tokens stop
+/// working at once; their name stays on the records they touched. The last admin cannot be deleted,
+/// nor can admins delete themselves.
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "delete_user",
+    params(
+        ("id" = UserId, Path, description = "The user's id"),
+        ("If-Match" = String, Header, description = "The user's current ETag"),
+    ),
+    responses(
+        (status = 204, description = "The user was deleted."),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 428, response = PreconditionRequired),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/users/{id}")]
+pub async fn delete_user(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<UserId>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    allowed(
+        authorize_staff(&auth.actor(), StaffAction::ManageUsers),
+        ADMIN_ONLY,
+    )?;
+    let id = id.into_inner();
+    if id == auth.user.id {
+        return Err(ApiError::Conflict("you cannot delete yourself".to_owned()));
+    }
+    state
+        .tx(move |conn| {
+            let mut user = store::get_user(conn, id)?;
+            if !user.is_active() {
+                return Err(ApiError::NotFound);
+            }
+            if_match.check(user.version)?;
+            if user.role == Role::Admin && store::count_active_admins(conn)? <= 1 {
+                return Err(ApiError::Conflict(
+                    "the last admin cannot be deleted".to_owned(),
+                ));
+            }
+            let expected = user.version;
+            let now = spoke_persistence::now();
+            user.deleted_at = Some(now);
+            user.updated_at = now;
+            user.version += 1;
+            Ok(store::update_user(conn, &user, None, expected)?)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A team of staff.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b2e-5a00-7b11-8c22-1d2e3f4a5b6c", "name": "Eastside Community Team",
+    "created_at": "2026-11-26T09:00:00Z", "updated_at": "2026-11-26T09:00:00Z", "version": 1
+}))]
+pub struct TeamView {
+    pub id: TeamId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+impl From<&Team> for TeamView {
+    fn from(team: &Team) -> Self {
+        TeamView {
+            id: team.id,
+            name: team.name.to_string(),
+            created_at: team.created_at,
+            updated_at: team.updated_at,
+            version: team.version,
+        }
+    }
+}
+
+/// A team with its members.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamDetail {
+    #[serde(flatten)]
+    pub team: TeamView,
+    /// The team's supervisors.
+    pub supervisors: Vec<UserView>,
+    /// Everyone on the team, supervisors included.
+    pub members: Vec<UserView>,
+}
+
+/// A new team, or a team's new name.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Eastside Community Team"}))]
+pub struct TeamRequest {
+    /// 1 to 200 characters, unique.
+    pub name: String,
+}
+
+fn conflict_on_name(error: StoreError) -> ApiError {
+    match error {
+        StoreError::Conflict(_) => {
+            ApiError::Conflict("a team with this name already exists".to_owned())
+        }
+        other => other.into(),
+    }
+}
+
+/// Create a team.
+///
+/// Admins only. Add members by creating or changing users with this `team_id`.
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "create_team",
+    request_body = TeamRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: the same key and body returns the first response.")),
+    responses(
+        (status = 201, description = "The team was created.", body = TeamView,
+            headers(("ETag" = String, description = "The team's version"), ("Location" = String, description = "The team's URL"))),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/teams")]
+pub async fn create_team(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    key: IdempotencyKey,
+    req: HttpRequest,
+    body: ApiJson<TeamRequest>,
+) -> Result<HttpResponse, ApiError> {
+    allowed(
+        authorize_staff(&auth.actor(), StaffAction::ManageTeams),
+        ADMIN_ONLY,
+    )?;
+    let name = ShortText::parse(&body.value.name).map_err(|e| FieldErrors::single("name", e))?;
+    let now = spoke_persistence::now();
+    let team = Team {
+        id: TeamId::generate(),
+        name,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    idempotency::create(&state, auth.user.id, key, &req, &body.raw, move |conn| {
+        store::insert_team(conn, &team).map_err(conflict_on_name)?;
+        Ok(Created {
+            body: serde_json::to_string(&TeamView::from(&team)).map_err(ApiError::internal)?,
+            location: format!("/v1/teams/{}", team.id),
+            etag: Some(etag(team.version)),
+        })
+    })
+    .await
+}
+
+/// List teams.
+///
+/// Admins see every team, a supervisor their own, by name.
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "list_teams",
+    responses(
+        (status = 200, description = "The teams.", body = Vec<TeamView>),
+        (status = 403, response = Forbidden),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/teams")]
+pub async fn list_teams(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    let scope = team_scope(&auth.actor());
+    if scope.as_ref().is_some_and(Vec::is_empty) {
+        return Err(ApiError::Forbidden(
+            "only admins and supervisors may list teams",
+        ));
+    }
+    let teams = state
+        .db(move |conn| Ok(store::list_teams(conn, scope.as_deref())?))
+        .await?;
+    Ok(HttpResponse::Ok().json(teams.iter().map(TeamView::from).collect::<Vec<_>>()))
+}
+
+/// Get a team and its members.
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "get_team",
+    params(("id" = TeamId, Path, description = "The team's id")),
+    responses(
+        (status = 200, description = "The team and its members.", body = TeamDetail, headers(("ETag" = String, description = "The team's version"))),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/teams/{id}")]
+pub async fn get_team(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<TeamId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    allowed(
+        authorize_staff(&auth.actor(), StaffAction::ReadTeam(id)),
+        "only admins and the team's supervisors may read a team",
+    )?;
+    let (team, members) = state
+        .db(move |conn| {
+            let team = store::get_team(conn, id)?;
+            let mut members = Vec::new();
+            let mut after = None;
+            loop {
+                let page = store::list_users(conn, Some(&[id]), None, after.as_ref(), 200)?;
+                members.extend(page.items);
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+            Ok((team, members))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(team.version)))
+        .json(TeamDetail {
+            team: TeamView::from(&team),
+            supervisors: members
+                .iter()
+                .filter(|user| user.role == Role::Supervisor)
+                .map(UserView::from)
+                .collect(),
+            members: members.iter().map(UserView::from).collect(),
+        }))
+}
+
+/// Rename a team.
+///
+/// Admins only, with the team's ETag in If-Match.
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "update_team",
+    params(
+        ("id" = TeamId, Path, description = "The team's id"),
+        ("If-Match" = String, Header, description = "The team's current ETag"),
+    ),
+    request_body(content = TeamRequest, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The renamed team.", body = TeamView, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 422, response = ValidationFailed),
+        (status = 428, response = PreconditionRequired),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/teams/{id}")]
+pub async fn update_team(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<TeamId>,
+    if_match: IfMatch,
+    body: ApiJson<TeamRequest>,
+) -> Result<HttpResponse, ApiError> {
+    allowed(
+        authorize_staff(&auth.actor(), StaffAction::ManageTeams),
+        ADMIN_ONLY,
+    )?;
+    let id = id.into_inner();
+    let name = ShortText::parse(&body.value.name).map_err(|e| FieldErrors::single("name", e))?;
+    let team = state
+        .tx(move |conn| {
+            let mut team = store::get_team(conn, id)?;
+            if_match.check(team.version)?;
+            let expected = team.version;
+            team.name = name;
+            team.updated_at = spoke_persistence::now();
+            team.version += 1;
+            store::update_team(conn, &team, expected).map_err(conflict_on_name)?;
+            Ok(team)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(team.version)))
+        .json(TeamView::from(&team)))
+}

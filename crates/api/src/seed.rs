@@ -1,0 +1,322 @@
+//! Data for a first start: the first admin of an empty deployment, and a
+//! realistic demo agency for trying Spoke out.
+
+use std::collections::BTreeSet;
+
+use chrono::Duration;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use spoke_domain::audit::{AuditAction, AuditEvent};
+use spoke_domain::client::{
+    AddressInput, Client, ClientDetailsInput, ClientStatus, ExternalIdInput, RiskFlag,
+};
+use spoke_domain::ids::TeamId;
+use spoke_domain::staff::{Role, Team, User};
+use spoke_domain::values::{Email, GenderInput, NewPassword, ShortText};
+use spoke_persistence::{Database, audit, clients, staff, transaction};
+
+use crate::accounts::{self, NewAccount};
+use crate::auth::hash_password;
+use crate::problem::ApiError;
+
+/// The password of every demo account. Demo data only: never in production.
+pub const DEMO_PASSWORD: &str = "spoke-demo-password";
+
+/// Creates the first admin when the database has no user at all, and
+/// returns the one-time password to show. Otherwise does nothing.
+pub fn bootstrap_admin(
+    database: &Database,
+    email: &str,
+) -> Result<Option<(Email, String)>, ApiError> {
+    let mut conn = database.conn()?;
+    transaction(&mut conn, |conn| {
+        if staff::count_users(conn)? > 0 {
+            return Ok(None);
+        }
+        let password = accounts::random_password();
+        let (user, checked) = NewAccount {
+            email: email.to_owned(),
+            display_name: "First Admin".to_owned(),
+            role: Role::Admin,
+            team_id: None,
+            password: password.clone(),
+        }
+        .parse()?;
+        accounts::insert(conn, &user, &hash_password(&checked)?)?;
+        Ok(Some((user.email, password)))
+    })
+}
+
+/// What `seed-demo` made, to tell the user how to sign in.
+#[derive(Debug)]
+pub struct DemoSummary {
+    /// False when the demo agency was already there.
+    pub created: bool,
+    /// Every demo account's email and role; all share [`DEMO_PASSWORD`].
+    pub accounts: Vec<(String, Role)>,
+    pub clients: i64,
+}
+
+const TEAMS: [&str; 2] = ["Eastside Community Team", "Westside Recovery Team"];
+
+/// (email local part, name, role, team index)
+const STAFF: [(&str, &str, Role, Option<usize>); 9] = [
+    ("admin", "Avery Admin", Role::Admin, None),
+    (
+        "grace.supervisor",
+        "Grace Holloway",
+        Role::Supervisor,
+        Some(0),
+    ),
+    ("sam.okafor", "Sam Okafor", Role::CaseManager, Some(0)),
+    ("lin.nguyen", "Lin Nguyen", Role::CaseManager, Some(0)),
+    ("rosa.delgado", "Rosa Delgado", Role::CaseManager, Some(0)),
+    (
+        "marcus.supervisor",
+        "Marcus Bell",
+        Role::Supervisor,
+        Some(1),
+    ),
+    (
+        "dana.whitehorse",
+        "Dana Whitehorse",
+        Role::CaseManager,
+        Some(1),
+    ),
+    ("ivan.petrov", "Ivan Petrov", Role::CaseManager, Some(1)),
+    ("amina.yusuf", "Amina Yusuf", Role::CaseManager, Some(1)),
+];
+
+const DEMO_DOMAIN: &str = "demo.spoke.test";
+
+/// (given names, family names, language tag) per community.
+const COMMUNITIES: [(&[&str], &[&str], &str); 7] = [
+    (
+        &[
+            "James", "Linda", "Robert", "Patricia", "Michael", "Barbara", "William", "Dorothy",
+            "Earl", "Shirley",
+        ],
+        &[
+            "Johnson", "Williams", "Brown", "Miller", "Davis", "Wilson", "Moore", "Taylor",
+            "Anderson", "Jackson",
+        ],
+        "en",
+    ),
+    (
+        &[
+            "María",
+            "José",
+            "Guadalupe",
+            "Juan",
+            "Rosa",
+            "Luis",
+            "Carmen",
+            "Jesús",
+            "Ana",
+            "Miguel",
+        ],
+        &[
+            "García",
+            "Hernández",
+            "López",
+            "Martínez",
+            "González",
+            "Rodríguez",
+            "Pérez",
+            "Sánchez",
+            "Ramírez",
+            "Flores",
+        ],
+        "es",
+    ),
+    (
+        &["Minh", "Lan", "Hùng", "Thu", "Tuấn", "Hoa", "Dũng", "Mai"],
+        &["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ"],
+        "vi",
+    ),
+    (
+        &["Wei", "Mei", "Jian", "Hui", "Tao", "Xiu"],
+        &["Wang", "Li", "Zhang", "Chen", "Liu", "Huang"],
+        "zh-Hant",
+    ),
+    (
+        &["Dmitri", "Olga", "Sergei", "Natalia", "Alexei", "Irina"],
+        &["Ivanov", "Smirnova", "Kuznetsov", "Popova", "Volkov"],
+        "ru",
+    ),
+    (
+        &["Abdi", "Hodan", "Mohamed", "Fadumo", "Ahmed", "Sahra"],
+        &["Warsame", "Hassan", "Ali", "Farah", "Jama"],
+        "so",
+    ),
+    (
+        &["Leilani", "Kekoa", "Malia", "Tevita", "Sione"],
+        &["Fifita", "Tuilagi", "Kahale", "Mahoe"],
+        "to",
+    ),
+];
+
+const STREETS: [&str; 8] = [
+    "SE Division St",
+    "NE Alberta St",
+    "N Lombard St",
+    "SE 82nd Ave",
+    "NE Sandy Blvd",
+    "SW Barbur Blvd",
+    "NE Killingsworth St",
+    "SE Powell Blvd",
+];
+
+const CLIENT_COUNT: usize = 300;
+
+/// Fills a demo agency: two teams, a supervisor and case managers each, and
+/// 300 clients with varied statuses, languages and risk flags. Running it
+/// again changes nothing. The same data every time (a fixed random seed).
+pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
+    let mut conn = database.conn()?;
+    let admin_email = Email::parse(&format!("admin@{DEMO_DOMAIN}")).map_err(ApiError::internal)?;
+    let accounts_list = STAFF
+        .iter()
+        .map(|(local, _, role, _)| (format!("{local}@{DEMO_DOMAIN}"), *role))
+        .collect::<Vec<_>>();
+    if staff::credentials(&mut conn, &admin_email)?.is_some() {
+        return Ok(DemoSummary {
+            created: false,
+            accounts: accounts_list,
+            clients: clients::count(&mut conn)?,
+        });
+    }
+    let password = NewPassword::parse(DEMO_PASSWORD).map_err(ApiError::internal)?;
+    let mut rng = StdRng::seed_from_u64(2026_11_26);
+    let now = spoke_persistence::now();
+    let today = now.date_naive();
+
+    transaction(&mut conn, |conn| {
+        let teams: Vec<Team> = TEAMS
+            .iter()
+            .map(|name| {
+                Ok(Team {
+                    id: TeamId::generate(),
+                    name: ShortText::parse(name).map_err(ApiError::internal)?,
+                    created_at: now,
+                    updated_at: now,
+                    version: 1,
+                })
+            })
+            .collect::<Result<_, ApiError>>()?;
+        for team in &teams {
+            staff::insert_team(conn, team)?;
+        }
+        let mut users: Vec<User> = Vec::new();
+        for (local, name, role, team) in STAFF {
+            let (user, _) = NewAccount {
+                email: format!("{local}@{DEMO_DOMAIN}"),
+                display_name: name.to_owned(),
+                role,
+                team_id: team.map(|index| teams[index].id),
+                password: DEMO_PASSWORD.to_owned(),
+            }
+            .parse()?;
+            accounts::insert(conn, &user, &hash_password(&password)?)?;
+            users.push(user);
+        }
+        let admin = users[0].id;
+        for n in 0..CLIENT_COUNT {
+            let team = &teams[n % teams.len()];
+            let managers: Vec<&User> = users
+                .iter()
+                .filter(|user| user.role == Role::CaseManager && user.team_id == Some(team.id))
+                .collect();
+            let (given, family, language) = COMMUNITIES[rng.gen_range(0..COMMUNITIES.len())];
+            let pick = |rng: &mut StdRng, names: &[&str]| {
+                names.choose(rng).copied().unwrap_or("Alex").to_owned()
+            };
+            let age_days = rng.gen_range(18 * 365..90 * 365);
+            let mut flags = BTreeSet::new();
+            for (flag, chance) in [
+                (RiskFlag::TwoPersonVisits, 0.08),
+                (RiskFlag::DoNotContactAtHome, 0.06),
+                (RiskFlag::HistoryOfViolence, 0.04),
+                (RiskFlag::SuicideRisk, 0.05),
+                (RiskFlag::AnimalInHome, 0.10),
+            ] {
+                if rng.gen_bool(chance) {
+                    flags.insert(flag);
+                }
+            }
+            let input = ClientDetailsInput {
+                given_name: pick(&mut rng, given),
+                family_name: pick(&mut rng, family),
+                preferred_name: None,
+                date_of_birth: Some(today - Duration::days(age_days)),
+                gender: Some(match rng.gen_range(0..10) {
+                    0..=4 => GenderInput::SelfDescribed {
+                        description: "woman".to_owned(),
+                    },
+                    5..=8 => GenderInput::SelfDescribed {
+                        description: "man".to_owned(),
+                    },
+                    _ => GenderInput::PrefersNotToSay,
+                }),
+                preferred_language: Some(language.to_owned()),
+                phone: rng
+                    .gen_bool(0.85)
+                    .then(|| format!("+1503555{:04}", rng.gen_range(0..10_000))),
+                email: None,
+                address: rng.gen_bool(0.7).then(|| AddressInput {
+                    line1: format!(
+                        "{} {}",
+                        rng.gen_range(100..9999),
+                        STREETS[rng.gen_range(0..STREETS.len())]
+                    ),
+                    line2: None,
+                    city: "Portland".to_owned(),
+                    region: Some("OR".to_owned()),
+                    postal_code: Some(format!("972{:02}", rng.gen_range(1..40))),
+                    country: Some("US".to_owned()),
+                }),
+                medicaid_id: rng
+                    .gen_bool(0.75)
+                    .then(|| format!("OR{:08}", rng.gen_range(0..100_000_000))),
+                external_ids: if rng.gen_bool(0.3) {
+                    vec![ExternalIdInput {
+                        system: "hmis".to_owned(),
+                        value: format!("HM-{}", 10_000 + n),
+                    }]
+                } else {
+                    Vec::new()
+                },
+                risk_flags: flags.into_iter().collect(),
+            };
+            let details = input.parse(today)?;
+            let manager = managers.choose(&mut rng).map(|user| user.id);
+            let created =
+                now - Duration::days(rng.gen_range(0..720)) + Duration::microseconds(n as i64);
+            let mut client = Client::new(details, team.id, manager, created);
+            client.status = match rng.gen_range(0..20) {
+                0..=2 => ClientStatus::Intake,
+                3..=14 => ClientStatus::Active,
+                15..=16 => ClientStatus::OnHold,
+                _ => ClientStatus::Discharged,
+            };
+            clients::insert(conn, &client)?;
+            audit::record(
+                conn,
+                &[AuditEvent::for_client(
+                    admin,
+                    AuditAction::ClientCreated,
+                    client.id,
+                    "seed-demo",
+                    now,
+                )],
+            )?;
+        }
+        Ok::<(), ApiError>(())
+    })?;
+    Ok(DemoSummary {
+        created: true,
+        accounts: accounts_list,
+        clients: clients::count(&mut conn)?,
+    })
+}

@@ -1,0 +1,141 @@
+//! Building and running the HTTP server.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::{ResourceDef, Server};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::{LoginThrottle, Tokens, decoy_hash};
+use crate::extract::MAX_BODY_BYTES;
+use crate::openapi::{self, ApiDoc};
+use crate::problem::ApiError;
+use crate::state::AppState;
+use spoke_persistence::Database;
+
+/// The OpenAPI document, generated from the routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::routes::configure)
+        .split_for_parts();
+    openapi::finish(api)
+}
+
+/// The OpenAPI document as the committed `openapi/openapi.json` holds it.
+pub fn openapi_json() -> String {
+    let mut text = openapi().to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Everything a server needs besides its listener.
+#[derive(Debug)]
+pub struct ServerSettings {
+    pub database: Database,
+    pub jwt_secret: Vec<u8>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub token_lifetime: chrono::Duration,
+    /// Worker threads; `None` means one per core.
+    pub workers: Option<usize>,
+}
+
+impl ServerSettings {
+    pub fn state(&self) -> AppState {
+        AppState {
+            database: self.database.clone(),
+            tokens: Tokens::new(
+                &self.jwt_secret,
+                &self.jwt_issuer,
+                &self.jwt_audience,
+                self.token_lifetime,
+            ),
+            login_throttle: LoginThrottle::new(10, Duration::from_secs(15 * 60)),
+            decoy_hash: decoy_hash(),
+        }
+    }
+}
+
+/// The methods each path of the API answers, taken from the generated
+/// document (and so from the routes), to tell a 405 from a 404.
+#[derive(Debug)]
+pub struct KnownRoutes(Vec<(ResourceDef, Vec<String>)>);
+
+impl KnownRoutes {
+    pub fn from_spec(api: &utoipa::openapi::OpenApi) -> KnownRoutes {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                ]
+                .into_iter()
+                .filter(|(_, present)| *present)
+                .map(|(method, _)| method.to_owned())
+                .collect();
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        KnownRoutes(routes)
+    }
+
+    /// The methods `path` answers, or `None` when no route has this path.
+    pub fn allowed(&self, path: &str) -> Option<&[String]> {
+        self.0
+            .iter()
+            .find(|(pattern, _)| pattern.is_match(path))
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+async fn unknown_route(
+    req: HttpRequest,
+    routes: web::Data<KnownRoutes>,
+) -> Result<HttpResponse, ApiError> {
+    match routes.allowed(req.path()) {
+        Some(methods) => Err(ApiError::MethodNotAllowed(methods.to_vec())),
+        None => Err(ApiError::NotFound),
+    }
+}
+
+/// Starts serving on `listener`. The returned server stops gracefully on
+/// SIGTERM or SIGINT: it stops accepting, lets requests in flight finish
+/// (up to 30 seconds), then returns.
+pub fn serve(settings: &ServerSettings, listener: TcpListener) -> std::io::Result<Server> {
+    let state = web::Data::new(settings.state());
+    let spec = openapi();
+    let routes = web::Data::new(KnownRoutes::from_spec(&spec));
+    let mut server = HttpServer::new(move || {
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .app_data(state.clone())
+            .app_data(routes.clone())
+            .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+            .app_data(web::PathConfig::default().error_handler(|error, _| {
+                ApiError::bad_request(format!("invalid path parameter: {error}")).into()
+            }))
+            .configure(crate::routes::configure)
+            .split_for_parts();
+        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+            .default_service(web::to(unknown_route))
+            .wrap(from_fn(crate::middleware::request_context))
+    })
+    .shutdown_timeout(30);
+    if let Some(workers) = settings.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.listen(listener)?.run())
+}
