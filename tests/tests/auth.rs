@@ -1,5 +1,7 @@
 //! Signing in, and every way a token can be refused.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;

@@ -153,7 +153,7 @@ impl IfMatch {
         let current = etag(version);
         match self {
             IfMatch::Any => Ok(()),
-            IfMatch::Tags(tags) if tags.iter().any(|tag| *tag == current) => Ok(()),
+            IfMatch::Tags(tags) if tags.contains(&current) => Ok(()),
             IfMatch::Tags(_) => Err(ApiError::PreconditionFailed),
         }
     }

@@ -137,6 +137,7 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     for (name, response) in problem_components() {
         components.responses.insert(name, response);
     }
+    add_page_examples(components);
     for item in api.paths.paths.values_mut() {
         for operation in [
             &mut item.get,
@@ -152,6 +153,38 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         }
     }
     api
+}
+
+/// A list page's example is a page holding its item's example, so every
+/// `Page_X` schema shows a real page without repeating each item example.
+fn add_page_examples(components: &mut utoipa::openapi::Components) {
+    let examples: Vec<(String, serde_json::Value)> = components
+        .schemas
+        .keys()
+        .filter_map(|name| {
+            let item = name.strip_prefix("Page_")?;
+            let RefOr::T(utoipa::openapi::schema::Schema::Object(object)) =
+                components.schemas.get(item)?
+            else {
+                return None;
+            };
+            let example = object.example.clone()?;
+            Some((
+                name.clone(),
+                serde_json::json!({
+                    "items": [example],
+                    "next_cursor": "eyJhdCI6IjIwMjYtMTEtMjZUMDk6MzA6MDBaIiwiaWQiOiIwMTkzNmIyZSJ9"
+                }),
+            ))
+        })
+        .collect();
+    for (name, example) in examples {
+        if let Some(RefOr::T(utoipa::openapi::schema::Schema::Object(object))) =
+            components.schemas.get_mut(&name)
+        {
+            object.example = Some(example);
+        }
+    }
 }
 
 fn add_shared_responses(operation: &mut Operation) {

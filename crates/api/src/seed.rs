@@ -188,7 +188,7 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
         });
     }
     let password = NewPassword::parse(DEMO_PASSWORD).map_err(ApiError::internal)?;
-    let mut rng = StdRng::seed_from_u64(2026_11_26);
+    let mut rng = StdRng::seed_from_u64(20_261_126);
     let now = spoke_persistence::now();
     let today = now.date_naive();
 

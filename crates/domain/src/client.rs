@@ -238,6 +238,14 @@ pub struct ClientDetails {
 /// The descriptive part of a client record as it arrives, before any check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "given_name": "Maria", "family_name": "Rivera", "preferred_name": "Mari",
+    "date_of_birth": "1968-04-12", "gender": {"kind": "self_described", "description": "woman"},
+    "preferred_language": "es", "phone": "+1 503 555 0142", "email": "maria.rivera@example.org",
+    "address": {"line1": "1200 SE Division St", "city": "Portland", "region": "OR", "postal_code": "97202"},
+    "medicaid_id": "OR12345678", "external_ids": [{"system": "hmis", "value": "HM-20931"}],
+    "risk_flags": ["two_person_visits"]
+})))]
 pub struct ClientDetailsInput {
     /// 1 to 100 characters.
     #[cfg_attr(feature = "openapi", schema(example = "Maria"))]

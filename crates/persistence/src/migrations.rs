@@ -14,7 +14,7 @@ pub const MIGRATION_TREES: [&str; 2] = ["migrations/sqlite", "migrations/postgre
 
 /// An arbitrary constant: the PostgreSQL advisory lock that serialises
 /// migrations when several API instances start at once.
-const MIGRATION_LOCK: i64 = 0x5370_6f6b_65;
+const MIGRATION_LOCK: i64 = 0x0053_706f_6b65;
 
 /// Applies every pending migration and returns the names of those applied.
 pub fn run_migrations(

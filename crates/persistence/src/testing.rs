@@ -129,3 +129,9 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// Runs raw SQL, for tests that must break or inspect the database.
+pub fn execute(conn: &mut crate::DbConnection, sql: &str) {
+    conn.batch_execute(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}

@@ -1,5 +1,7 @@
 //! Storage behaviour, proven on SQLite and PostgreSQL alike.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
 use std::collections::HashSet;
 
 use chrono::{Duration, NaiveDate};

@@ -250,6 +250,9 @@ fn visible_user(auth: &Authenticated, user: &User) -> Result<(), ApiError> {
 }
 
 /// Get a staff user.
+///
+/// Users may read themselves; admins anyone; a supervisor the members of their team. A user the caller
+/// may not see, or one deleted, is a 404.
 #[utoipa::path(
     tag = "staff",
     operation_id = "get_user",
@@ -471,6 +474,24 @@ impl From<&Team> for TeamView {
 
 /// A team with its members.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b2e-5a00-7b11-8c22-1d2e3f4a5b6c", "name": "Eastside Community Team",
+    "created_at": "2026-11-26T09:00:00Z", "updated_at": "2026-11-26T09:00:00Z", "version": 1,
+    "supervisors": [{
+        "id": "01936b2e-4a00-7a11-8c22-1d2e3f4a5b6c", "email": "grace.holloway@example.org",
+        "display_name": "Grace Holloway", "role": "supervisor", "team_id": "01936b2e-5a00-7b11-8c22-1d2e3f4a5b6c",
+        "created_at": "2026-11-26T09:00:00Z", "updated_at": "2026-11-26T09:00:00Z", "version": 1
+    }],
+    "members": [{
+        "id": "01936b2e-4a00-7a11-8c22-1d2e3f4a5b6c", "email": "grace.holloway@example.org",
+        "display_name": "Grace Holloway", "role": "supervisor", "team_id": "01936b2e-5a00-7b11-8c22-1d2e3f4a5b6c",
+        "created_at": "2026-11-26T09:00:00Z", "updated_at": "2026-11-26T09:00:00Z", "version": 1
+    }, {
+        "id": "01936b2e-6f1a-7cc3-9a51-3f0b4f4d2a10", "email": "sam.okafor@example.org",
+        "display_name": "Sam Okafor", "role": "case_manager", "team_id": "01936b2e-5a00-7b11-8c22-1d2e3f4a5b6c",
+        "created_at": "2026-11-26T09:00:00Z", "updated_at": "2026-11-26T09:00:00Z", "version": 1
+    }]
+}))]
 pub struct TeamDetail {
     #[serde(flatten)]
     pub team: TeamView,
@@ -578,6 +599,8 @@ pub async fn list_teams(
 }
 
 /// Get a team and its members.
+///
+/// Admins may read any team, a supervisor only their own (another team is a 404).
 #[utoipa::path(
     tag = "staff",
     operation_id = "get_team",

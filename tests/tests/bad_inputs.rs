@@ -1,0 +1,245 @@
+//! A table of bad inputs: each gets the right problem+json status, and none
+//! stores anything.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+use serde_json::json;
+use spoke_domain::staff::Role;
+use spoke_persistence::{clients, staff};
+use spoke_tests::{Spoke, both_backends};
+
+struct Case {
+    name: &'static str,
+    method: &'static str,
+    path: String,
+    content_type: Option<&'static str>,
+    headers: Vec<(&'static str, String)>,
+    body: Option<Vec<u8>>,
+    status: u16,
+    /// The field the problem must name, for validation problems.
+    field: Option<&'static str>,
+}
+
+fn case(name: &'static str, method: &'static str, path: &str, status: u16) -> Case {
+    Case {
+        name,
+        method,
+        path: path.to_owned(),
+        content_type: None,
+        headers: Vec::new(),
+        body: None,
+        status,
+        field: None,
+    }
+}
+
+impl Case {
+    fn json(mut self, body: serde_json::Value) -> Case {
+        self.content_type = Some("application/json");
+        self.body = Some(body.to_string().into_bytes());
+        self
+    }
+    fn raw(mut self, content_type: Option<&'static str>, body: &[u8]) -> Case {
+        self.content_type = content_type;
+        self.body = Some(body.to_vec());
+        self
+    }
+    fn header(mut self, name: &'static str, value: &str) -> Case {
+        self.headers.push((name, value.to_owned()));
+        self
+    }
+    fn field(mut self, field: &'static str) -> Case {
+        self.field = Some(field);
+        self
+    }
+}
+
+fn counts(spoke: &Spoke) -> (i64, usize, usize) {
+    let mut conn = spoke.database().conn().unwrap();
+    (
+        clients::count(&mut conn).unwrap(),
+        staff::count_users(&mut conn).unwrap() as usize,
+        staff::list_teams(&mut conn, None).unwrap().len(),
+    )
+}
+
+fn every_bad_input_is_a_problem_and_stores_nothing(spoke: &Spoke) {
+    let north = spoke.team("North");
+    let south = spoke.team("South");
+    let admin = spoke.admin();
+    let south_cm = spoke.user("south@example.org", Role::CaseManager, Some(south));
+    let created = spoke
+        .post("/v1/clients")
+        .as_user(&admin)
+        .json(json!({"given_name": "Ana", "family_name": "Lee", "team_id": north}))
+        .send()
+        .expect(201);
+    let client = format!("/v1/clients/{}", created.body["id"].as_str().unwrap());
+    let valid = |extra: serde_json::Value| {
+        let mut body = json!({"given_name": "New", "family_name": "Client", "team_id": north});
+        for (key, value) in extra.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        body
+    };
+    let huge = format!(
+        "{{\"given_name\": \"{}\", \"family_name\": \"X\"}}",
+        "a".repeat(1024 * 1024)
+    );
+
+    let cases = vec![
+        case("malformed JSON", "POST", "/v1/clients", 400).raw(Some("application/json"), b"{\"given_name\": "),
+        case("empty body", "POST", "/v1/clients", 400).raw(Some("application/json"), b""),
+        case("trailing garbage", "POST", "/v1/clients", 400).raw(Some("application/json"), b"{} x"),
+        case("text/plain body", "POST", "/v1/clients", 415).raw(Some("text/plain"), b"hello"),
+        case("no content type", "POST", "/v1/clients", 415).raw(None, br#"{"given_name":"A"}"#),
+        case("body over 1 MiB", "POST", "/v1/clients", 413).raw(Some("application/json"), huge.as_bytes()),
+        case("array instead of object", "POST", "/v1/clients", 422).json(json!([1, 2])),
+        case("missing family name", "POST", "/v1/clients", 422).json(json!({"given_name": "A", "team_id": north})),
+        case("empty family name", "POST", "/v1/clients", 422).json(valid(json!({"family_name": " "}))).field("family_name"),
+        case("name too long", "POST", "/v1/clients", 422).json(valid(json!({"given_name": "x".repeat(101)}))).field("given_name"),
+        case("birth in the future", "POST", "/v1/clients", 422).json(valid(json!({"date_of_birth": "2999-01-01"}))).field("date_of_birth"),
+        case("birth not a date", "POST", "/v1/clients", 422).json(valid(json!({"date_of_birth": "12/04/1968"}))).field("date_of_birth"),
+        case("bad email", "POST", "/v1/clients", 422).json(valid(json!({"email": "maria@"}))).field("email"),
+        case("bad phone", "POST", "/v1/clients", 422).json(valid(json!({"phone": "call me maybe"}))).field("phone"),
+        case("bad language", "POST", "/v1/clients", 422).json(valid(json!({"preferred_language": "english"}))).field("preferred_language"),
+        case("unknown risk flag", "POST", "/v1/clients", 422).json(valid(json!({"risk_flags": ["nope"]}))).field("risk_flags[0]"),
+        case("bad gender kind", "POST", "/v1/clients", 422).json(valid(json!({"gender": {"kind": "other"}}))).field("gender.kind"),
+        case("bad address country", "POST", "/v1/clients", 422)
+            .json(valid(json!({"address": {"line1": "1 Main St", "city": "Salem", "country": "USA"}})))
+            .field("address.country"),
+        case("team id not a uuid", "POST", "/v1/clients", 422).json(valid(json!({"team_id": "north"}))).field("team_id"),
+        case("unknown team", "POST", "/v1/clients", 422).json(valid(json!({"team_id": uuid::Uuid::now_v7()}))).field("team_id"),
+        case("case manager of another team", "POST", "/v1/clients", 422)
+            .json(valid(json!({"primary_case_manager_id": south_cm.id})))
+            .field("primary_case_manager_id"),
+        case("idempotency key too long", "POST", "/v1/clients", 400)
+            .json(valid(json!({})))
+            .header("Idempotency-Key", &"k".repeat(300)),
+        case("path id not a uuid", "GET", "/v1/clients/not-a-uuid", 400),
+        case("unknown client", "GET", &format!("/v1/clients/{}", uuid::Uuid::now_v7()), 404),
+        case("limit zero", "GET", "/v1/clients?limit=0", 400),
+        case("limit too large", "GET", "/v1/clients?limit=201", 400),
+        case("limit not a number", "GET", "/v1/clients?limit=ten", 400),
+        case("forged cursor", "GET", "/v1/clients?cursor=bm90LWEtY3Vyc29y", 400),
+        case("bad date filter", "GET", "/v1/clients?date_of_birth=yesterday", 400),
+        case("unknown status filter", "GET", "/v1/clients?status=closed", 400),
+        case("unknown query parameter", "GET", "/v1/clients?stauts=active", 400),
+        case("bad audit time", "GET", "/v1/audit-events?from=last-week", 400),
+        case("unknown route", "GET", "/v1/nothing-here", 404),
+        case("unknown root route", "GET", "/favicon.ico", 404),
+        case("wrong method", "DELETE", "/v1/clients", 405),
+        case("wrong method on an item", "PUT", &client, 405).json(json!({})),
+        case("patch without If-Match", "PATCH", &client, 428).json(json!({"preferred_name": "A"})),
+        case("patch with a stale ETag", "PATCH", &client, 412).json(json!({"preferred_name": "A"})).header("If-Match", "\"7\""),
+        case("patch an unknown field", "PATCH", &client, 422).json(json!({"familyName": "X"})).header("If-Match", "\"1\""),
+        case("patch clears a required name", "PATCH", &client, 422)
+            .json(json!({"family_name": null}))
+            .header("If-Match", "\"1\"")
+            .field("family_name"),
+        case("status not a status", "POST", &format!("{client}/status"), 422)
+            .json(json!({"status": "closed"}))
+            .header("If-Match", "\"1\""),
+        case("illegal status move", "POST", &format!("{client}/status"), 409)
+            .json(json!({"status": "on_hold"}))
+            .header("If-Match", "\"1\""),
+        case("user with a weak password", "POST", "/v1/users", 422)
+            .json(json!({"email": "x@example.org", "display_name": "X", "role": "admin", "password": "short"}))
+            .field("password"),
+        case("user with an unknown role", "POST", "/v1/users", 422)
+            .json(json!({"email": "x@example.org", "display_name": "X", "role": "root", "password": "a long enough password"})),
+        case("case manager without a team", "POST", "/v1/users", 422)
+            .json(json!({"email": "x@example.org", "display_name": "X", "role": "case_manager", "password": "a long enough password"}))
+            .field("team_id"),
+        case("user with a taken email", "POST", "/v1/users", 409)
+            .json(json!({"email": "SOUTH@example.org", "display_name": "X", "role": "case_manager", "team_id": south, "password": "a long enough password"})),
+        case("team without a name", "POST", "/v1/teams", 422).json(json!({"name": ""})).field("name"),
+        case("team with a taken name", "POST", "/v1/teams", 409).json(json!({"name": "North"})),
+        case("login without a password", "POST", "/v1/auth/login", 422).json(json!({"email": "a@example.org"})),
+        case("login with a bad email", "POST", "/v1/auth/login", 422).json(json!({"email": "nobody", "password": "x"})).field("email"),
+    ];
+
+    let before = counts(spoke);
+    let mut failures = Vec::new();
+    for case in cases {
+        let mut call = spoke.call(case.method, &case.path).as_user(&admin);
+        if let Some(content_type) = case.content_type {
+            call = call.header("Content-Type", content_type);
+        }
+        for (name, value) in &case.headers {
+            call = call.header(name, value);
+        }
+        if let Some(body) = case.body {
+            call = call.raw(body);
+        }
+        let reply = call.send();
+        let problem = reply.header("content-type") == Some("application/problem+json")
+            && reply.body["status"] == case.status
+            && reply.body["request_id"].is_string()
+            && reply.body["instance"]
+                .as_str()
+                .is_some_and(|i| case.path.starts_with(i));
+        let field_ok = case.field.is_none_or(|field| {
+            reply.body["errors"]
+                .as_array()
+                .is_some_and(|errors| errors.iter().any(|e| e["field"] == field))
+        });
+        if reply.status != case.status || !problem || !field_ok {
+            failures.push(format!(
+                "{}: expected {} ({:?}), got {} {}",
+                case.name,
+                case.status,
+                case.field,
+                reply.status,
+                reply.text.chars().take(300).collect::<String>()
+            ));
+        }
+        if case.status == 405 {
+            assert!(
+                reply.header("allow").is_some(),
+                "{}: no Allow header",
+                case.name
+            );
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "bad inputs answered wrongly:\n{}",
+        failures.join("\n")
+    );
+    assert_eq!(counts(spoke), before, "a rejected request stored something");
+    // And the record the bad requests aimed at is unchanged.
+    let after = spoke.get(&client).as_user(&admin).send().expect(200);
+    assert_eq!(after.etag(), "\"1\"");
+}
+
+fn internal_errors_say_nothing_of_the_cause(spoke: &Spoke) {
+    let admin = spoke.admin();
+    // Break the database under the server: the next query fails inside.
+    let mut conn = spoke.database().conn().unwrap();
+    spoke_persistence::testing::execute(&mut conn, "ALTER TABLE clients RENAME TO clients_gone");
+    let reply = spoke
+        .get("/v1/clients")
+        .as_user(&admin)
+        .send()
+        .expect_problem(500);
+    let text = format!("{} {}", reply.body["title"], reply.body["detail"]).to_lowercase();
+    assert_eq!(
+        reply.body.as_object().unwrap().len(),
+        6,
+        "no extra members: {}",
+        reply.text
+    );
+    for secret in ["clients", "sql", "table", "diesel", "relation", "no such"] {
+        assert!(
+            !text.contains(secret),
+            "the 500 body leaks {secret:?}: {}",
+            reply.text
+        );
+    }
+}
+
+both_backends!(
+    every_bad_input_is_a_problem_and_stores_nothing,
+    internal_errors_say_nothing_of_the_cause,
+);

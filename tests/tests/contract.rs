@@ -1,0 +1,124 @@
+//! The OpenAPI contract: committed, complete, and served as generated.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+use serde_json::Value;
+use spoke_tests::{Spoke, both_backends};
+
+fn generated() -> Value {
+    serde_json::from_str(&spoke_api::server::openapi_json()).unwrap()
+}
+
+#[test]
+fn the_committed_contract_is_the_generated_one() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json");
+    let committed = std::fs::read_to_string(path).expect("openapi/openapi.json is committed");
+    assert!(
+        committed == spoke_api::server::openapi_json(),
+        "openapi/openapi.json differs from the code's contract: run `make openapi` and commit it"
+    );
+}
+
+#[test]
+fn every_operation_is_documented_for_integrators() {
+    let spec = generated();
+    assert_eq!(spec["openapi"], "3.1.0");
+    let mut problems = Vec::new();
+    let mut operation_ids = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let at = format!("{method} {path}");
+            let id = op["operationId"].as_str().unwrap_or_default();
+            let verb_resource = id.split_once('_').is_some_and(|(verb, rest)| {
+                !verb.is_empty()
+                    && !rest.is_empty()
+                    && id.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            });
+            if !verb_resource && id != "login" {
+                problems.push(format!("{at}: operationId {id:?} is not verb_resource"));
+            }
+            operation_ids.push(id.to_owned());
+            if op["tags"].as_array().map(Vec::len) != Some(1) {
+                problems.push(format!("{at}: needs exactly one tag"));
+            }
+            for field in ["summary", "description"] {
+                if op[field].as_str().is_none_or(str::is_empty) {
+                    problems.push(format!("{at}: no {field}"));
+                }
+            }
+            let responses = op["responses"].as_object().unwrap();
+            if !responses.keys().any(|status| status.starts_with('2')) {
+                problems.push(format!("{at}: no success response"));
+            }
+            if !responses.contains_key("500") {
+                problems.push(format!("{at}: no 500 response"));
+            }
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            if secured && !responses.contains_key("401") {
+                problems.push(format!("{at}: secured but no 401"));
+            }
+            for (status, response) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let reference = response["$ref"].as_str().unwrap_or_default();
+                    let inline = &response["content"]["application/problem+json"];
+                    if !reference.starts_with("#/components/responses/") && inline.is_null() {
+                        problems.push(format!("{at}: {status} is not a problem+json response"));
+                    }
+                }
+            }
+        }
+    }
+    let mut unique = operation_ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), operation_ids.len(), "operationIds are unique");
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    for (name, schema) in schemas {
+        if schema.get("example").is_none() && schema.get("examples").is_none() {
+            problems.push(format!("schema {name}: no example"));
+        }
+    }
+    for (name, response) in spec["components"]["responses"].as_object().unwrap() {
+        if response["content"]["application/problem+json"]["example"].is_null() {
+            problems.push(format!("response {name}: no example"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "the contract is incomplete:\n{}",
+        problems.join("\n")
+    );
+}
+
+fn the_served_contract_and_docs_work_offline(spoke: &Spoke) {
+    let served = spoke.get("/openapi.json").send().expect(200);
+    assert_eq!(served.body, generated());
+    let docs = spoke.get("/docs/").send().expect(200);
+    assert!(docs.text.contains("swagger-ui"), "{}", docs.text);
+    // The UI's assets come from the binary, not from a CDN.
+    for asset in [
+        "/docs/swagger-ui.css",
+        "/docs/swagger-ui-bundle.js",
+        "/docs/swagger-initializer.js",
+    ] {
+        let reply = spoke.get(asset).send().expect(200);
+        assert!(reply.text.len() > 100, "{asset} is empty");
+    }
+    assert!(
+        !docs.text.contains("cdn."),
+        "the docs page loads from a CDN"
+    );
+}
+
+fn health_and_readiness(spoke: &Spoke) {
+    let health = spoke.get("/healthz").send().expect(200);
+    assert_eq!(health.body["status"], "ok");
+    assert!(health.header("x-request-id").is_some());
+    let ready = spoke.get("/readyz").send().expect(200);
+    assert_eq!(ready.body["status"], "ready");
+}
+
+both_backends!(
+    the_served_contract_and_docs_work_offline,
+    health_and_readiness
+);

@@ -1,0 +1,187 @@
+//! Who may do what: every role against every endpoint, on both backends.
+//! A client the actor may not see is always a 404, never a 403.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+use serde_json::json;
+use spoke_domain::client::{Client, ClientDetailsInput};
+use spoke_domain::ids::{ClientId, TeamId};
+use spoke_domain::staff::Role;
+use spoke_persistence::clients;
+use spoke_tests::{Spoke, TestUser, both_backends, client_body};
+
+struct World {
+    team_a: TeamId,
+    cm_a: TestUser,
+    actors: Vec<(&'static str, TestUser)>,
+}
+
+fn world(spoke: &Spoke) -> World {
+    let team_a = spoke.team("Team A");
+    let team_b = spoke.team("Team B");
+    let cm_a = spoke.user("cm-a@example.org", Role::CaseManager, Some(team_a));
+    let actors = vec![
+        ("admin", spoke.user("admin@example.org", Role::Admin, None)),
+        (
+            "supervisor A",
+            spoke.user("sup-a@example.org", Role::Supervisor, Some(team_a)),
+        ),
+        ("primary case manager A", cm_a.clone()),
+        (
+            "other case manager A",
+            spoke.user("cm-a2@example.org", Role::CaseManager, Some(team_a)),
+        ),
+        (
+            "case manager B",
+            spoke.user("cm-b@example.org", Role::CaseManager, Some(team_b)),
+        ),
+        (
+            "supervisor B",
+            spoke.user("sup-b@example.org", Role::Supervisor, Some(team_b)),
+        ),
+        (
+            "care-team member",
+            spoke.user("care@example.org", Role::CareTeamMember, None),
+        ),
+    ];
+    World {
+        team_a,
+        cm_a,
+        actors,
+    }
+}
+
+/// A fresh client of team A on `cm_a`'s caseload, so each cell starts clean.
+fn client_of_a(spoke: &Spoke, world: &World) -> ClientId {
+    let details: ClientDetailsInput = serde_json::from_value(client_body("Ana", "Lee")).unwrap();
+    let client = Client::new(
+        details.parse(chrono::Utc::now().date_naive()).unwrap(),
+        world.team_a,
+        Some(world.cm_a.id),
+        spoke_persistence::now(),
+    );
+    clients::insert(&mut spoke.database().conn().unwrap(), &client).unwrap();
+    client.id
+}
+
+type Cell = fn(&Spoke, &World, &TestUser, usize) -> u16;
+
+fn role_by_endpoint_matrix(spoke: &Spoke) {
+    let world = world(spoke);
+    let endpoints: [(&str, Cell); 13] = [
+        ("get client", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.get(&format!("/v1/clients/{id}")).as_user(u).send().status
+        }),
+        ("client in list", |s, w, u, _| {
+            let id = client_of_a(s, w).to_string();
+            let reply = s.get("/v1/clients?limit=200").as_user(u).send();
+            let listed = reply.body["items"]
+                .as_array()
+                .is_some_and(|items| items.iter().any(|c| c["id"] == id));
+            if listed { 200 } else { 404 }
+        }),
+        ("update client", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.patch(&format!("/v1/clients/{id}"))
+                .as_user(u)
+                .if_match("\"1\"")
+                .json(json!({"preferred_name": "A"}))
+                .send()
+                .status
+        }),
+        ("change status", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.post(&format!("/v1/clients/{id}/status"))
+                .as_user(u)
+                .if_match("\"1\"")
+                .json(json!({"status": "active"}))
+                .send()
+                .status
+        }),
+        ("assign case manager", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.put(&format!("/v1/clients/{id}/case-manager"))
+                .as_user(u)
+                .if_match("\"1\"")
+                .json(json!({"case_manager_id": null}))
+                .send()
+                .status
+        }),
+        ("create client in team A", |s, w, u, _| {
+            s.post("/v1/clients")
+                .as_user(u)
+                .json(json!({"given_name": "New", "family_name": "Client", "team_id": w.team_a}))
+                .send()
+                .status
+        }),
+        ("list users", |s, _, u, _| {
+            s.get("/v1/users").as_user(u).send().status
+        }),
+        ("create user", |s, w, u, n| {
+            s.post("/v1/users")
+                .as_user(u)
+                .json(json!({
+                    "email": format!("new{n}@example.org"), "display_name": "New", "role": "case_manager",
+                    "team_id": w.team_a, "password": "a long enough password"
+                }))
+                .send()
+                .status
+        }),
+        ("get user cm A", |s, w, u, _| {
+            s.get(&format!("/v1/users/{}", w.cm_a.id))
+                .as_user(u)
+                .send()
+                .status
+        }),
+        ("list teams", |s, _, u, _| {
+            s.get("/v1/teams").as_user(u).send().status
+        }),
+        ("get team A", |s, w, u, _| {
+            s.get(&format!("/v1/teams/{}", w.team_a))
+                .as_user(u)
+                .send()
+                .status
+        }),
+        ("create team", |s, _, u, n| {
+            s.post("/v1/teams")
+                .as_user(u)
+                .json(json!({"name": format!("Team {n}")}))
+                .send()
+                .status
+        }),
+        ("read audit log", |s, _, u, _| {
+            s.get("/v1/audit-events").as_user(u).send().status
+        }),
+    ];
+    // Rows follow `world().actors`; columns follow `endpoints`.
+    #[rustfmt::skip]
+    let expected: [[u16; 13]; 7] = [
+        // get list  upd  stat asgn crt  lsU  crU  getU lsT  getT crT  audit
+        [200, 200, 200, 200, 200, 201, 200, 201, 200, 200, 200, 201, 200], // admin
+        [200, 200, 200, 200, 200, 201, 200, 403, 200, 200, 200, 403, 403], // supervisor A
+        [200, 200, 200, 200, 403, 201, 403, 403, 200, 403, 403, 403, 403], // primary cm A
+        [200, 200, 403, 403, 403, 201, 403, 403, 403, 403, 403, 403, 403], // other cm A
+        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403], // cm B
+        [404, 404, 404, 404, 404, 403, 200, 403, 404, 200, 404, 403, 403], // supervisor B
+        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403], // care-team member
+    ];
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for ((who, actor), row) in world.actors.iter().zip(expected) {
+        for ((what, cell), status) in endpoints.iter().zip(row) {
+            n += 1;
+            let got = cell(spoke, &world, actor, n);
+            if got != status {
+                failures.push(format!("{who} / {what}: expected {status}, got {got}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "policy matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+}
+
+both_backends!(role_by_endpoint_matrix);
