@@ -141,15 +141,26 @@ pub enum StaffAction {
     ManageTeams,
     /// Read a team and its members.
     ReadTeam(TeamId),
+    /// Read one staff user, a member of `team` (admins have none).
+    ReadUser { user: UserId, team: Option<TeamId> },
     /// Read the audit log.
     ReadAudit,
 }
 
-/// Only admins administer; a supervisor may read their own team. Another
-/// team is hidden from a supervisor; the rest is forbidden.
+/// Only admins administer; a supervisor may read their own team and its
+/// members. Another team is hidden from a supervisor; the rest is
+/// forbidden. Everyone may read their own user record.
 pub fn authorize_staff(actor: &Actor, action: StaffAction) -> Decision {
     match (actor.role, action) {
         (Role::Admin, _) => Decision::Allow,
+        (_, StaffAction::ReadUser { user, .. }) if user == actor.user_id => Decision::Allow,
+        (Role::Supervisor, StaffAction::ReadUser { team, .. }) => {
+            if team.is_some() && team == actor.team_id {
+                Decision::Allow
+            } else {
+                Decision::Hidden
+            }
+        }
         (Role::Supervisor, StaffAction::ReadTeam(team)) => {
             if actor.team_id == Some(team) {
                 Decision::Allow
@@ -259,6 +270,18 @@ mod tests {
             ..before
         };
         assert_eq!(authorize_client(&manager, Update, client, &after), Allow);
+    }
+
+    #[test]
+    fn everyone_may_read_their_own_user_record() {
+        for role in Role::ALL {
+            let me = actor(role, None);
+            let action = StaffAction::ReadUser {
+                user: me.user_id,
+                team: None,
+            };
+            assert_eq!(authorize_staff(&me, action), Allow, "{role:?}");
+        }
     }
 
     #[test]

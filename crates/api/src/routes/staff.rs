@@ -16,10 +16,7 @@ use crate::accounts::{self, NewAccount};
 use crate::auth::{Authenticated, hash_password};
 use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, etag, page_request};
 use crate::idempotency::{self, Created};
-use crate::openapi::{
-    BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired,
-    ValidationFailed,
-};
+use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
 use crate::routes::{Page, allowed};
 use crate::state::AppState;
@@ -135,10 +132,8 @@ fn conflict_on_email(error: StoreError) -> ApiError {
     responses(
         (status = 201, description = "The user was created.", body = UserView,
             headers(("ETag" = String, description = "The user's version"), ("Location" = String, description = "The user's URL"))),
-        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 422, response = ValidationFailed),
     ),
     security(("bearer" = []))
 )]
@@ -186,7 +181,6 @@ pub async fn create_user(
     params(UserSearch),
     responses(
         (status = 200, description = "A page of users.", body = Page<UserView>),
-        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
     ),
     security(("bearer" = []))
@@ -224,31 +218,6 @@ pub async fn list_users(
     Ok(HttpResponse::Ok().json(Page::from_store(page, |user| UserView::from(user))))
 }
 
-/// May `auth` see `user`? Themselves always; admins everyone; a supervisor
-/// their team's members.
-fn visible_user(auth: &Authenticated, user: &User) -> Result<(), ApiError> {
-    if user.id == auth.user.id {
-        return Ok(());
-    }
-    if !user.is_active() {
-        return Err(ApiError::NotFound);
-    }
-    let action = match user.team_id {
-        Some(team) => StaffAction::ReadTeam(team),
-        None => StaffAction::ManageUsers,
-    };
-    match authorize_staff(&auth.actor(), action) {
-        spoke_domain::policy::Decision::Allow => Ok(()),
-        spoke_domain::policy::Decision::Hidden => Err(ApiError::NotFound),
-        spoke_domain::policy::Decision::Forbidden if auth.user.role == Role::Supervisor => {
-            Err(ApiError::NotFound)
-        }
-        spoke_domain::policy::Decision::Forbidden => Err(ApiError::Forbidden(
-            "only admins and supervisors may read staff records",
-        )),
-    }
-}
-
 /// Get a staff user.
 ///
 /// Users may read themselves; admins anyone; a supervisor the members of their team. A user the caller
@@ -259,9 +228,7 @@ fn visible_user(auth: &Authenticated, user: &User) -> Result<(), ApiError> {
     params(("id" = UserId, Path, description = "The user's id")),
     responses(
         (status = 200, description = "The user.", body = UserView, headers(("ETag" = String, description = "The user's version"))),
-        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer" = []))
 )]
@@ -273,7 +240,17 @@ pub async fn get_user(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let user = state.db(move |conn| Ok(store::get_user(conn, id)?)).await?;
-    visible_user(&auth, &user)?;
+    let action = StaffAction::ReadUser {
+        user: user.id,
+        team: user.team_id,
+    };
+    allowed(
+        authorize_staff(&auth.actor(), action),
+        "only admins and supervisors may read staff records",
+    )?;
+    if !user.is_active() {
+        return Err(ApiError::NotFound);
+    }
     Ok(HttpResponse::Ok()
         .insert_header(("ETag", etag(user.version)))
         .json(UserView::from(&user)))
@@ -293,13 +270,8 @@ pub async fn get_user(
     request_body(content = UpdateUserRequest, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The changed user.", body = UserView, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
     ),
     security(("bearer" = []))
 )]
@@ -399,12 +371,8 @@ pub async fn update_user(
     ),
     responses(
         (status = 204, description = "The user was deleted."),
-        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
     ),
     security(("bearer" = []))
 )]
@@ -530,10 +498,8 @@ fn conflict_on_name(error: StoreError) -> ApiError {
     responses(
         (status = 201, description = "The team was created.", body = TeamView,
             headers(("ETag" = String, description = "The team's version"), ("Location" = String, description = "The team's URL"))),
-        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 422, response = ValidationFailed),
     ),
     security(("bearer" = []))
 )]
@@ -607,9 +573,7 @@ pub async fn list_teams(
     params(("id" = TeamId, Path, description = "The team's id")),
     responses(
         (status = 200, description = "The team and its members.", body = TeamDetail, headers(("ETag" = String, description = "The team's version"))),
-        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer" = []))
 )]
@@ -666,13 +630,8 @@ pub async fn get_team(
     request_body(content = TeamRequest, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The renamed team.", body = TeamView, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
     ),
     security(("bearer" = []))
 )]
