@@ -71,6 +71,12 @@ problem_responses! {
     Conflict = 409, "Conflict",
         "The request conflicts with the resource's current state.",
         "a user with this email already exists";
+    PayloadTooLarge = 413, "Payload Too Large",
+        "The request body is over 1 MiB.",
+        "request bodies may be at most 1 MiB";
+    UnsupportedMediaType = 415, "Unsupported Media Type",
+        "The request body is not JSON (send Content-Type: application/json).",
+        "send the body as Content-Type: application/json";
     PreconditionFailed = 412, "Precondition Failed",
         "The If-Match ETag is not the current one: someone changed the resource since you read it.",
         "the If-Match ETag is not the current one: read the resource again and reapply your change";
@@ -106,8 +112,8 @@ Creating requests accept an `Idempotency-Key` header: a retry with the same key 
 **Lists** are keyset-paginated: pass `next_cursor` back as `cursor` until it is null.\n\n\
 **Privacy.** Users see only the clients their role and team allow; anything else is a 404, never a hint that it exists.",
         version = env!("CARGO_PKG_VERSION"),
-        license(name = "Proprietary")
     ),
+    servers((url = "/", description = "The server that serves this document")),
     tags(
         (name = "auth", description = "Signing in and the signed-in user."),
         (name = "clients", description = "The people served: demographics, contact, risk flags, status and case manager."),
@@ -123,6 +129,8 @@ pub struct ApiDoc;
 /// Finishes the collected document: the bearer scheme, the shared problem
 /// responses, and a 500 on every operation (401 on every secured one).
 pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    // utoipa fills the license from Cargo metadata; Spoke declares none.
+    api.info.license = None;
     let components = api.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
@@ -137,7 +145,7 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     for (name, response) in problem_components() {
         components.responses.insert(name, response);
     }
-    add_page_examples(components);
+    finish_pages(components);
     for item in api.paths.paths.values_mut() {
         for operation in [
             &mut item.get,
@@ -155,50 +163,95 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     api
 }
 
-/// A list page's example is a page holding its item's example, so every
-/// `Page_X` schema shows a real page without repeating each item example.
-fn add_page_examples(components: &mut utoipa::openapi::Components) {
-    let examples: Vec<(String, serde_json::Value)> = components
+/// Each `Page_X` schema (from the generic `Page<T>`) gets its items as a
+/// reference to `X`, not an inlined copy, so generated clients share one
+/// type; and an example page holding `X`'s example.
+fn finish_pages(components: &mut utoipa::openapi::Components) {
+    use utoipa::openapi::schema::{ArrayBuilder, Schema};
+    let pages: Vec<(String, String, Option<serde_json::Value>)> = components
         .schemas
         .keys()
         .filter_map(|name| {
-            let item = name.strip_prefix("Page_")?;
-            let RefOr::T(utoipa::openapi::schema::Schema::Object(object)) =
-                components.schemas.get(item)?
-            else {
-                return None;
-            };
-            let example = object.example.clone()?;
-            Some((
-                name.clone(),
+            let item_name = name.strip_prefix("Page_")?;
+            let item = components.schemas.get(item_name)?;
+            // Whatever the item's schema kind (object, allOf...), its example.
+            let example = serde_json::to_value(item).ok()?.get("example").cloned();
+            Some((name.clone(), item_name.to_owned(), example))
+        })
+        .collect();
+    for (name, item_name, example) in pages {
+        if let Some(RefOr::T(Schema::Object(page))) = components.schemas.get_mut(&name) {
+            page.properties.insert(
+                "items".to_owned(),
+                ArrayBuilder::new()
+                    .items(Ref::from_schema_name(&item_name))
+                    .into(),
+            );
+            page.example = example.map(|example| {
                 serde_json::json!({
                     "items": [example],
                     "next_cursor": "eyJhdCI6IjIwMjYtMTEtMjZUMDk6MzA6MDBaIiwiaWQiOiIwMTkzNmIyZSJ9"
-                }),
-            ))
-        })
-        .collect();
-    for (name, example) in examples {
-        if let Some(RefOr::T(utoipa::openapi::schema::Schema::Object(object))) =
-            components.schemas.get_mut(&name)
-        {
-            object.example = Some(example);
+                })
+            });
         }
     }
 }
 
+/// Adds the problems an operation can meet by its shape alone, so no
+/// operation's documentation can forget them: any body can be malformed,
+/// too large, of the wrong type or invalid; a path id can be malformed or
+/// unknown; a query can be malformed; If-Match can be missing or stale; a
+/// secured operation can meet a bad token; anything can fail inside.
 fn add_shared_responses(operation: &mut Operation) {
-    let secured = operation
-        .security
-        .as_ref()
-        .is_some_and(|requirements| !requirements.is_empty());
-    let responses = &mut operation.responses.responses;
-    if secured {
-        responses
-            .entry("401".to_owned())
-            .or_insert_with(|| Ref::from_response_name("Unauthorized").into());
+    use utoipa::openapi::path::ParameterIn;
+    // `security: [{}]` marks a public operation; any named scheme secures it.
+    let secured = operation.security.as_ref().is_some_and(|requirements| {
+        requirements.iter().any(|requirement| {
+            serde_json::to_value(requirement)
+                .is_ok_and(|value| value.as_object().is_some_and(|schemes| !schemes.is_empty()))
+        })
+    });
+    let parameters: Vec<&utoipa::openapi::path::Parameter> = operation
+        .parameters
+        .iter()
+        .flatten()
+        .filter_map(|parameter| match parameter {
+            RefOr::T(parameter) => Some(parameter),
+            RefOr::Ref(_) => None,
+        })
+        .collect();
+    let has = |place: ParameterIn| parameters.iter().any(|p| p.parameter_in == place);
+    let has_path = has(ParameterIn::Path);
+    let has_query = has(ParameterIn::Query);
+    let has_if_match = parameters
+        .iter()
+        .any(|p| p.name.eq_ignore_ascii_case("if-match"));
+    let has_body = operation.request_body.is_some();
+
+    let mut shared: Vec<(&str, &str)> = Vec::new();
+    if has_body || has_path || has_query {
+        shared.push(("400", "BadRequest"));
     }
-    responses
-        .entry("500".to_owned())
-        .or_insert_with(|| Ref::from_response_name("InternalError").into());
+    if secured {
+        shared.push(("401", "Unauthorized"));
+    }
+    if has_path {
+        shared.push(("404", "NotFound"));
+    }
+    if has_if_match {
+        shared.push(("412", "PreconditionFailed"));
+        shared.push(("428", "PreconditionRequired"));
+    }
+    if has_body {
+        shared.push(("413", "PayloadTooLarge"));
+        shared.push(("415", "UnsupportedMediaType"));
+        shared.push(("422", "ValidationFailed"));
+    }
+    shared.push(("500", "InternalError"));
+    let responses = &mut operation.responses.responses;
+    for (status, name) in shared {
+        responses
+            .entry(status.to_owned())
+            .or_insert_with(|| Ref::from_response_name(name).into());
+    }
 }

@@ -219,19 +219,33 @@ pub struct ExternalIdInput {
 }
 
 /// The descriptive part of a client record: everything a case manager edits.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "given_name": "Maria", "family_name": "Rivera", "preferred_name": "Mari",
+    "date_of_birth": "1968-04-12", "gender": {"kind": "self_described", "description": "woman"},
+    "preferred_language": "es", "phone": "+15035550142", "email": "maria.rivera@example.org",
+    "address": {"line1": "1200 SE Division St", "line2": null, "city": "Portland", "region": "OR",
+        "postal_code": "97202", "country": "US"},
+    "medicaid_id": "OR12345678", "external_ids": [{"system": "hmis", "value": "HM-20931"}],
+    "risk_flags": ["two_person_visits"]
+})))]
 pub struct ClientDetails {
     pub given_name: PersonName,
     pub family_name: PersonName,
+    /// The name the client wants to be called by.
     pub preferred_name: Option<PersonName>,
     pub date_of_birth: Option<DateOfBirth>,
     pub gender: Option<Gender>,
+    /// BCP 47.
     pub preferred_language: Option<LanguageTag>,
     pub phone: Option<Phone>,
     pub email: Option<Email>,
     pub address: Option<Address>,
     pub medicaid_id: Option<MedicaidId>,
+    /// The client's ids in other systems (EHR, HMIS, state systems).
     pub external_ids: Vec<ExternalId>,
+    /// What every visitor must know before contact.
     pub risk_flags: BTreeSet<RiskFlag>,
 }
 
@@ -449,10 +463,6 @@ impl<T> Patch<T> {
             Patch::Clear => *target = T::default(),
             Patch::Set(value) => *target = value,
         }
-    }
-
-    pub fn is_keep(&self) -> bool {
-        matches!(self, Patch::Keep)
     }
 }
 

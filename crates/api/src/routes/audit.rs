@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Authenticated;
 use crate::extract::{ApiQuery, page_request};
-use crate::openapi::{BadRequest, Forbidden};
+use crate::openapi::Forbidden;
 use crate::problem::ApiError;
 use crate::routes::{Page, allowed};
 use crate::state::AppState;
@@ -81,7 +81,6 @@ pub struct AuditSearch {
     params(AuditSearch),
     responses(
         (status = 200, description = "A page of audit events.", body = Page<AuditEventView>),
-        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
     ),
     security(("bearer" = []))

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{Authenticated, hash_password, verify_password};
 use crate::extract::ApiJson;
-use crate::openapi::{BadRequest, TooManyRequests, ValidationFailed};
+use crate::openapi::TooManyRequests;
 use crate::problem::ApiError;
 use crate::routes::staff::UserView;
 use crate::state::AppState;
@@ -57,12 +57,10 @@ pub struct TokenResponse {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in.", body = TokenResponse),
-        (status = 400, response = BadRequest),
         (status = 401, response = crate::openapi::Unauthorized),
-        (status = 415, description = "The body is not JSON.", content_type = "application/problem+json", body = crate::problem::Problem),
-        (status = 422, response = ValidationFailed),
         (status = 429, response = TooManyRequests),
-    )
+    ),
+    security(())
 )]
 #[post("/auth/login")]
 pub async fn login(
@@ -139,8 +137,6 @@ pub struct PasswordChange {
     request_body = PasswordChange,
     responses(
         (status = 204, description = "The password was changed."),
-        (status = 400, response = BadRequest),
-        (status = 422, response = ValidationFailed),
     ),
     security(("bearer" = []))
 )]

@@ -6,15 +6,10 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use spoke_domain::audit::{AuditAction, AuditEvent};
-use spoke_domain::client::{
-    Address, Client, ClientDetailsInput, ClientPatch, ClientStatus, ExternalId, RiskFlag,
-};
+use spoke_domain::client::{Client, ClientDetails, ClientDetailsInput, ClientPatch, ClientStatus};
 use spoke_domain::ids::{ClientId, TeamId, UserId};
 use spoke_domain::policy::{Actor, ClientAction, authorize_client, client_scope};
 use spoke_domain::staff::Role;
-use spoke_domain::values::{
-    DateOfBirth, Email, Gender, LanguageTag, MedicaidId, PersonName, Phone,
-};
 use spoke_persistence::clients::{self as store, ClientFilter};
 use spoke_persistence::{DbConnection, StoreError, audit, staff};
 use utoipa::{IntoParams, ToSchema};
@@ -25,10 +20,7 @@ use crate::extract::{
     ApiJson, ApiQuery, IdempotencyKey, IfMatch, RequestId, etag, from_value, page_request,
 };
 use crate::idempotency::{self, Created};
-use crate::openapi::{
-    BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired,
-    ValidationFailed,
-};
+use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
 use crate::routes::{Page, allowed};
 use crate::state::AppState;
@@ -53,21 +45,9 @@ use uuid::Uuid;
 }))]
 pub struct ClientView {
     pub id: ClientId,
-    pub given_name: PersonName,
-    pub family_name: PersonName,
-    pub preferred_name: Option<PersonName>,
-    pub date_of_birth: Option<DateOfBirth>,
-    pub gender: Option<Gender>,
-    /// BCP 47.
-    pub preferred_language: Option<LanguageTag>,
-    pub phone: Option<Phone>,
-    pub email: Option<Email>,
-    pub address: Option<Address>,
-    pub medicaid_id: Option<MedicaidId>,
-    pub external_ids: Vec<ExternalId>,
+    #[serde(flatten)]
+    pub details: ClientDetails,
     pub status: ClientStatus,
-    /// What every visitor must know before contact.
-    pub risk_flags: Vec<RiskFlag>,
     pub primary_case_manager_id: Option<UserId>,
     pub team_id: TeamId,
     pub created_at: DateTime<Utc>,
@@ -78,22 +58,10 @@ pub struct ClientView {
 
 impl From<&Client> for ClientView {
     fn from(client: &Client) -> Self {
-        let details = client.details.clone();
         ClientView {
             id: client.id,
-            given_name: details.given_name,
-            family_name: details.family_name,
-            preferred_name: details.preferred_name,
-            date_of_birth: details.date_of_birth,
-            gender: details.gender,
-            preferred_language: details.preferred_language,
-            phone: details.phone,
-            email: details.email,
-            address: details.address,
-            medicaid_id: details.medicaid_id,
-            external_ids: details.external_ids,
+            details: client.details.clone(),
             status: client.status,
-            risk_flags: details.risk_flags.into_iter().collect(),
             primary_case_manager_id: client.primary_case_manager_id,
             team_id: client.team_id,
             created_at: client.created_at,
@@ -274,12 +242,8 @@ fn with_etag(client: &Client) -> HttpResponse {
     responses(
         (status = 201, description = "The client was created.", body = ClientView,
             headers(("ETag" = String, description = "The client's version"), ("Location" = String, description = "The client's URL"))),
-        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 413, description = "The body is over 1 MiB.", content_type = "application/problem+json", body = crate::problem::Problem),
-        (status = 415, description = "The body is not JSON.", content_type = "application/problem+json", body = crate::problem::Problem),
-        (status = 422, response = ValidationFailed),
     ),
     security(("bearer" = []))
 )]
@@ -349,7 +313,6 @@ pub async fn create_client(
     params(ClientSearch),
     responses(
         (status = 200, description = "A page of clients.", body = Page<ClientView>),
-        (status = 400, response = BadRequest),
     ),
     security(("bearer" = []))
 )]
@@ -407,8 +370,6 @@ pub async fn list_clients(
     params(("id" = ClientId, Path, description = "The client's id")),
     responses(
         (status = 200, description = "The client.", body = ClientView, headers(("ETag" = String, description = "The client's version"))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
     ),
     security(("bearer" = []))
 )]
@@ -455,12 +416,7 @@ pub async fn get_client(
     request_body(content = ClientPatch, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The changed client.", body = ClientView, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
     ),
     security(("bearer" = []))
 )]
@@ -512,15 +468,10 @@ pub async fn update_client(
     request_body = StatusChange,
     responses(
         (status = 200, description = "The client in its new status.", body = ClientView, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, description = "The move is not allowed from the current status.", content_type = "application/problem+json", body = crate::problem::Problem,
             example = json!({"type": "/problems/illegal-status-move", "title": "This status change is not allowed", "status": 409,
                 "detail": "a client cannot move from discharged to active", "allowed_statuses": ["intake"]})),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
     ),
     security(("bearer" = []))
 )]
@@ -569,12 +520,7 @@ pub async fn change_client_status(
     request_body = CaseManagerAssignment,
     responses(
         (status = 200, description = "The client with its new case manager.", body = ClientView, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
     ),
     security(("bearer" = []))
 )]

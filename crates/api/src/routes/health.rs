@@ -21,7 +21,8 @@ pub struct Health {
 #[utoipa::path(
     tag = "health",
     operation_id = "get_health",
-    responses((status = 200, description = "The process is up.", body = Health))
+    responses((status = 200, description = "The process is up.", body = Health)),
+    security(())
 )]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
@@ -37,7 +38,8 @@ pub async fn healthz() -> HttpResponse {
     responses(
         (status = 200, description = "The database is reachable.", body = Health),
         (status = 503, response = crate::openapi::ServiceUnavailable),
-    )
+    ),
+    security(())
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
