@@ -256,7 +256,11 @@ pub fn page_request(
             }],
         });
     }
-    let after = cursor.map(decode_cursor).transpose()?;
+    // An empty `cursor=` is the first page, as if it were absent.
+    let after = cursor
+        .filter(|cursor| !cursor.is_empty())
+        .map(decode_cursor)
+        .transpose()?;
     Ok((limit as usize, after))
 }
 

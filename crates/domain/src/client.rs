@@ -262,14 +262,23 @@ pub struct ClientDetails {
 })))]
 pub struct ClientDetailsInput {
     /// 1 to 100 characters.
-    #[cfg_attr(feature = "openapi", schema(example = "Maria"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Maria", min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub given_name: String,
     /// 1 to 100 characters.
-    #[cfg_attr(feature = "openapi", schema(example = "Rivera"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Rivera", min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub family_name: String,
     /// The name the client wants to be called by.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(example = "Mari"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Mari", min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub preferred_name: Option<String>,
     /// Not in the future, not before 1900.
     #[serde(default)]
@@ -281,17 +290,27 @@ pub struct ClientDetailsInput {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(example = "es"))]
     pub preferred_language: Option<String>,
-    /// 7 to 15 digits, optionally with a leading `+`.
+    /// 7 to 15 digits, optionally with a leading `+`; spaces, dots, dashes and parentheses are ignored.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(example = "+1 503 555 0142"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "+1 503 555 0142", pattern = r"^\s*\+?[0-9 ().-]+\s*$")
+    )]
     pub phone: Option<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(example = "maria.rivera@example.org"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "maria.rivera@example.org", format = "email")
+    )]
     pub email: Option<String>,
     #[serde(default)]
     pub address: Option<AddressInput>,
+    /// 1 to 20 letters and digits.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(example = "OR12345678"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "OR12345678", pattern = r"^\s*[A-Za-z0-9]{1,20}\s*$")
+    )]
     pub medicaid_id: Option<String>,
     #[serde(default)]
     pub external_ids: Vec<ExternalIdInput>,

@@ -67,6 +67,7 @@ pub struct AuditSearch {
     /// Events before this time (RFC 3339).
     pub to: Option<DateTime<Utc>>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -19,6 +19,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "admin@demo.spoke.test", "password": "spoke-demo-password"}))]
 pub struct LoginRequest {
+    #[schema(format = "email")]
     pub email: String,
     pub password: String,
 }
@@ -123,7 +124,8 @@ pub async fn me(auth: Authenticated) -> HttpResponse {
 #[schema(example = json!({"current_password": "the one-time password", "new_password": "a long passphrase of mine"}))]
 pub struct PasswordChange {
     pub current_password: String,
-    /// At least 12 characters.
+    /// 12 to 256 characters.
+    #[schema(min_length = 12, max_length = 256)]
     pub new_password: String,
 }
 

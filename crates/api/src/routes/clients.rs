@@ -150,6 +150,7 @@ pub struct ClientSearch {
     pub case_manager_id: Option<UserId>,
     pub team_id: Option<TeamId>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -332,7 +333,7 @@ pub async fn list_clients(
             .filter(|name| !name.trim().is_empty())
             .map(|name| name.trim().to_owned()),
         date_of_birth: search.date_of_birth,
-        medicaid_id: search.medicaid_id,
+        medicaid_id: search.medicaid_id.filter(|id| !id.trim().is_empty()),
         status: search.status,
         case_manager_id: search.case_manager_id,
         team_id: search.team_id,

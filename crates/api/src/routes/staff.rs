@@ -67,13 +67,17 @@ impl From<&User> for UserView {
     "team_id": "01936b2e-5a00-7b11-8c22-1d2e3f4a5b6c", "password": "a long first password"
 }))]
 pub struct CreateUserRequest {
+    #[schema(format = "email")]
     pub email: String,
+    /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub display_name: String,
     pub role: Role,
     /// Required for supervisors and case managers; admins have none.
     #[serde(default)]
     pub team_id: Option<TeamId>,
-    /// At least 12 characters; the user should change it after signing in.
+    /// 12 to 256 characters; the user should change it after signing in.
+    #[schema(min_length = 12, max_length = 256)]
     pub password: String,
 }
 
@@ -107,6 +111,7 @@ pub struct UserSearch {
     /// Only users with this role.
     pub role: Option<Role>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -475,6 +480,7 @@ pub struct TeamDetail {
 #[schema(example = json!({"name": "Eastside Community Team"}))]
 pub struct TeamRequest {
     /// 1 to 200 characters, unique.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
 }
 
