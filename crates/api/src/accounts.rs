@@ -52,12 +52,17 @@ pub fn insert(conn: &mut DbConnection, user: &User, password_hash: &str) -> Resu
     if let Some(team) = user.team_id {
         existing_team(conn, "team_id", team)?;
     }
-    staff::insert_user(conn, user, password_hash).map_err(|error| match error {
+    staff::insert_user(conn, user, password_hash).map_err(email_taken)
+}
+
+/// A uniqueness conflict on users is a taken email.
+pub fn email_taken(error: StoreError) -> ApiError {
+    match error {
         StoreError::Conflict(_) => {
             ApiError::Conflict("a user with this email already exists".to_owned())
         }
         other => other.into(),
-    })
+    }
 }
 
 /// A team that must exist for a user or client to join it; otherwise a 422 on `field`.

@@ -140,6 +140,30 @@ pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
 
+/// A header parameter for the OpenAPI document.
+fn header_parameter(
+    name: &str,
+    required: bool,
+    description: &str,
+    example: &str,
+) -> utoipa::openapi::path::Parameter {
+    use utoipa::openapi::Required;
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Header)
+        .required(if required {
+            Required::True
+        } else {
+            Required::False
+        })
+        .description(Some(description))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .example(Some(serde_json::Value::from(example)))
+        .build()
+}
+
 /// The `If-Match` precondition every update needs.
 #[derive(Debug, Clone)]
 pub enum IfMatch {
@@ -156,6 +180,20 @@ impl IfMatch {
             IfMatch::Tags(tags) if tags.contains(&current) => Ok(()),
             IfMatch::Tags(_) => Err(ApiError::PreconditionFailed),
         }
+    }
+}
+
+impl utoipa::IntoParams for IfMatch {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        vec![header_parameter(
+            "If-Match",
+            true,
+            "The resource's current ETag, as last read. Without it the change is refused (428); \
+             when the resource changed since, too (412).",
+            "\"3\"",
+        )]
     }
 }
 
@@ -192,6 +230,20 @@ impl FromRequest for IfMatch {
 /// The optional `Idempotency-Key` of a creating request.
 #[derive(Debug, Clone)]
 pub struct IdempotencyKey(pub Option<String>);
+
+impl utoipa::IntoParams for IdempotencyKey {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        vec![header_parameter(
+            "Idempotency-Key",
+            false,
+            "Makes the request safe to retry: the same key and body returns the first response; \
+             the same key with another body is a 422. 1 to 255 visible ASCII characters, per user.",
+            "intake-2026-11-26-001",
+        )]
+    }
+}
 
 impl FromRequest for IdempotencyKey {
     type Error = ApiError;

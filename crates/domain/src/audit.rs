@@ -53,10 +53,18 @@ impl AuditAction {
 }
 
 /// One line of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": "01936b2e-8c00-7d11-9e22-2f3a4b5c6d7e", "occurred_at": "2026-11-26T09:30:00.123456Z",
+    "actor_id": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c", "action": "client.read",
+    "client_id": "01936b2e-6f1a-7cc3-9a51-3f0b4f4d2a10", "resource_type": "client",
+    "resource_id": "01936b2e-6f1a-7cc3-9a51-3f0b4f4d2a10", "request_id": "01936b2e-7a10-7f55-b1a8-9c3d2e1f0a44"
+})))]
 pub struct AuditEvent {
     pub id: AuditEventId,
     pub occurred_at: DateTime<Utc>,
+    /// The staff user who acted.
     pub actor_id: UserId,
     pub action: AuditAction,
     pub client_id: ClientId,

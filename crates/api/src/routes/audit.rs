@@ -2,12 +2,12 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use spoke_domain::audit::{AuditAction, AuditEvent};
-use spoke_domain::ids::{AuditEventId, ClientId, UserId};
+use serde::Deserialize;
+use spoke_domain::audit::AuditEvent;
+use spoke_domain::ids::{ClientId, UserId};
 use spoke_domain::policy::{StaffAction, authorize_staff};
 use spoke_persistence::audit::{self as store, AuditFilter};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use crate::auth::Authenticated;
 use crate::extract::{ApiQuery, page_request};
@@ -15,43 +15,6 @@ use crate::openapi::Forbidden;
 use crate::problem::ApiError;
 use crate::routes::{Page, allowed};
 use crate::state::AppState;
-
-/// One entry of the audit log.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": "01936b2e-8c00-7d11-9e22-2f3a4b5c6d7e", "occurred_at": "2026-11-26T09:30:00.123456Z",
-    "actor_id": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c", "action": "client.read",
-    "client_id": "01936b2e-6f1a-7cc3-9a51-3f0b4f4d2a10", "resource_type": "client",
-    "resource_id": "01936b2e-6f1a-7cc3-9a51-3f0b4f4d2a10", "request_id": "01936b2e-7a10-7f55-b1a8-9c3d2e1f0a44"
-}))]
-pub struct AuditEventView {
-    pub id: AuditEventId,
-    pub occurred_at: DateTime<Utc>,
-    /// The staff user who acted.
-    pub actor_id: UserId,
-    pub action: AuditAction,
-    pub client_id: ClientId,
-    /// The kind of record touched.
-    pub resource_type: String,
-    pub resource_id: String,
-    /// The `X-Request-Id` of the request.
-    pub request_id: String,
-}
-
-impl From<&AuditEvent> for AuditEventView {
-    fn from(event: &AuditEvent) -> Self {
-        AuditEventView {
-            id: event.id,
-            occurred_at: event.occurred_at,
-            actor_id: event.actor_id,
-            action: event.action,
-            client_id: event.client_id,
-            resource_type: event.resource_type.clone(),
-            resource_id: event.resource_id.clone(),
-            request_id: event.request_id.clone(),
-        }
-    }
-}
 
 /// Filters for the audit log.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -81,7 +44,7 @@ pub struct AuditSearch {
     operation_id = "list_audit_events",
     params(AuditSearch),
     responses(
-        (status = 200, description = "A page of audit events.", body = Page<AuditEventView>),
+        (status = 200, description = "A page of audit events.", body = Page<AuditEvent>),
         (status = 403, response = Forbidden),
     ),
     security(("bearer" = []))
@@ -107,5 +70,5 @@ pub async fn list_audit_events(
     let page = state
         .db(move |conn| Ok(store::list(conn, &filter, after.as_ref(), limit)?))
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_store(page, |event| AuditEventView::from(event))))
+    Ok(HttpResponse::Ok().json(Page::from_store(page, AuditEvent::clone)))
 }

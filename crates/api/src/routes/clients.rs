@@ -239,7 +239,7 @@ fn with_etag(client: &Client) -> HttpResponse {
     tag = "clients",
     operation_id = "create_client",
     request_body = CreateClientRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: the same key and body returns the first response.")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "The client was created.", body = ClientView,
             headers(("ETag" = String, description = "The client's version"), ("Location" = String, description = "The client's URL"))),
@@ -412,7 +412,7 @@ pub async fn get_client(
     operation_id = "update_client",
     params(
         ("id" = ClientId, Path, description = "The client's id"),
-        ("If-Match" = String, Header, description = "The client's current ETag"),
+        IfMatch,
     ),
     request_body(content = ClientPatch, content_type = "application/merge-patch+json"),
     responses(
@@ -464,7 +464,7 @@ pub async fn update_client(
     operation_id = "change_client_status",
     params(
         ("id" = ClientId, Path, description = "The client's id"),
-        ("If-Match" = String, Header, description = "The client's current ETag"),
+        IfMatch,
     ),
     request_body = StatusChange,
     responses(
@@ -516,7 +516,7 @@ pub async fn change_client_status(
     operation_id = "assign_client_case_manager",
     params(
         ("id" = ClientId, Path, description = "The client's id"),
-        ("If-Match" = String, Header, description = "The client's current ETag"),
+        IfMatch,
     ),
     request_body = CaseManagerAssignment,
     responses(

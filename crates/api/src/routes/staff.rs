@@ -117,15 +117,6 @@ pub struct UserSearch {
     pub cursor: Option<String>,
 }
 
-fn conflict_on_email(error: StoreError) -> ApiError {
-    match error {
-        StoreError::Conflict(_) => {
-            ApiError::Conflict("a user with this email already exists".to_owned())
-        }
-        other => other.into(),
-    }
-}
-
 /// Create a staff user.
 ///
 /// Admins only. Supervisors and case managers must belong to a team; admins belong to none.
@@ -133,7 +124,7 @@ fn conflict_on_email(error: StoreError) -> ApiError {
     tag = "staff",
     operation_id = "create_user",
     request_body = CreateUserRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: the same key and body returns the first response.")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "The user was created.", body = UserView,
             headers(("ETag" = String, description = "The user's version"), ("Location" = String, description = "The user's URL"))),
@@ -270,7 +261,7 @@ pub async fn get_user(
     operation_id = "update_user",
     params(
         ("id" = UserId, Path, description = "The user's id"),
-        ("If-Match" = String, Header, description = "The user's current ETag"),
+        IfMatch,
     ),
     request_body(content = UpdateUserRequest, content_type = "application/merge-patch+json"),
     responses(
@@ -353,7 +344,7 @@ pub async fn update_user(
             user.updated_at = spoke_persistence::now();
             user.version += 1;
             store::update_user(conn, &user, hash.as_deref(), expected)
-                .map_err(conflict_on_email)?;
+                .map_err(accounts::email_taken)?;
             Ok(user)
         })
         .await?;
@@ -372,7 +363,7 @@ pub async fn update_user(
     operation_id = "delete_user",
     params(
         ("id" = UserId, Path, description = "The user's id"),
-        ("If-Match" = String, Header, description = "The user's current ETag"),
+        IfMatch,
     ),
     responses(
         (status = 204, description = "The user was deleted."),
@@ -500,7 +491,7 @@ fn conflict_on_name(error: StoreError) -> ApiError {
     tag = "staff",
     operation_id = "create_team",
     request_body = TeamRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: the same key and body returns the first response.")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "The team was created.", body = TeamView,
             headers(("ETag" = String, description = "The team's version"), ("Location" = String, description = "The team's URL"))),
@@ -631,7 +622,7 @@ pub async fn get_team(
     operation_id = "update_team",
     params(
         ("id" = TeamId, Path, description = "The team's id"),
-        ("If-Match" = String, Header, description = "The team's current ETag"),
+        IfMatch,
     ),
     request_body(content = TeamRequest, content_type = "application/merge-patch+json"),
     responses(
