@@ -158,7 +158,7 @@ fn country_code(raw: &str) -> Result<ShortText, ValueError> {
 }
 
 impl AddressInput {
-    fn parse_into(self, prefix: &str, errors: &mut FieldErrors) -> Option<Address> {
+    pub(crate) fn parse_into(self, prefix: &str, errors: &mut FieldErrors) -> Option<Address> {
         let field = |name: &str| format!("{prefix}.{name}");
         let line1 = errors.check(&field("line1"), ShortText::parse(&self.line1));
         let line2 = errors.check_opt(&field("line2"), self.line2.as_deref(), ShortText::parse);

@@ -57,3 +57,15 @@ id_type!(
     /// Identifies an audit event.
     AuditEventId
 );
+id_type!(
+    /// Identifies a service in the directory.
+    ServiceId
+);
+id_type!(
+    /// Identifies a location in the directory.
+    LocationId
+);
+id_type!(
+    /// Identifies a taxonomy term.
+    TaxonomyTermId
+);

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod client;
+pub mod directory;
 pub mod error;
 pub mod ids;
 pub mod policy;

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{OrganizationId, TeamId, UserId};
+use crate::ids::{TeamId, UserId};
 use crate::values::{Email, ShortText};
 
 /// What a staff user may do. Each user has exactly one role.
@@ -84,16 +84,6 @@ pub struct Team {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
-}
-
-/// A partner agency (food bank, housing office, clinic...). Partners get
-/// their own access in a later release; for now the type exists.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Organization {
-    pub id: OrganizationId,
-    pub name: ShortText,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
 }
 
 /// Checks whether `role` fits `team`: supervisors and case managers must

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod clients;
 mod conn;
+pub mod directory;
 mod error;
 pub mod idempotency;
 mod migrations;

@@ -13,15 +13,15 @@ pub struct Keyset {
 
 /// One page of results and, when there may be more, where the next one starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page<T> {
+pub struct Page<T, K = Keyset> {
     pub items: Vec<T>,
-    pub next: Option<Keyset>,
+    pub next: Option<K>,
 }
 
-impl<T> Page<T> {
+impl<T, K> Page<T, K> {
     /// Builds a page from up to `limit + 1` rows: the extra row only tells
     /// that there is a next page.
-    pub(crate) fn from_rows(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> Keyset) -> Self {
+    pub(crate) fn from_rows(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> K) -> Self {
         let next = if items.len() > limit {
             items.truncate(limit);
             items.last().map(key)

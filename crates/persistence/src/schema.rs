@@ -29,9 +29,17 @@ diesel::table! {
 diesel::table! {
     organizations (id) {
         id -> Text,
+        hsds_id -> Nullable<Text>,
         name -> Text,
+        description -> Nullable<Text>,
+        website -> Nullable<Text>,
+        email -> Nullable<Text>,
+        tax_id -> Nullable<Text>,
+        parent_id -> Nullable<Text>,
+        phones -> Text,
+        last_modified -> Timestamp,
         created_at -> Timestamp,
-        updated_at -> Timestamp,
+        version -> Integer,
     }
 }
 
@@ -89,3 +97,109 @@ diesel::table! {
 diesel::joinable!(users -> teams (team_id));
 diesel::joinable!(clients -> teams (team_id));
 diesel::allow_tables_to_appear_in_same_query!(teams, users, organizations, clients, audit_events);
+
+diesel::table! {
+    taxonomy_terms (id) {
+        id -> Text,
+        hsds_id -> Nullable<Text>,
+        code -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        parent_id -> Nullable<Text>,
+        path -> Text,
+        last_modified -> Timestamp,
+    }
+}
+
+diesel::table! {
+    locations (id) {
+        id -> Text,
+        hsds_id -> Nullable<Text>,
+        organization_id -> Text,
+        name -> Text,
+        address -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        accessibility -> Nullable<Text>,
+        transportation -> Nullable<Text>,
+        phones -> Text,
+        last_modified -> Timestamp,
+        created_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> Text,
+        hsds_id -> Nullable<Text>,
+        organization_id -> Text,
+        name -> Text,
+        sort_name -> Text,
+        description -> Nullable<Text>,
+        search_text -> Text,
+        status -> Text,
+        application_process -> Nullable<Text>,
+        fees_description -> Nullable<Text>,
+        wait_time -> Nullable<Text>,
+        eligibility_description -> Nullable<Text>,
+        minimum_age -> Nullable<Integer>,
+        maximum_age -> Nullable<Integer>,
+        accepts_medicaid -> Integer,
+        interpretation_services -> Nullable<Text>,
+        phones -> Text,
+        languages -> Text,
+        hours -> Text,
+        taxonomy_term_ids -> Text,
+        location_ids -> Text,
+        capacity -> Nullable<Text>,
+        capacity_note -> Nullable<Text>,
+        capacity_updated_at -> Nullable<Timestamp>,
+        last_modified -> Timestamp,
+        created_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    service_languages (service_id, language) {
+        service_id -> Text,
+        language -> Text,
+    }
+}
+
+diesel::table! {
+    service_taxonomy (service_id, term_id) {
+        service_id -> Text,
+        term_id -> Text,
+    }
+}
+
+diesel::table! {
+    service_hours (service_id, weekday, opens_minute) {
+        service_id -> Text,
+        weekday -> Integer,
+        opens_minute -> Integer,
+        closes_minute -> Integer,
+    }
+}
+
+diesel::table! {
+    service_locations (service_id, location_id) {
+        service_id -> Text,
+        location_id -> Text,
+    }
+}
+
+diesel::joinable!(service_locations -> locations (location_id));
+diesel::joinable!(service_locations -> services (service_id));
+diesel::joinable!(service_taxonomy -> taxonomy_terms (term_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    services,
+    locations,
+    taxonomy_terms,
+    service_languages,
+    service_taxonomy,
+    service_hours,
+    service_locations,
+);

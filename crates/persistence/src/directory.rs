@@ -1,0 +1,979 @@
+//! The resource directory: organizations, locations, services, taxonomy,
+//! and the service search every backend answers the same way.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::exists;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use spoke_domain::client::AddressInput;
+use spoke_domain::directory::{
+    AgeRange, Capacity, CapacityState, ContactPhoneInput, GeoPoint, Location, LocationFields,
+    LocationInput, LongText, OpeningHours, Organization, Service, ServiceFields, ServiceStatus,
+    TaxonomyTerm, WebUrl, taxonomy_path,
+};
+use spoke_domain::ids::{LocationId, OrganizationId, ServiceId, TaxonomyTermId};
+use spoke_domain::values::{Email, LanguageTag, ShortText};
+
+use crate::StoreError;
+use crate::conn::{DbConnection, MultiBackend};
+use crate::page::Page;
+use crate::rows::{corrupt, from_db, from_json, parse_id, to_db, to_json};
+use crate::schema::{
+    locations, organizations, service_hours, service_languages, service_locations,
+    service_taxonomy, services, taxonomy_terms,
+};
+
+fn text<T: ToString>(value: &Option<T>) -> Option<String> {
+    value.as_ref().map(ToString::to_string)
+}
+
+fn stored<T>(
+    what: &str,
+    value: Option<String>,
+    parse: impl Fn(&str) -> Result<T, spoke_domain::ValueError>,
+) -> Result<Option<T>, StoreError> {
+    value
+        .map(|raw| parse(&raw).map_err(|_| corrupt(what, &raw)))
+        .transpose()
+}
+
+fn phones_from(raw: &str) -> Result<Vec<spoke_domain::directory::ContactPhone>, StoreError> {
+    let inputs: Vec<ContactPhoneInput> = from_json(raw)?;
+    ContactPhoneInput::parse_all(&inputs).map_err(|e| StoreError::Corrupt(format!("phones: {e:?}")))
+}
+
+fn phones_to(phones: &[spoke_domain::directory::ContactPhone]) -> String {
+    to_json(
+        &phones
+            .iter()
+            .map(ContactPhoneInput::from)
+            .collect::<Vec<_>>(),
+    )
+}
+
+// ---------------------------------------------------------------- organizations
+
+#[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = organizations, treat_none_as_null = true)]
+struct OrganizationRow {
+    id: String,
+    hsds_id: Option<String>,
+    name: String,
+    description: Option<String>,
+    website: Option<String>,
+    email: Option<String>,
+    tax_id: Option<String>,
+    parent_id: Option<String>,
+    phones: String,
+    last_modified: chrono::NaiveDateTime,
+    created_at: chrono::NaiveDateTime,
+    version: i32,
+}
+
+impl From<&Organization> for OrganizationRow {
+    fn from(o: &Organization) -> Self {
+        OrganizationRow {
+            id: o.id.to_string(),
+            hsds_id: o.hsds_id.clone(),
+            name: o.name.to_string(),
+            description: text(&o.description.as_ref().map(LongText::as_str)),
+            website: text(&o.website.as_ref().map(WebUrl::as_str)),
+            email: text(&o.email),
+            tax_id: text(&o.tax_id),
+            parent_id: text(&o.parent_id),
+            phones: phones_to(&o.phones),
+            last_modified: to_db(o.last_modified),
+            created_at: to_db(o.created_at),
+            version: o.version,
+        }
+    }
+}
+
+impl OrganizationRow {
+    fn into_domain(self) -> Result<Organization, StoreError> {
+        Ok(Organization {
+            id: parse_id(&self.id)?,
+            hsds_id: self.hsds_id,
+            name: ShortText::parse(&self.name).map_err(|_| corrupt("name", &self.name))?,
+            description: stored("description", self.description, LongText::parse)?,
+            website: stored("website", self.website, WebUrl::parse)?,
+            email: stored("email", self.email, Email::parse)?,
+            tax_id: stored("tax id", self.tax_id, ShortText::parse)?,
+            parent_id: self.parent_id.as_deref().map(parse_id).transpose()?,
+            phones: phones_from(&self.phones)?,
+            last_modified: from_db(self.last_modified),
+            created_at: from_db(self.created_at),
+            version: self.version,
+        })
+    }
+}
+
+pub fn insert_organization(conn: &mut DbConnection, o: &Organization) -> Result<(), StoreError> {
+    diesel::insert_into(organizations::table)
+        .values(OrganizationRow::from(o))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Writes `o` over the stored row if it is still at `expected_version`.
+pub fn update_organization(
+    conn: &mut DbConnection,
+    o: &Organization,
+    expected_version: i32,
+) -> Result<(), StoreError> {
+    let changed = diesel::update(
+        organizations::table
+            .filter(organizations::id.eq(o.id.to_string()))
+            .filter(organizations::version.eq(expected_version)),
+    )
+    .set(OrganizationRow::from(o))
+    .execute(conn)?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Stale)
+    }
+}
+
+pub fn get_organization(
+    conn: &mut DbConnection,
+    id: OrganizationId,
+) -> Result<Organization, StoreError> {
+    organizations::table
+        .find(id.to_string())
+        .select(OrganizationRow::as_select())
+        .first::<OrganizationRow>(conn)?
+        .into_domain()
+}
+
+pub fn organization_by_hsds_id(
+    conn: &mut DbConnection,
+    hsds_id: &str,
+) -> Result<Option<Organization>, StoreError> {
+    organizations::table
+        .filter(organizations::hsds_id.eq(hsds_id))
+        .select(OrganizationRow::as_select())
+        .first::<OrganizationRow>(conn)
+        .optional()?
+        .map(OrganizationRow::into_domain)
+        .transpose()
+}
+
+/// A position in a list ordered by name then id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NameKeyset {
+    pub name: String,
+    pub id: String,
+}
+
+pub fn list_organizations(
+    conn: &mut DbConnection,
+    after: Option<&NameKeyset>,
+    limit: usize,
+) -> Result<Page<Organization, NameKeyset>, StoreError> {
+    let mut query = organizations::table
+        .select(OrganizationRow::as_select())
+        .into_boxed::<MultiBackend>();
+    if let Some(after) = after {
+        query = query.filter(
+            organizations::name
+                .gt(after.name.clone())
+                .or(organizations::name
+                    .eq(after.name.clone())
+                    .and(organizations::id.gt(after.id.clone()))),
+        );
+    }
+    let rows: Vec<OrganizationRow> = query
+        .order((organizations::name.asc(), organizations::id.asc()))
+        .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+        .load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(OrganizationRow::into_domain)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_rows(items, limit, |o| NameKeyset {
+        name: o.name.to_string(),
+        id: o.id.to_string(),
+    }))
+}
+
+/// Deletes an organization; refused (`MissingReference`) while services or
+/// locations still belong to it.
+pub fn delete_organization(conn: &mut DbConnection, id: OrganizationId) -> Result<(), StoreError> {
+    let deleted = diesel::delete(organizations::table.find(id.to_string())).execute(conn)?;
+    if deleted == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+// ---------------------------------------------------------------- taxonomy
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = taxonomy_terms)]
+struct TermRow {
+    id: String,
+    hsds_id: Option<String>,
+    code: String,
+    name: String,
+    description: Option<String>,
+    parent_id: Option<String>,
+    path: String,
+    last_modified: chrono::NaiveDateTime,
+}
+
+impl TermRow {
+    fn into_domain(self) -> Result<TaxonomyTerm, StoreError> {
+        Ok(TaxonomyTerm {
+            id: parse_id(&self.id)?,
+            hsds_id: self.hsds_id,
+            code: self.code,
+            name: ShortText::parse(&self.name).map_err(|_| corrupt("term name", &self.name))?,
+            description: stored("description", self.description, LongText::parse)?,
+            parent_id: self.parent_id.as_deref().map(parse_id).transpose()?,
+            path: self.path,
+            last_modified: from_db(self.last_modified),
+        })
+    }
+}
+
+pub fn insert_term(conn: &mut DbConnection, term: &TaxonomyTerm) -> Result<(), StoreError> {
+    diesel::insert_into(taxonomy_terms::table)
+        .values(TermRow {
+            id: term.id.to_string(),
+            hsds_id: term.hsds_id.clone(),
+            code: term.code.clone(),
+            name: term.name.to_string(),
+            description: text(&term.description.as_ref().map(LongText::as_str)),
+            parent_id: text(&term.parent_id),
+            path: term.path.clone(),
+            last_modified: to_db(term.last_modified),
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every term, parents before children (ordered by path).
+pub fn list_terms(conn: &mut DbConnection) -> Result<Vec<TaxonomyTerm>, StoreError> {
+    taxonomy_terms::table
+        .select(TermRow::as_select())
+        .order(taxonomy_terms::path.asc())
+        .load::<TermRow>(conn)?
+        .into_iter()
+        .map(TermRow::into_domain)
+        .collect()
+}
+
+pub fn get_term(conn: &mut DbConnection, id: TaxonomyTermId) -> Result<TaxonomyTerm, StoreError> {
+    taxonomy_terms::table
+        .find(id.to_string())
+        .select(TermRow::as_select())
+        .first::<TermRow>(conn)?
+        .into_domain()
+}
+
+pub fn term_by_code(
+    conn: &mut DbConnection,
+    code: &str,
+) -> Result<Option<TaxonomyTerm>, StoreError> {
+    taxonomy_terms::table
+        .filter(taxonomy_terms::code.eq(code))
+        .select(TermRow::as_select())
+        .first::<TermRow>(conn)
+        .optional()?
+        .map(TermRow::into_domain)
+        .transpose()
+}
+
+pub fn term_by_hsds_id(
+    conn: &mut DbConnection,
+    hsds_id: &str,
+) -> Result<Option<TaxonomyTerm>, StoreError> {
+    taxonomy_terms::table
+        .filter(taxonomy_terms::hsds_id.eq(hsds_id))
+        .select(TermRow::as_select())
+        .first::<TermRow>(conn)
+        .optional()?
+        .map(TermRow::into_domain)
+        .transpose()
+}
+
+/// How many of `ids` exist.
+pub fn count_terms(
+    conn: &mut DbConnection,
+    ids: &BTreeSet<TaxonomyTermId>,
+) -> Result<usize, StoreError> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let count: i64 = taxonomy_terms::table
+        .filter(taxonomy_terms::id.eq_any(ids))
+        .count()
+        .get_result(conn)?;
+    Ok(usize::try_from(count).unwrap_or_default())
+}
+
+/// Stores the default taxonomy's missing terms; returns how many it added.
+pub fn ensure_default_taxonomy(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let mut added = 0;
+    let mut paths: HashMap<&str, (TaxonomyTermId, String)> = HashMap::new();
+    for (code, name, parent) in spoke_domain::directory::DEFAULT_TAXONOMY {
+        if let Some(existing) = term_by_code(conn, code)? {
+            paths.insert(code, (existing.id, existing.path));
+            continue;
+        }
+        let parent = parent.and_then(|p| paths.get(p).cloned());
+        let term = TaxonomyTerm {
+            id: TaxonomyTermId::generate(),
+            hsds_id: None,
+            code: (*code).to_owned(),
+            name: ShortText::parse(name).map_err(|_| corrupt("default term", name))?,
+            description: None,
+            parent_id: parent.as_ref().map(|(id, _)| *id),
+            path: taxonomy_path(parent.as_ref().map(|(_, path)| path.as_str()), code),
+            last_modified: now,
+        };
+        insert_term(conn, &term)?;
+        paths.insert(code, (term.id, term.path));
+        added += 1;
+    }
+    Ok(added)
+}
+
+// ---------------------------------------------------------------- locations
+
+#[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = locations, treat_none_as_null = true)]
+struct LocationRow {
+    id: String,
+    hsds_id: Option<String>,
+    organization_id: String,
+    name: String,
+    address: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    accessibility: Option<String>,
+    transportation: Option<String>,
+    phones: String,
+    last_modified: chrono::NaiveDateTime,
+    created_at: chrono::NaiveDateTime,
+    version: i32,
+}
+
+impl From<&Location> for LocationRow {
+    fn from(l: &Location) -> Self {
+        let f = &l.fields;
+        LocationRow {
+            id: l.id.to_string(),
+            hsds_id: l.hsds_id.clone(),
+            organization_id: l.organization_id.to_string(),
+            name: f.name.to_string(),
+            address: f.address.as_ref().map(|a| to_json(&AddressInput::from(a))),
+            latitude: f.point.map(|p| p.latitude),
+            longitude: f.point.map(|p| p.longitude),
+            accessibility: text(&f.accessibility.as_ref().map(LongText::as_str)),
+            transportation: text(&f.transportation.as_ref().map(LongText::as_str)),
+            phones: phones_to(&f.phones),
+            last_modified: to_db(l.last_modified),
+            created_at: to_db(l.created_at),
+            version: l.version,
+        }
+    }
+}
+
+impl LocationRow {
+    fn into_domain(self) -> Result<Location, StoreError> {
+        let input = LocationInput {
+            organization_id: parse_id(&self.organization_id)?,
+            name: self.name,
+            address: self
+                .address
+                .as_deref()
+                .map(from_json::<AddressInput>)
+                .transpose()?,
+            latitude: self.latitude,
+            longitude: self.longitude,
+            accessibility: self.accessibility,
+            transportation: self.transportation,
+            phones: from_json(&self.phones)?,
+        };
+        let fields: LocationFields = input
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("location {}: {e:?}", self.id)))?;
+        Ok(Location {
+            id: parse_id(&self.id)?,
+            hsds_id: self.hsds_id,
+            organization_id: input.organization_id,
+            fields,
+            last_modified: from_db(self.last_modified),
+            created_at: from_db(self.created_at),
+            version: self.version,
+        })
+    }
+}
+
+pub fn insert_location(conn: &mut DbConnection, l: &Location) -> Result<(), StoreError> {
+    diesel::insert_into(locations::table)
+        .values(LocationRow::from(l))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn update_location(
+    conn: &mut DbConnection,
+    l: &Location,
+    expected_version: i32,
+) -> Result<(), StoreError> {
+    let changed = diesel::update(
+        locations::table
+            .filter(locations::id.eq(l.id.to_string()))
+            .filter(locations::version.eq(expected_version)),
+    )
+    .set(LocationRow::from(l))
+    .execute(conn)?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Stale)
+    }
+}
+
+pub fn get_location(conn: &mut DbConnection, id: LocationId) -> Result<Location, StoreError> {
+    locations::table
+        .find(id.to_string())
+        .select(LocationRow::as_select())
+        .first::<LocationRow>(conn)?
+        .into_domain()
+}
+
+pub fn location_by_hsds_id(
+    conn: &mut DbConnection,
+    hsds_id: &str,
+) -> Result<Option<Location>, StoreError> {
+    locations::table
+        .filter(locations::hsds_id.eq(hsds_id))
+        .select(LocationRow::as_select())
+        .first::<LocationRow>(conn)
+        .optional()?
+        .map(LocationRow::into_domain)
+        .transpose()
+}
+
+/// The locations with these ids, in any order.
+pub fn locations_by_ids(
+    conn: &mut DbConnection,
+    ids: &[LocationId],
+) -> Result<Vec<Location>, StoreError> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    locations::table
+        .filter(locations::id.eq_any(ids))
+        .select(LocationRow::as_select())
+        .load::<LocationRow>(conn)?
+        .into_iter()
+        .map(LocationRow::into_domain)
+        .collect()
+}
+
+pub fn list_locations(
+    conn: &mut DbConnection,
+    organization: Option<OrganizationId>,
+    after: Option<&NameKeyset>,
+    limit: usize,
+) -> Result<Page<Location, NameKeyset>, StoreError> {
+    let mut query = locations::table
+        .select(LocationRow::as_select())
+        .into_boxed::<MultiBackend>();
+    if let Some(organization) = organization {
+        query = query.filter(locations::organization_id.eq(organization.to_string()));
+    }
+    if let Some(after) = after {
+        query = query.filter(
+            locations::name.gt(after.name.clone()).or(locations::name
+                .eq(after.name.clone())
+                .and(locations::id.gt(after.id.clone()))),
+        );
+    }
+    let rows: Vec<LocationRow> = query
+        .order((locations::name.asc(), locations::id.asc()))
+        .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+        .load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(LocationRow::into_domain)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_rows(items, limit, |l| NameKeyset {
+        name: l.fields.name.to_string(),
+        id: l.id.to_string(),
+    }))
+}
+
+/// Deletes a location; refused (`MissingReference`) while a service is delivered there.
+pub fn delete_location(conn: &mut DbConnection, id: LocationId) -> Result<(), StoreError> {
+    let deleted = diesel::delete(locations::table.find(id.to_string())).execute(conn)?;
+    if deleted == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+// ---------------------------------------------------------------- services
+
+#[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = services, treat_none_as_null = true)]
+struct ServiceRow {
+    id: String,
+    hsds_id: Option<String>,
+    organization_id: String,
+    name: String,
+    sort_name: String,
+    description: Option<String>,
+    search_text: String,
+    status: String,
+    application_process: Option<String>,
+    fees_description: Option<String>,
+    wait_time: Option<String>,
+    eligibility_description: Option<String>,
+    minimum_age: Option<i32>,
+    maximum_age: Option<i32>,
+    accepts_medicaid: i32,
+    interpretation_services: Option<String>,
+    phones: String,
+    languages: String,
+    hours: String,
+    taxonomy_term_ids: String,
+    location_ids: String,
+    capacity: Option<String>,
+    capacity_note: Option<String>,
+    capacity_updated_at: Option<chrono::NaiveDateTime>,
+    last_modified: chrono::NaiveDateTime,
+    created_at: chrono::NaiveDateTime,
+    version: i32,
+}
+
+impl From<&Service> for ServiceRow {
+    fn from(s: &Service) -> Self {
+        let f = &s.fields;
+        let long = |v: &Option<LongText>| text(&v.as_ref().map(LongText::as_str));
+        ServiceRow {
+            id: s.id.to_string(),
+            hsds_id: s.hsds_id.clone(),
+            organization_id: s.organization_id.to_string(),
+            name: f.name.to_string(),
+            sort_name: f.name.as_str().to_lowercase(),
+            description: long(&f.description),
+            search_text: f.search_text(),
+            status: f.status.as_str().to_owned(),
+            application_process: long(&f.application_process),
+            fees_description: long(&f.fees_description),
+            wait_time: text(&f.wait_time),
+            eligibility_description: long(&f.eligibility_description),
+            minimum_age: f.ages.minimum,
+            maximum_age: f.ages.maximum,
+            accepts_medicaid: i32::from(f.accepts_medicaid),
+            interpretation_services: long(&f.interpretation_services),
+            phones: phones_to(&f.phones),
+            languages: to_json(
+                &f.languages
+                    .iter()
+                    .map(LanguageTag::as_str)
+                    .collect::<Vec<_>>(),
+            ),
+            hours: to_json(&f.hours),
+            taxonomy_term_ids: to_json(&f.taxonomy_term_ids),
+            location_ids: to_json(&f.location_ids),
+            capacity: s.capacity.as_ref().map(|c| c.status.as_str().to_owned()),
+            capacity_note: s.capacity.as_ref().and_then(|c| text(&c.note)),
+            capacity_updated_at: s.capacity.as_ref().map(|c| to_db(c.updated_at)),
+            last_modified: to_db(s.last_modified),
+            created_at: to_db(s.created_at),
+            version: s.version,
+        }
+    }
+}
+
+impl ServiceRow {
+    fn into_domain(self) -> Result<Service, StoreError> {
+        let mut languages = BTreeSet::new();
+        for tag in from_json::<Vec<String>>(&self.languages)? {
+            languages.insert(LanguageTag::parse(&tag).map_err(|_| corrupt("language", &tag))?);
+        }
+        let fields = ServiceFields {
+            name: ShortText::parse(&self.name).map_err(|_| corrupt("service name", &self.name))?,
+            description: stored("description", self.description, LongText::parse)?,
+            status: ServiceStatus::parse(&self.status)
+                .ok_or_else(|| corrupt("status", &self.status))?,
+            application_process: stored(
+                "application process",
+                self.application_process,
+                LongText::parse,
+            )?,
+            fees_description: stored("fees", self.fees_description, LongText::parse)?,
+            wait_time: stored("wait time", self.wait_time, ShortText::parse)?,
+            eligibility_description: stored(
+                "eligibility",
+                self.eligibility_description,
+                LongText::parse,
+            )?,
+            ages: AgeRange::parse(self.minimum_age, self.maximum_age)
+                .map_err(|_| StoreError::Corrupt("age range".to_owned()))?,
+            accepts_medicaid: self.accepts_medicaid == 1,
+            languages,
+            interpretation_services: stored(
+                "interpretation",
+                self.interpretation_services,
+                LongText::parse,
+            )?,
+            phones: phones_from(&self.phones)?,
+            hours: from_json::<Vec<OpeningHours>>(&self.hours)?,
+            taxonomy_term_ids: from_json(&self.taxonomy_term_ids)?,
+            location_ids: from_json(&self.location_ids)?,
+        };
+        let capacity = match (self.capacity, self.capacity_updated_at) {
+            (Some(status), Some(at)) => Some(CapacityState {
+                status: Capacity::parse(&status).ok_or_else(|| corrupt("capacity", &status))?,
+                note: stored("capacity note", self.capacity_note, ShortText::parse)?,
+                updated_at: from_db(at),
+            }),
+            _ => None,
+        };
+        Ok(Service {
+            id: parse_id(&self.id)?,
+            hsds_id: self.hsds_id,
+            organization_id: parse_id(&self.organization_id)?,
+            fields,
+            capacity,
+            last_modified: from_db(self.last_modified),
+            created_at: from_db(self.created_at),
+            version: self.version,
+        })
+    }
+}
+
+/// Rewrites the index rows derived from a service's fields.
+fn write_service_links(conn: &mut DbConnection, s: &Service) -> Result<(), StoreError> {
+    let id = s.id.to_string();
+    diesel::delete(service_languages::table.filter(service_languages::service_id.eq(&id)))
+        .execute(conn)?;
+    diesel::delete(service_taxonomy::table.filter(service_taxonomy::service_id.eq(&id)))
+        .execute(conn)?;
+    diesel::delete(service_hours::table.filter(service_hours::service_id.eq(&id))).execute(conn)?;
+    diesel::delete(service_locations::table.filter(service_locations::service_id.eq(&id)))
+        .execute(conn)?;
+    for language in &s.fields.languages {
+        diesel::insert_into(service_languages::table)
+            .values((
+                service_languages::service_id.eq(&id),
+                service_languages::language.eq(language.as_str()),
+            ))
+            .execute(conn)?;
+    }
+    for term in &s.fields.taxonomy_term_ids {
+        diesel::insert_into(service_taxonomy::table)
+            .values((
+                service_taxonomy::service_id.eq(&id),
+                service_taxonomy::term_id.eq(term.to_string()),
+            ))
+            .execute(conn)?;
+    }
+    for hours in &s.fields.hours {
+        let (opens, closes) = hours.minutes();
+        diesel::insert_into(service_hours::table)
+            .values((
+                service_hours::service_id.eq(&id),
+                service_hours::weekday.eq(hours.weekday.number()),
+                service_hours::opens_minute.eq(opens),
+                service_hours::closes_minute.eq(closes),
+            ))
+            .execute(conn)?;
+    }
+    for location in &s.fields.location_ids {
+        diesel::insert_into(service_locations::table)
+            .values((
+                service_locations::service_id.eq(&id),
+                service_locations::location_id.eq(location.to_string()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Stores a new service and its index rows. Call inside a transaction.
+pub fn insert_service(conn: &mut DbConnection, s: &Service) -> Result<(), StoreError> {
+    diesel::insert_into(services::table)
+        .values(ServiceRow::from(s))
+        .execute(conn)?;
+    write_service_links(conn, s)
+}
+
+/// Writes `s` over the stored row if it is still at `expected_version`.
+pub fn update_service(
+    conn: &mut DbConnection,
+    s: &Service,
+    expected_version: i32,
+) -> Result<(), StoreError> {
+    let changed = diesel::update(
+        services::table
+            .filter(services::id.eq(s.id.to_string()))
+            .filter(services::version.eq(expected_version)),
+    )
+    .set(ServiceRow::from(s))
+    .execute(conn)?;
+    if changed != 1 {
+        return Err(StoreError::Stale);
+    }
+    write_service_links(conn, s)
+}
+
+pub fn get_service(conn: &mut DbConnection, id: ServiceId) -> Result<Service, StoreError> {
+    services::table
+        .find(id.to_string())
+        .select(ServiceRow::as_select())
+        .first::<ServiceRow>(conn)?
+        .into_domain()
+}
+
+pub fn service_by_hsds_id(
+    conn: &mut DbConnection,
+    hsds_id: &str,
+) -> Result<Option<Service>, StoreError> {
+    services::table
+        .filter(services::hsds_id.eq(hsds_id))
+        .select(ServiceRow::as_select())
+        .first::<ServiceRow>(conn)
+        .optional()?
+        .map(ServiceRow::into_domain)
+        .transpose()
+}
+
+pub fn delete_service(conn: &mut DbConnection, id: ServiceId) -> Result<(), StoreError> {
+    let deleted = diesel::delete(services::table.find(id.to_string())).execute(conn)?;
+    if deleted == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+pub fn count_services(conn: &mut DbConnection) -> Result<i64, StoreError> {
+    Ok(services::table.count().get_result(conn)?)
+}
+
+/// What a service search asks for; every filter given narrows the result.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceQuery {
+    /// Every word must appear in the name or description (any case).
+    pub words: Vec<String>,
+    /// A term's path: services with that term or any descendant.
+    pub taxonomy_path: Option<String>,
+    /// A language tag; `es` also matches `es-MX`.
+    pub language: Option<String>,
+    pub accepts_medicaid: Option<bool>,
+    /// A client's age, within the service's minimum and maximum.
+    pub age: Option<i32>,
+    pub capacity: Option<Capacity>,
+    pub status: Option<ServiceStatus>,
+    /// Open at this local weekday (1-7) and minute of the day.
+    pub open_at: Option<(i32, i32)>,
+    /// Within `radius_km` of a point: ordered by distance.
+    pub near: Option<(GeoPoint, f64)>,
+    pub modified_after: Option<DateTime<Utc>>,
+}
+
+/// Where the next page of a search starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum SearchKeyset {
+    Name { name: String, id: String },
+    Distance { km: f64, id: String },
+}
+
+/// A service found, with its distance when the search was near a point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceHit {
+    pub service: Service,
+    pub distance_km: Option<f64>,
+}
+
+fn like_word(word: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in word.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+type BoxedServices<'a> = services::BoxedQuery<'a, MultiBackend>;
+
+fn filtered<'a>(mut query: BoxedServices<'a>, q: &ServiceQuery) -> BoxedServices<'a> {
+    for word in &q.words {
+        query = query.filter(services::search_text.like(like_word(word)).escape('\\'));
+    }
+    if let Some(path) = &q.taxonomy_path {
+        query = query.filter(exists(
+            service_taxonomy::table
+                .inner_join(taxonomy_terms::table)
+                .filter(service_taxonomy::service_id.eq(services::id))
+                .filter(taxonomy_terms::path.like(format!("{path}%"))),
+        ));
+    }
+    if let Some(language) = &q.language {
+        query = query.filter(exists(
+            service_languages::table
+                .filter(service_languages::service_id.eq(services::id))
+                .filter(
+                    service_languages::language
+                        .eq(language.clone())
+                        .or(service_languages::language.like(format!("{language}-%"))),
+                ),
+        ));
+    }
+    if let Some(medicaid) = q.accepts_medicaid {
+        query = query.filter(services::accepts_medicaid.eq(i32::from(medicaid)));
+    }
+    if let Some(age) = q.age {
+        query = query
+            .filter(
+                services::minimum_age
+                    .is_null()
+                    .or(services::minimum_age.le(age)),
+            )
+            .filter(
+                services::maximum_age
+                    .is_null()
+                    .or(services::maximum_age.ge(age)),
+            );
+    }
+    if let Some(capacity) = q.capacity {
+        query = query.filter(services::capacity.eq(capacity.as_str()));
+    }
+    if let Some(status) = q.status {
+        query = query.filter(services::status.eq(status.as_str()));
+    }
+    if let Some((weekday, minute)) = q.open_at {
+        query = query.filter(exists(
+            service_hours::table
+                .filter(service_hours::service_id.eq(services::id))
+                .filter(service_hours::weekday.eq(weekday))
+                .filter(service_hours::opens_minute.le(minute))
+                .filter(service_hours::closes_minute.gt(minute)),
+        ));
+    }
+    if let Some(after) = q.modified_after {
+        query = query.filter(services::last_modified.gt(to_db(after)));
+    }
+    query
+}
+
+/// Services matching `q`: by name, or by distance when `q.near` is given,
+/// `limit` at a time after `after`.
+pub fn search_services(
+    conn: &mut DbConnection,
+    q: &ServiceQuery,
+    after: Option<&SearchKeyset>,
+    limit: usize,
+) -> Result<Page<ServiceHit, SearchKeyset>, StoreError> {
+    let Some((center, radius)) = q.near else {
+        let mut query = filtered(services::table.into_boxed(), q);
+        if let Some(SearchKeyset::Name { name, id }) = after {
+            query = query.filter(
+                services::sort_name.gt(name.clone()).or(services::sort_name
+                    .eq(name.clone())
+                    .and(services::id.gt(id.clone()))),
+            );
+        }
+        let rows: Vec<ServiceRow> = query
+            .select(ServiceRow::as_select())
+            .order((services::sort_name.asc(), services::id.asc()))
+            .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+            .load(conn)?;
+        let hits = rows
+            .into_iter()
+            .map(|row| {
+                row.into_domain().map(|service| ServiceHit {
+                    service,
+                    distance_km: None,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(Page::from_rows(hits, limit, |hit| SearchKeyset::Name {
+            name: hit.service.fields.name.as_str().to_lowercase(),
+            id: hit.service.id.to_string(),
+        }));
+    };
+    // Index prefilter on the bounding box, then the exact distance here.
+    let bbox = center.bounding_box(radius);
+    let ids: Vec<String> = filtered(services::table.into_boxed(), q)
+        .filter(exists(
+            service_locations::table
+                .inner_join(locations::table)
+                .filter(service_locations::service_id.eq(services::id))
+                .filter(locations::latitude.between(bbox.min_lat, bbox.max_lat))
+                .filter(locations::longitude.between(bbox.min_lng, bbox.max_lng)),
+        ))
+        .select(services::id)
+        .load(conn)?;
+    let mut nearest: HashMap<String, f64> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let points: Vec<(String, Option<f64>, Option<f64>)> = service_locations::table
+            .inner_join(locations::table)
+            .filter(service_locations::service_id.eq_any(chunk))
+            .filter(locations::latitude.between(bbox.min_lat, bbox.max_lat))
+            .filter(locations::longitude.between(bbox.min_lng, bbox.max_lng))
+            .select((
+                service_locations::service_id,
+                locations::latitude,
+                locations::longitude,
+            ))
+            .load(conn)?;
+        for (id, lat, lng) in points {
+            let (Some(lat), Some(lng)) = (lat, lng) else {
+                continue;
+            };
+            let Ok(point) = GeoPoint::parse(lat, lng) else {
+                continue;
+            };
+            let km = center.distance_km(&point);
+            if km <= radius {
+                let best = nearest.entry(id).or_insert(km);
+                *best = best.min(km);
+            }
+        }
+    }
+    let mut ranked: Vec<(f64, String)> = nearest.into_iter().map(|(id, km)| (km, id)).collect();
+    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    if let Some(SearchKeyset::Distance { km, id }) = after {
+        ranked.retain(|(d, i)| d.total_cmp(km).then_with(|| i.cmp(id)).is_gt());
+    }
+    ranked.truncate(limit + 1);
+    let page_ids: Vec<String> = ranked.iter().map(|(_, id)| id.clone()).collect();
+    let mut rows: HashMap<String, ServiceRow> = services::table
+        .filter(services::id.eq_any(&page_ids))
+        .select(ServiceRow::as_select())
+        .load::<ServiceRow>(conn)?
+        .into_iter()
+        .map(|row| (row.id.clone(), row))
+        .collect();
+    let hits = ranked
+        .into_iter()
+        .filter_map(|(km, id)| rows.remove(&id).map(|row| (km, row)))
+        .map(|(km, row)| {
+            row.into_domain().map(|service| ServiceHit {
+                service,
+                distance_km: Some(km),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_rows(hits, limit, |hit| SearchKeyset::Distance {
+        km: hit.distance_km.unwrap_or_default(),
+        id: hit.service.id.to_string(),
+    }))
+}
