@@ -192,6 +192,7 @@ impl Spoke {
     pub fn start(backend: Backend) -> Option<Spoke> {
         let db = TestDb::new(backend)?;
         let database = db.open(8);
+        spoke_api::server::prepare_database(&database).expect("prepare the test database");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let base = format!("http://{}", listener.local_addr().expect("local address"));
         let settings = ServerSettings {
@@ -201,6 +202,7 @@ impl Spoke {
             jwt_audience: AUDIENCE.to_owned(),
             token_lifetime: chrono::Duration::minutes(15),
             workers: Some(2),
+            timezone: chrono_tz::Tz::UTC,
         };
         let (sender, receiver) = mpsc::channel();
         let thread = std::thread::spawn(move || {

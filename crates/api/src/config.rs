@@ -59,8 +59,13 @@ pub enum Command {
     Openapi,
     /// Create a staff user; prints a generated password unless SPOKE_NEW_USER_PASSWORD is set.
     CreateUser(CreateUserArgs),
-    /// Fill the database with a demo agency (two teams, staff, 300 clients).
+    /// Fill the database with a demo agency (two teams, staff, 300 clients, a resource directory).
     SeedDemo,
+    /// Import an Open Referral HSDS 3.0 dataset: a folder of JSON files or CSV tables.
+    ImportHsds {
+        /// The dataset's folder.
+        path: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +97,10 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "SPOKE_WORKERS")]
     pub workers: Option<usize>,
+
+    /// The IANA time zone the agency works in, for the directory's "open now".
+    #[arg(long, env = "SPOKE_TIMEZONE", default_value = "UTC")]
+    pub timezone: chrono_tz::Tz,
 
     /// The email of the first admin, created when the database has no user.
     #[arg(long, env = "SPOKE_ADMIN_EMAIL", default_value = "admin@spoke.local")]

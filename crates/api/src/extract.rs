@@ -10,7 +10,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 use serde::de::DeserializeOwned;
 use spoke_domain::FieldError;
-use spoke_persistence::page::Keyset;
 
 use crate::problem::ApiError;
 
@@ -292,11 +291,11 @@ impl FromRequest for RequestId {
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 200;
 
-/// A checked `limit` and decoded `cursor`.
-pub fn page_request(
+/// A checked `limit` and decoded `cursor` (a position of type `K`).
+pub fn page_request<K: DeserializeOwned>(
     limit: Option<u32>,
     cursor: Option<&str>,
-) -> Result<(usize, Option<Keyset>), ApiError> {
+) -> Result<(usize, Option<K>), ApiError> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::BadRequest {
@@ -317,11 +316,11 @@ pub fn page_request(
 }
 
 /// Cursors are opaque to clients: base64url of the keyset position.
-pub fn encode_cursor(keyset: &Keyset) -> String {
+pub fn encode_cursor<K: serde::Serialize>(keyset: &K) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(keyset).unwrap_or_default())
 }
 
-fn decode_cursor(cursor: &str) -> Result<Keyset, ApiError> {
+fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, ApiError> {
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod auth;
 pub mod config;
 pub mod extract;
+pub mod hsds;
 pub mod idempotency;
 pub mod middleware;
 pub mod openapi;

@@ -9,9 +9,10 @@ use clap::Parser;
 use spoke_api::accounts::{self, NewAccount};
 use spoke_api::auth::hash_password;
 use spoke_api::config::{Cli, Command, CreateUserArgs, LogFormat, ServeArgs, jwt_secret};
+use spoke_api::hsds;
 use spoke_api::seed::{DEMO_PASSWORD, bootstrap_admin, seed_demo};
-use spoke_api::server::{ServerSettings, openapi_json, serve};
-use spoke_persistence::{Database, run_migrations, transaction};
+use spoke_api::server::{ServerSettings, openapi_json, prepare_database, serve};
+use spoke_persistence::{Database, transaction};
 use tracing_subscriber::EnvFilter;
 
 type Failure = Box<dyn std::error::Error>;
@@ -46,7 +47,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
     }
     let database = Database::connect(&cli.database_url, cli.db_pool_size)
         .map_err(|error| format!("cannot open the database {}: {error}", cli.database_url))?;
-    let applied = run_migrations(&mut *database.conn()?)
+    let applied = prepare_database(&database)
         .map_err(|error| format!("cannot migrate the database: {error}"))?;
     for name in &applied {
         tracing::info!(migration = %name, "applied migration");
@@ -75,13 +76,57 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     summary.clients
                 );
             }
+            print_import_report(&summary.directory);
             println!("Demo accounts (password for all: {DEMO_PASSWORD}):");
             for (email, role) in &summary.accounts {
                 println!("  {email:<38} {}", role.as_str());
             }
             Ok(())
         }
+        Command::ImportHsds { path } => import_hsds(&database, &path),
         Command::Serve(args) => serve_command(&cli.database_url, database, args),
+    }
+}
+
+fn import_hsds(database: &Database, path: &std::path::Path) -> Result<(), Failure> {
+    let report = hsds::import(database, path, |progress| {
+        if progress.total >= 1000 {
+            eprintln!(
+                "spoke: imported {}/{} records",
+                progress.done, progress.total
+            );
+        }
+    })?;
+    print_import_report(&report);
+    Ok(())
+}
+
+fn print_import_report(report: &hsds::ImportReport) {
+    println!(
+        "Imported {} records in {:.1}s ({:.0} records/s).",
+        report.records(),
+        report.seconds,
+        report.records() as f64 / report.seconds.max(1e-9)
+    );
+    for (kind, counts) in [
+        ("taxonomy terms", report.taxonomy_terms),
+        ("organizations", report.organizations),
+        ("locations", report.locations),
+        ("services", report.services),
+    ] {
+        println!(
+            "  {kind:<15} {} created, {} updated, {} unchanged",
+            counts.created, counts.updated, counts.unchanged
+        );
+    }
+    if !report.errors.is_empty() {
+        println!(
+            "{} record(s) were rejected and not imported:",
+            report.errors.len()
+        );
+        for error in &report.errors {
+            println!("  {} {}: {}", error.file, error.id, error.reason);
+        }
     }
 }
 
@@ -137,6 +182,7 @@ fn serve_command(database_url: &str, database: Database, args: ServeArgs) -> Res
         jwt_audience: args.jwt_audience,
         token_lifetime: chrono::Duration::minutes(i64::from(args.token_ttl_minutes)),
         workers: args.workers,
+        timezone: args.timezone,
     };
     println!("Spoke is listening on http://{address}");
     println!("  API docs:  http://{address}/docs/");

@@ -119,6 +119,8 @@ Creating requests accept an `Idempotency-Key` header: a retry with the same key 
         (name = "clients", description = "The people served: demographics, contact, risk flags, status and case manager."),
         (name = "staff", description = "Staff users and teams. Admins manage them; supervisors read their own team."),
         (name = "audit", description = "The append-only log of who read or changed which client record."),
+        (name = "directory", description = "The community resource directory, after Open Referral HSDS 3.0: organizations, \
+their services and locations, capacity, and the service taxonomy. Every staff role searches it; admins and supervisors keep it."),
         (name = "health", description = "Liveness and readiness probes for orchestrators."),
     ),
     components(schemas(Problem, spoke_domain::FieldError)),

@@ -56,6 +56,21 @@ pub struct DemoSummary {
     /// Every demo account's email and role; all share [`DEMO_PASSWORD`].
     pub accounts: Vec<(String, Role)>,
     pub clients: i64,
+    /// The demo resource directory's import (run every time: it is idempotent).
+    pub directory: crate::hsds::ImportReport,
+}
+
+/// The demo resource directory: an Open Referral HSDS 3.0 dataset of
+/// Portland-area organizations and services, embedded in the binary.
+pub const DEMO_DIRECTORY: &str = include_str!("../../../data/demo-directory/service_list.json");
+
+fn import_demo_directory(database: &Database) -> Result<crate::hsds::ImportReport, ApiError> {
+    crate::hsds::import_json(
+        database,
+        &[("service_list.json".to_owned(), DEMO_DIRECTORY.to_owned())],
+        |_| {},
+    )
+    .map_err(ApiError::internal)
 }
 
 const TEAMS: [&str; 2] = ["Eastside Community Team", "Westside Recovery Team"];
@@ -185,6 +200,7 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
             created: false,
             accounts: accounts_list,
             clients: clients::count(&mut conn)?,
+            directory: import_demo_directory(database)?,
         });
     }
     let password = NewPassword::parse(DEMO_PASSWORD).map_err(ApiError::internal)?;
@@ -318,5 +334,6 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
         created: true,
         accounts: accounts_list,
         clients: clients::count(&mut conn)?,
+        directory: import_demo_directory(database)?,
     })
 }

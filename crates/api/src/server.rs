@@ -17,6 +17,19 @@ use crate::problem::ApiError;
 use crate::state::AppState;
 use spoke_persistence::Database;
 
+/// Brings a database up to date: pending migrations, then the default
+/// taxonomy's missing terms. Returns the migrations applied.
+pub fn prepare_database(
+    database: &Database,
+) -> Result<Vec<String>, Box<dyn std::error::Error + Send + Sync>> {
+    let mut conn = database.conn()?;
+    let applied = spoke_persistence::run_migrations(&mut conn)?;
+    spoke_persistence::transaction(&mut conn, |conn| {
+        spoke_persistence::directory::ensure_default_taxonomy(conn, spoke_persistence::now())
+    })?;
+    Ok(applied)
+}
+
 /// The OpenAPI document, generated from the routes.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, api) = App::new()
@@ -44,6 +57,8 @@ pub struct ServerSettings {
     pub token_lifetime: chrono::Duration,
     /// Worker threads; `None` means one per core.
     pub workers: Option<usize>,
+    /// The deployment's time zone, for the directory's "open now".
+    pub timezone: chrono_tz::Tz,
 }
 
 impl ServerSettings {
@@ -58,6 +73,7 @@ impl ServerSettings {
             ),
             login_throttle: LoginThrottle::new(10, Duration::from_secs(15 * 60)),
             decoy_hash: decoy_hash(),
+            timezone: self.timezone,
         }
     }
 }

@@ -14,6 +14,8 @@ pub struct AppState {
     pub login_throttle: LoginThrottle,
     /// A hash checked when an email is unknown, so both failures take as long.
     pub decoy_hash: String,
+    /// The deployment's time zone, for "open now".
+    pub timezone: chrono_tz::Tz,
 }
 
 impl AppState {

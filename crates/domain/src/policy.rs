@@ -172,6 +172,26 @@ pub fn authorize_staff(actor: &Actor, action: StaffAction) -> Decision {
     }
 }
 
+/// What an actor wants to do with the resource directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectoryAction {
+    /// Search and read organizations, services, locations and the taxonomy.
+    Read,
+    /// Create, change or delete directory records, capacity included.
+    Write,
+}
+
+/// Every staff role reads the directory; admins and supervisors keep it.
+/// (Partner organizations will update their own services' capacity.)
+pub fn authorize_directory(actor: &Actor, action: DirectoryAction) -> Decision {
+    match (actor.role, action) {
+        (_, DirectoryAction::Read) | (Role::Admin | Role::Supervisor, DirectoryAction::Write) => {
+            Decision::Allow
+        }
+        (Role::CaseManager | Role::CareTeamMember, DirectoryAction::Write) => Decision::Forbidden,
+    }
+}
+
 /// Which teams an actor may list.
 pub fn team_scope(actor: &Actor) -> Option<Vec<TeamId>> {
     match actor.role {
@@ -323,6 +343,21 @@ mod tests {
                     action
                 );
             }
+        }
+    }
+
+    #[test]
+    fn every_role_reads_the_directory_and_only_admins_and_supervisors_keep_it() {
+        for role in Role::ALL {
+            let who = actor(role, Some(TeamId::generate()));
+            assert_eq!(authorize_directory(&who, DirectoryAction::Read), Allow);
+            let write = authorize_directory(&who, DirectoryAction::Write);
+            let expected = if matches!(role, Role::Admin | Role::Supervisor) {
+                Allow
+            } else {
+                Forbidden
+            };
+            assert_eq!(write, expected, "{role:?}");
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod clients;
+pub mod directory;
 pub mod health;
 pub mod staff;
 
@@ -37,7 +38,24 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(staff::list_teams)
                 .service(staff::get_team)
                 .service(staff::update_team)
-                .service(audit::list_audit_events),
+                .service(audit::list_audit_events)
+                .service(directory::create_organization)
+                .service(directory::list_organizations)
+                .service(directory::get_organization)
+                .service(directory::replace_organization)
+                .service(directory::delete_organization)
+                .service(directory::create_location)
+                .service(directory::list_locations)
+                .service(directory::get_location)
+                .service(directory::replace_location)
+                .service(directory::delete_location)
+                .service(directory::create_service)
+                .service(directory::search_services)
+                .service(directory::get_service)
+                .service(directory::replace_service)
+                .service(directory::delete_service)
+                .service(directory::update_service_capacity)
+                .service(directory::get_taxonomy),
         );
 }
 
@@ -59,8 +77,8 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
-    pub fn from_store<S>(
-        page: spoke_persistence::page::Page<S>,
+    pub fn from_store<S, K: serde::Serialize>(
+        page: spoke_persistence::page::Page<S, K>,
         view: impl Fn(&S) -> T,
     ) -> Page<T> {
         Page {
