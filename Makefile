@@ -3,13 +3,14 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPOKE := target/debug/spoke
 
-.PHONY: help build run test lint openapi clean
+.PHONY: help build run test lint openapi clean bench-directory
 
 help:
 	@echo "make run      build, load the demo agency into ./spoke.db and serve on http://127.0.0.1:8080"
 	@echo "make test     formatting, clippy, the OpenAPI drift check and every test on SQLite and PostgreSQL"
 	@echo "make openapi  regenerate openapi/openapi.json from the code"
 	@echo "make lint     formatting and clippy only"
+	@echo "make bench-directory  directory search at 1k and 100k services, and the HSDS import rate"
 
 build:
 	$(CARGO) build -p spoke-api --bin spoke
@@ -34,3 +35,10 @@ openapi:
 clean:
 	$(CARGO) clean
 	rm -f spoke.db spoke.db-wal spoke.db-shm spoke.db.jwt-secret
+
+# The directory benchmark (release build): search latency at 1,000 and
+# 100,000 services as a ratio, and the HSDS import rate; PostgreSQL too.
+# BENCH_SERVICES and BENCH_QUERIES scale it down for a quick look.
+bench-directory:
+	$(CARGO) build --release -p spoke-api --features bench --bin bench-directory
+	scripts/with-postgres.sh target/release/bench-directory

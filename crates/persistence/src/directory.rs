@@ -873,6 +873,62 @@ fn filtered<'a>(mut query: BoxedServices<'a>, q: &ServiceQuery) -> BoxedServices
     query
 }
 
+/// The first ring of a near search, in kilometres.
+const FIRST_RING_KM: f64 = 1.0;
+
+/// The services matching `q` with a location within `radius` of `center`,
+/// as (distance to their nearest location, id), nearest first.
+///
+/// The bounding box prefilter runs on the location index; the exact distance
+/// keeps those within the radius; only then do the other filters run, on
+/// those services alone.
+fn rank_within(
+    conn: &mut DbConnection,
+    q: &ServiceQuery,
+    center: GeoPoint,
+    radius: f64,
+) -> Result<Vec<(f64, String)>, StoreError> {
+    let bbox = center.bounding_box(radius);
+    let points: Vec<(String, Option<f64>, Option<f64>)> = service_locations::table
+        .inner_join(locations::table)
+        .filter(locations::latitude.between(bbox.min_lat, bbox.max_lat))
+        .filter(locations::longitude.between(bbox.min_lng, bbox.max_lng))
+        .select((
+            service_locations::service_id,
+            locations::latitude,
+            locations::longitude,
+        ))
+        .load(conn)?;
+    let mut nearest: HashMap<String, f64> = HashMap::new();
+    for (id, lat, lng) in points {
+        let (Some(lat), Some(lng)) = (lat, lng) else {
+            continue;
+        };
+        let Ok(point) = GeoPoint::parse(lat, lng) else {
+            continue;
+        };
+        let km = center.distance_km(&point);
+        if km <= radius {
+            let best = nearest.entry(id).or_insert(km);
+            *best = best.min(km);
+        }
+    }
+    let candidates: Vec<String> = nearest.keys().cloned().collect();
+    let mut ranked = Vec::new();
+    for chunk in candidates.chunks(500) {
+        let ids: Vec<String> = filtered(services::table.into_boxed(), q)
+            .filter(services::id.eq_any(chunk))
+            .select(services::id)
+            .load(conn)?;
+        ranked.extend(
+            ids.into_iter()
+                .filter_map(|id| nearest.get(&id).map(|km| (*km, id))),
+        );
+    }
+    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    Ok(ranked)
+}
+
 /// Services matching `q`: by name, or by distance when `q.near` is given,
 /// `limit` at a time after `after`.
 pub fn search_services(
@@ -909,50 +965,25 @@ pub fn search_services(
             id: hit.service.id.to_string(),
         }));
     };
-    // Index prefilter on the bounding box, then the exact distance here.
-    let bbox = center.bounding_box(radius);
-    let ids: Vec<String> = filtered(services::table.into_boxed(), q)
-        .filter(exists(
-            service_locations::table
-                .inner_join(locations::table)
-                .filter(service_locations::service_id.eq(services::id))
-                .filter(locations::latitude.between(bbox.min_lat, bbox.max_lat))
-                .filter(locations::longitude.between(bbox.min_lng, bbox.max_lng)),
-        ))
-        .select(services::id)
-        .load(conn)?;
-    let mut nearest: HashMap<String, f64> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let points: Vec<(String, Option<f64>, Option<f64>)> = service_locations::table
-            .inner_join(locations::table)
-            .filter(service_locations::service_id.eq_any(chunk))
-            .filter(locations::latitude.between(bbox.min_lat, bbox.max_lat))
-            .filter(locations::longitude.between(bbox.min_lng, bbox.max_lng))
-            .select((
-                service_locations::service_id,
-                locations::latitude,
-                locations::longitude,
-            ))
-            .load(conn)?;
-        for (id, lat, lng) in points {
-            let (Some(lat), Some(lng)) = (lat, lng) else {
-                continue;
-            };
-            let Ok(point) = GeoPoint::parse(lat, lng) else {
-                continue;
-            };
-            let km = center.distance_km(&point);
-            if km <= radius {
-                let best = nearest.entry(id).or_insert(km);
-                *best = best.min(km);
-            }
+    // Nearest first, in growing rings: search a small circle and double it
+    // until it holds a page beyond the cursor or reaches the radius. Anything
+    // outside the ring is farther than everything inside, so the page is
+    // exact; and the work depends on the page size, not on the directory's.
+    let start = match after {
+        Some(SearchKeyset::Distance { km, .. }) => km + FIRST_RING_KM,
+        _ => FIRST_RING_KM,
+    };
+    let mut ring = start.min(radius);
+    let mut ranked = loop {
+        let mut found = rank_within(conn, q, center, ring)?;
+        if let Some(SearchKeyset::Distance { km, id }) = after {
+            found.retain(|(d, i)| d.total_cmp(km).then_with(|| i.cmp(id)).is_gt());
         }
-    }
-    let mut ranked: Vec<(f64, String)> = nearest.into_iter().map(|(id, km)| (km, id)).collect();
-    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-    if let Some(SearchKeyset::Distance { km, id }) = after {
-        ranked.retain(|(d, i)| d.total_cmp(km).then_with(|| i.cmp(id)).is_gt());
-    }
+        if found.len() > limit || ring >= radius {
+            break found;
+        }
+        ring = (ring * 2.0).min(radius);
+    };
     ranked.truncate(limit + 1);
     let page_ids: Vec<String> = ranked.iter().map(|(_, id)| id.clone()).collect();
     let mut rows: HashMap<String, ServiceRow> = services::table

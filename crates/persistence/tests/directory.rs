@@ -408,7 +408,60 @@ fn records_round_trip_and_deletes_respect_references(db: &TestDb) {
     dir::delete_organization(&mut conn, org.id).unwrap();
 }
 
+fn near_pages_equal_a_brute_force_ranking(db: &TestDb) {
+    let database = db.open(2);
+    let mut conn = database.conn().unwrap();
+    dir::ensure_default_taxonomy(&mut conn, now()).unwrap();
+    let org = organization(&mut conn, "Spread");
+    let center = GeoPoint::parse(45.5, -122.6).unwrap();
+    let mut expected = Vec::new();
+    // A deterministic scatter: some dense near the centre, some far away.
+    for n in 0..120u32 {
+        let spread = if n % 3 == 0 { 0.02 } else { 0.5 };
+        let t = f64::from(n) * 2.399_963; // golden angle
+        let r = spread * (f64::from(n) / 120.0).sqrt();
+        let (lat, lng) = (45.5 + r * t.sin(), -122.6 + r * t.cos());
+        let place = location(&mut conn, org, &format!("P{n}"), lat, lng);
+        let s = service(
+            &mut conn,
+            org,
+            serde_json::json!({"name": format!("S{n}"), "location_ids": [place]}),
+        );
+        let km = center.distance_km(&GeoPoint::parse(lat, lng).unwrap());
+        if km <= 30.0 {
+            expected.push((km, s.id.to_string()));
+        }
+    }
+    expected.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    let q = ServiceQuery {
+        near: Some((center, 30.0)),
+        ..Default::default()
+    };
+    let mut got = Vec::new();
+    let mut after: Option<SearchKeyset> = None;
+    loop {
+        let page = dir::search_services(&mut conn, &q, after.as_ref(), 7).unwrap();
+        got.extend(
+            page.items
+                .iter()
+                .map(|h| (h.distance_km.unwrap(), h.service.id.to_string())),
+        );
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert!(
+        expected.len() > 30 && expected.len() < 120,
+        "{}",
+        expected.len()
+    );
+    let ids = |v: &[(f64, String)]| v.iter().map(|(_, id)| id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&got), ids(&expected));
+}
+
 both_backends!(
+    near_pages_equal_a_brute_force_ranking,
     each_filter_narrows_the_search,
     near_searches_order_by_distance_within_the_radius,
     search_pages_cover_everything_once,
