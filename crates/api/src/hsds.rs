@@ -627,6 +627,10 @@ fn store_dataset(
     let total =
         data.terms.len() + data.organizations.len() + data.locations.len() + data.services.len();
     let mut done = 0;
+    let mut tick = |stored: usize| {
+        done += stored;
+        progress(Progress { done, total });
+    };
     let mut ids = Ids::default();
     let mut conn = database.conn()?;
     let now = spoke_persistence::now();
@@ -643,146 +647,135 @@ fn store_dataset(
         }
     }
 
-    // Terms: parents before children, whatever order the dataset has.
-    let mut pending: Vec<Sourced<HsdsTerm>> =
-        dedup_by_id(std::mem::take(&mut data.terms), |t| t.id.clone());
-    while !pending.is_empty() {
-        let before = pending.len();
-        let mut waiting = Vec::new();
-        transaction(&mut conn, |conn| {
-            for item in pending.drain(..) {
-                let parent_ready = item
-                    .record
-                    .parent_id
-                    .as_ref()
-                    .is_none_or(|p| ids.terms.contains_key(p));
-                if !parent_ready {
-                    waiting.push(item);
-                    continue;
-                }
-                match upsert_term(conn, &item.record, &ids, now) {
-                    Ok((id, outcome)) => {
-                        if let Some(hsds) = &item.record.id {
-                            ids.terms.insert(hsds.clone(), id);
-                        }
-                        count(&mut report.taxonomy_terms, outcome);
-                    }
-                    Err(Rejected::Invalid(reason)) => {
-                        report.errors.push(error_of(&item, &item.record.id, reason))
-                    }
-                    Err(Rejected::Store(e)) => return Err(e),
-                }
-                done += 1;
-            }
-            Ok::<(), StoreError>(())
-        })?;
-        if waiting.len() == before {
-            for item in waiting {
-                report.errors.push(error_of(
-                    &item,
-                    &item.record.id,
-                    "its parent term is missing or invalid".to_owned(),
-                ));
-            }
-            break;
-        }
-        pending = waiting;
-    }
-    progress(Progress { done, total });
-
-    // Organizations: parents first too.
-    let mut pending = dedup_by_id(std::mem::take(&mut data.organizations), |o| o.id.clone());
-    while !pending.is_empty() {
-        let before = pending.len();
-        let mut waiting = Vec::new();
-        for chunk in pending.chunks(BATCH) {
-            transaction(&mut conn, |conn| {
-                for item in chunk {
-                    let parent_ready = item
-                        .record
-                        .parent_organization_id
-                        .as_ref()
-                        .is_none_or(|p| ids.organizations.contains_key(p));
-                    if !parent_ready {
-                        waiting.push(item.clone());
-                        continue;
-                    }
-                    match upsert_organization(conn, &item.record, &ids, now) {
-                        Ok((id, outcome)) => {
-                            if let Some(hsds) = &item.record.id {
-                                ids.organizations.insert(hsds.clone(), id);
-                            }
-                            count(&mut report.organizations, outcome);
-                        }
-                        Err(Rejected::Invalid(reason)) => {
-                            report.errors.push(error_of(item, &item.record.id, reason))
-                        }
-                        Err(Rejected::Store(e)) => return Err(e),
-                    }
-                    done += 1;
-                }
-                Ok::<(), StoreError>(())
-            })?;
-            progress(Progress { done, total });
-        }
-        if waiting.len() == before {
-            for item in waiting {
-                report.errors.push(error_of(
-                    &item,
-                    &item.record.id,
-                    "its parent organization is missing or invalid".to_owned(),
-                ));
-            }
-            break;
-        }
-        pending = waiting;
-    }
-
-    for chunk in dedup_by_id(std::mem::take(&mut data.locations), |l| l.id.clone()).chunks(BATCH) {
-        transaction(&mut conn, |conn| {
-            for item in chunk {
-                match upsert_location(conn, &item.record, &ids, now) {
-                    Ok((id, outcome)) => {
-                        if let Some(hsds) = &item.record.id {
-                            ids.locations.insert(hsds.clone(), id);
-                        }
-                        count(&mut report.locations, outcome);
-                    }
-                    Err(Rejected::Invalid(reason)) => {
-                        report.errors.push(error_of(item, &item.record.id, reason))
-                    }
-                    Err(Rejected::Store(e)) => return Err(e),
-                }
-                done += 1;
-            }
-            Ok::<(), StoreError>(())
-        })?;
-        progress(Progress { done, total });
-    }
-
-    for chunk in dedup_by_id(std::mem::take(&mut data.services), |s| s.id.clone()).chunks(BATCH) {
-        transaction(&mut conn, |conn| {
-            for item in chunk {
-                let extra = item.record.id.as_ref().and_then(|id| links.get(id));
-                match upsert_service(conn, &item.record, extra, &ids, now) {
-                    Ok(outcome) => count(&mut report.services, outcome),
-                    Err(Rejected::Invalid(reason)) => {
-                        report.errors.push(error_of(item, &item.record.id, reason))
-                    }
-                    Err(Rejected::Store(e)) => return Err(e),
-                }
-                done += 1;
-            }
-            Ok::<(), StoreError>(())
-        })?;
-        progress(Progress { done, total });
-    }
+    let mut run = Run {
+        conn: &mut conn,
+        ids: &mut ids,
+        errors: &mut report.errors,
+        tick: &mut tick,
+    };
+    run.store(
+        std::mem::take(&mut data.terms),
+        |t| t.id.clone(),
+        |t, ids| {
+            t.parent_id
+                .as_ref()
+                .is_none_or(|p| ids.terms.contains_key(p))
+        },
+        "its parent term is missing or invalid",
+        &mut report.taxonomy_terms,
+        |conn, t, ids| {
+            let (id, outcome) = upsert_term(conn, t, ids, now)?;
+            ids.terms.extend(t.id.clone().map(|hsds| (hsds, id)));
+            Ok(outcome)
+        },
+    )?;
+    run.store(
+        std::mem::take(&mut data.organizations),
+        |o| o.id.clone(),
+        |o, ids| {
+            o.parent_organization_id
+                .as_ref()
+                .is_none_or(|p| ids.organizations.contains_key(p))
+        },
+        "its parent organization is missing or invalid",
+        &mut report.organizations,
+        |conn, o, ids| {
+            let (id, outcome) = upsert_organization(conn, o, ids, now)?;
+            ids.organizations
+                .extend(o.id.clone().map(|hsds| (hsds, id)));
+            Ok(outcome)
+        },
+    )?;
+    run.store(
+        std::mem::take(&mut data.locations),
+        |l| l.id.clone(),
+        |_, _| true,
+        "",
+        &mut report.locations,
+        |conn, l, ids| {
+            let (id, outcome) = upsert_location(conn, l, ids, now)?;
+            ids.locations.extend(l.id.clone().map(|hsds| (hsds, id)));
+            Ok(outcome)
+        },
+    )?;
+    run.store(
+        std::mem::take(&mut data.services),
+        |s| s.id.clone(),
+        |_, _| true,
+        "",
+        &mut report.services,
+        |conn, s, ids| {
+            let extra = s.id.as_ref().and_then(|id| links.get(id));
+            upsert_service(conn, s, extra, ids, now)
+        },
+    )?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
 
+/// One import's shared state while records are stored.
+struct Run<'a, P: FnMut(usize)> {
+    conn: &'a mut DbConnection,
+    ids: &'a mut Ids,
+    errors: &'a mut Vec<ImportError>,
+    tick: &'a mut P,
+}
+
+impl<P: FnMut(usize)> Run<'_, P> {
+    /// Stores records in transactions of `BATCH`, parents before children: a
+    /// record that is not `ready` (its parent not stored yet) waits for the
+    /// next wave; records still waiting when a wave stores nothing are
+    /// reported as `orphan`.
+    fn store<T: Clone>(
+        &mut self,
+        items: Vec<Sourced<T>>,
+        id: impl Fn(&T) -> Option<String>,
+        ready: impl Fn(&T, &Ids) -> bool,
+        orphan: &str,
+        counts: &mut Counts,
+        mut upsert: impl FnMut(&mut DbConnection, &T, &mut Ids) -> Result<Outcome, Rejected>,
+    ) -> Result<(), StoreError> {
+        let mut pending = dedup_by_id(items, &id);
+        while !pending.is_empty() {
+            let before = pending.len();
+            let mut waiting = Vec::new();
+            for chunk in pending.chunks(BATCH) {
+                let mut stored = 0;
+                let (ids, errors) = (&mut *self.ids, &mut *self.errors);
+                transaction(self.conn, |conn| {
+                    for item in chunk {
+                        if !ready(&item.record, ids) {
+                            waiting.push(item.clone());
+                            continue;
+                        }
+                        match upsert(conn, &item.record, ids) {
+                            Ok(outcome) => count(counts, outcome),
+                            Err(Rejected::Invalid(reason)) => {
+                                errors.push(error_of(item, &id(&item.record), reason));
+                            }
+                            Err(Rejected::Store(e)) => return Err(e),
+                        }
+                        stored += 1;
+                    }
+                    Ok(())
+                })?;
+                (self.tick)(stored);
+            }
+            if waiting.len() == before {
+                for item in waiting {
+                    self.errors
+                        .push(error_of(&item, &id(&item.record), orphan.to_owned()));
+                }
+                break;
+            }
+            pending = waiting;
+        }
+        Ok(())
+    }
+}
+
 /// The same record may appear nested in several places: keep the first of each id.
-fn dedup_by_id<T>(items: Vec<Sourced<T>>, id: impl Fn(&T) -> Option<String>) -> Vec<Sourced<T>> {
+fn dedup_by_id<T>(items: Vec<Sourced<T>>, id: &impl Fn(&T) -> Option<String>) -> Vec<Sourced<T>> {
     let mut seen = BTreeSet::new();
     items
         .into_iter()

@@ -813,10 +813,9 @@ fn like_word(word: &str) -> String {
 
 type BoxedServices<'a> = services::BoxedQuery<'a, MultiBackend>;
 
+/// Applies every filter of `q` but distance. The indexed, selective tests
+/// come first; the free-text match, which reads the row, last.
 fn filtered<'a>(mut query: BoxedServices<'a>, q: &ServiceQuery) -> BoxedServices<'a> {
-    for word in &q.words {
-        query = query.filter(services::search_text.like(like_word(word)).escape('\\'));
-    }
     if let Some(path) = &q.taxonomy_path {
         query = query.filter(exists(
             service_taxonomy::table
@@ -870,37 +869,50 @@ fn filtered<'a>(mut query: BoxedServices<'a>, q: &ServiceQuery) -> BoxedServices
     if let Some(after) = q.modified_after {
         query = query.filter(services::last_modified.gt(to_db(after)));
     }
+    for word in &q.words {
+        query = query.filter(services::search_text.like(like_word(word)).escape('\\'));
+    }
     query
 }
 
 /// The first ring of a near search, in kilometres.
 const FIRST_RING_KM: f64 = 1.0;
 
+/// The next ring after one of radius `ring` held `found` of the `wanted`
+/// hits: sized for the density seen so far with a margin, growing by at
+/// least √2 (twice the area) and at most 4 times per step.
+fn next_ring(ring: f64, found: usize, wanted: usize) -> f64 {
+    let growth = if found == 0 {
+        4.0
+    } else {
+        // Hits grow with the area, the square of the radius.
+        (1.25 * (wanted as f64 / found as f64).sqrt()).clamp(std::f64::consts::SQRT_2, 4.0)
+    };
+    ring * growth
+}
+
 /// The services matching `q` with a location within `radius` of `center`,
 /// as (distance to their nearest location, id), nearest first.
 ///
-/// The bounding box prefilter runs on the location index; the exact distance
-/// keeps those within the radius; only then do the other filters run, on
-/// those services alone.
+/// Each step is driven by an index: the bounding box on the location index,
+/// the exact distance here, the services at the remaining locations on the
+/// link index, and only then the other filters, on those services alone.
+/// `known` remembers which services passed the filters in smaller rings.
 fn rank_within(
     conn: &mut DbConnection,
     q: &ServiceQuery,
     center: GeoPoint,
     radius: f64,
+    known: &mut HashMap<String, bool>,
 ) -> Result<Vec<(f64, String)>, StoreError> {
     let bbox = center.bounding_box(radius);
-    let points: Vec<(String, Option<f64>, Option<f64>)> = service_locations::table
-        .inner_join(locations::table)
+    let places: Vec<(String, Option<f64>, Option<f64>)> = locations::table
         .filter(locations::latitude.between(bbox.min_lat, bbox.max_lat))
         .filter(locations::longitude.between(bbox.min_lng, bbox.max_lng))
-        .select((
-            service_locations::service_id,
-            locations::latitude,
-            locations::longitude,
-        ))
+        .select((locations::id, locations::latitude, locations::longitude))
         .load(conn)?;
-    let mut nearest: HashMap<String, f64> = HashMap::new();
-    for (id, lat, lng) in points {
+    let mut place_km: HashMap<String, f64> = HashMap::new();
+    for (id, lat, lng) in places {
         let (Some(lat), Some(lng)) = (lat, lng) else {
             continue;
         };
@@ -909,22 +921,46 @@ fn rank_within(
         };
         let km = center.distance_km(&point);
         if km <= radius {
-            let best = nearest.entry(id).or_insert(km);
+            place_km.insert(id, km);
+        }
+    }
+    let place_ids: Vec<String> = place_km.keys().cloned().collect();
+    let mut nearest: HashMap<String, f64> = HashMap::new();
+    for chunk in place_ids.chunks(500) {
+        let links: Vec<(String, String)> = service_locations::table
+            .filter(service_locations::location_id.eq_any(chunk))
+            .select((
+                service_locations::service_id,
+                service_locations::location_id,
+            ))
+            .load(conn)?;
+        for (service, place) in links {
+            let km = place_km[&place];
+            let best = nearest.entry(service).or_insert(km);
             *best = best.min(km);
         }
     }
-    let candidates: Vec<String> = nearest.keys().cloned().collect();
-    let mut ranked = Vec::new();
-    for chunk in candidates.chunks(500) {
-        let ids: Vec<String> = filtered(services::table.into_boxed(), q)
+    let unknown: Vec<String> = nearest
+        .keys()
+        .filter(|id| !known.contains_key(*id))
+        .cloned()
+        .collect();
+    for chunk in unknown.chunks(500) {
+        let passing: BTreeSet<String> = filtered(services::table.into_boxed(), q)
             .filter(services::id.eq_any(chunk))
             .select(services::id)
-            .load(conn)?;
-        ranked.extend(
-            ids.into_iter()
-                .filter_map(|id| nearest.get(&id).map(|km| (*km, id))),
-        );
+            .load::<String>(conn)?
+            .into_iter()
+            .collect();
+        for id in chunk {
+            known.insert(id.clone(), passing.contains(id));
+        }
     }
+    let mut ranked: Vec<(f64, String)> = nearest
+        .into_iter()
+        .filter(|(id, _)| known.get(id).copied().unwrap_or(false))
+        .map(|(id, km)| (km, id))
+        .collect();
     ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     Ok(ranked)
 }
@@ -974,15 +1010,16 @@ pub fn search_services(
         _ => FIRST_RING_KM,
     };
     let mut ring = start.min(radius);
+    let mut known = HashMap::new();
     let mut ranked = loop {
-        let mut found = rank_within(conn, q, center, ring)?;
+        let mut found = rank_within(conn, q, center, ring, &mut known)?;
         if let Some(SearchKeyset::Distance { km, id }) = after {
             found.retain(|(d, i)| d.total_cmp(km).then_with(|| i.cmp(id)).is_gt());
         }
         if found.len() > limit || ring >= radius {
             break found;
         }
-        ring = (ring * 2.0).min(radius);
+        ring = next_ring(ring, found.len(), limit + 1).min(radius);
     };
     ranked.truncate(limit + 1);
     let page_ids: Vec<String> = ranked.iter().map(|(_, id)| id.clone()).collect();
