@@ -21,7 +21,7 @@ run: build
 
 lint:
 	$(CARGO) fmt --all --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 
 # The OpenAPI drift check is the `the_committed_contract_is_the_generated_one`
 # test; scripts/with-postgres.sh starts a private PostgreSQL for the suite.
