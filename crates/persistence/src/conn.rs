@@ -75,11 +75,15 @@ impl r2d2::ManageConnection for Manager {
                 let mut conn = diesel::SqliteConnection::establish(sqlite_path(&self.url))?;
                 // WAL lets readers run beside the one writer; the busy timeout
                 // makes writers queue instead of failing at once.
+                // Reads go through memory-mapped pages and a 16 MiB cache
+                // instead of a read() per page.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000;
                      PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
-                     PRAGMA foreign_keys = ON;",
+                     PRAGMA foreign_keys = ON;
+                     PRAGMA mmap_size = 268435456;
+                     PRAGMA cache_size = -16384;",
                 )?;
                 Ok(DbConnection::Sqlite(conn))
             }
