@@ -65,6 +65,34 @@ fn keepers_write_and_everyone_reads(spoke: &Spoke) {
         .as_user(&cm)
         .send()
         .expect(200);
+    // Organizations have no organization filter; a stray one is refused, not ignored.
+    spoke
+        .get(&format!(
+            "/v1/organizations?organization_id={}",
+            org["id"].as_str().unwrap()
+        ))
+        .as_user(&cm)
+        .send()
+        .expect_problem(400);
+    let other = create(spoke, &sup, "/v1/organizations", json!({"name": "Other"}));
+    for (owner, name) in [(&org, "Here"), (&other, "There")] {
+        create(
+            spoke,
+            &sup,
+            "/v1/locations",
+            json!({"organization_id": owner["id"], "name": name}),
+        );
+    }
+    let mine = spoke
+        .get(&format!(
+            "/v1/locations?organization_id={}",
+            org["id"].as_str().unwrap()
+        ))
+        .as_user(&cm)
+        .send()
+        .expect(200);
+    assert_eq!(mine.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(mine.body["items"][0]["name"], "Here");
     spoke.get("/v1/services").as_user(&cm).send().expect(200);
     spoke.get("/v1/taxonomy").as_user(&cm).send().expect(200);
     spoke.get("/v1/taxonomy").send().expect_problem(401);

@@ -129,12 +129,24 @@ impl From<&Organization> for OrganizationView {
     }
 }
 
-/// Paging through a list by name.
+/// Paging through organizations by name.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-pub struct NamePageParams {
-    /// Only the records of this organization (locations only).
+pub struct OrganizationPageParams {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Paging through locations by name.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct LocationPageParams {
+    /// Only the locations of this organization.
     pub organization_id: Option<OrganizationId>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -201,7 +213,7 @@ pub async fn create_organization(
 ///
 /// By name, every staff role.
 #[utoipa::path(
-    tag = "directory", operation_id = "list_organizations", params(NamePageParams),
+    tag = "directory", operation_id = "list_organizations", params(OrganizationPageParams),
     responses((status = 200, description = "A page of organizations.", body = Page<OrganizationView>)),
     security(("bearer" = []))
 )]
@@ -209,7 +221,7 @@ pub async fn create_organization(
 pub async fn list_organizations(
     state: web::Data<AppState>,
     auth: Authenticated,
-    query: ApiQuery<NamePageParams>,
+    query: ApiQuery<OrganizationPageParams>,
 ) -> Result<HttpResponse, ApiError> {
     may_read(&auth)?;
     let (limit, after) = page_request::<NameKeyset>(query.0.limit, query.0.cursor.as_deref())?;
@@ -409,7 +421,7 @@ pub async fn create_location(
 ///
 /// By name, optionally of one organization.
 #[utoipa::path(
-    tag = "directory", operation_id = "list_locations", params(NamePageParams),
+    tag = "directory", operation_id = "list_locations", params(LocationPageParams),
     responses((status = 200, description = "A page of locations.", body = Page<LocationView>)),
     security(("bearer" = []))
 )]
@@ -417,7 +429,7 @@ pub async fn create_location(
 pub async fn list_locations(
     state: web::Data<AppState>,
     auth: Authenticated,
-    query: ApiQuery<NamePageParams>,
+    query: ApiQuery<LocationPageParams>,
 ) -> Result<HttpResponse, ApiError> {
     may_read(&auth)?;
     let params = query.0;
