@@ -891,18 +891,22 @@ fn next_ring(ring: f64, found: usize, wanted: usize) -> f64 {
     ring * growth
 }
 
-/// The services matching `q` with a location within `radius` of `center`,
-/// as (distance to their nearest location, id), nearest first.
+/// The nearest `wanted` services past `after` that match `q` and have a
+/// location within `radius` of `center`, as (distance to their nearest
+/// location, id), nearest first; fewer when the circle holds fewer.
 ///
 /// Each step is driven by an index: the bounding box on the location index,
 /// the exact distance here, the services at the remaining locations on the
-/// link index, and only then the other filters, on those services alone.
-/// `known` remembers which services passed the filters in smaller rings.
+/// link index, and only then the other filters, in order of distance and
+/// only until `wanted` have passed. `known` remembers which services passed
+/// the filters in smaller rings.
 fn rank_within(
     conn: &mut DbConnection,
     q: &ServiceQuery,
     center: GeoPoint,
     radius: f64,
+    after: Option<(f64, &str)>,
+    wanted: usize,
     known: &mut HashMap<String, bool>,
 ) -> Result<Vec<(f64, String)>, StoreError> {
     let bbox = center.bounding_box(radius);
@@ -940,30 +944,44 @@ fn rank_within(
             *best = best.min(km);
         }
     }
-    let unknown: Vec<String> = nearest
-        .keys()
-        .filter(|id| !known.contains_key(*id))
-        .cloned()
-        .collect();
-    for chunk in unknown.chunks(500) {
-        let passing: BTreeSet<String> = filtered(services::table.into_boxed(), q)
-            .filter(services::id.eq_any(chunk))
-            .select(services::id)
-            .load::<String>(conn)?
-            .into_iter()
+    let mut order: Vec<(f64, String)> = nearest.into_iter().map(|(id, km)| (km, id)).collect();
+    order.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    if let Some((km, id)) = after {
+        order.retain(|(d, i)| d.total_cmp(&km).then_with(|| i.as_str().cmp(id)).is_gt());
+    }
+    let mut ranked = Vec::new();
+    for chunk in order.chunks(FILTER_CHUNK) {
+        let unknown: Vec<&String> = chunk
+            .iter()
+            .map(|(_, id)| id)
+            .filter(|id| !known.contains_key(*id))
             .collect();
-        for id in chunk {
-            known.insert(id.clone(), passing.contains(id));
+        if !unknown.is_empty() {
+            let passing: BTreeSet<String> = filtered(services::table.into_boxed(), q)
+                .filter(services::id.eq_any(&unknown))
+                .select(services::id)
+                .load::<String>(conn)?
+                .into_iter()
+                .collect();
+            for id in unknown {
+                known.insert(id.clone(), passing.contains(id));
+            }
+        }
+        ranked.extend(
+            chunk
+                .iter()
+                .filter(|(_, id)| known.get(id).copied().unwrap_or(false))
+                .cloned(),
+        );
+        if ranked.len() >= wanted {
+            break;
         }
     }
-    let mut ranked: Vec<(f64, String)> = nearest
-        .into_iter()
-        .filter(|(id, _)| known.get(id).copied().unwrap_or(false))
-        .map(|(id, km)| (km, id))
-        .collect();
-    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     Ok(ranked)
 }
+
+/// How many candidates a near search filters at once, nearest first.
+const FILTER_CHUNK: usize = 100;
 
 /// Services matching `q`: by name, or by distance when `q.near` is given,
 /// `limit` at a time after `after`.
@@ -1011,11 +1029,12 @@ pub fn search_services(
     };
     let mut ring = start.min(radius);
     let mut known = HashMap::new();
+    let cursor = match after {
+        Some(SearchKeyset::Distance { km, id }) => Some((*km, id.as_str())),
+        _ => None,
+    };
     let mut ranked = loop {
-        let mut found = rank_within(conn, q, center, ring, &mut known)?;
-        if let Some(SearchKeyset::Distance { km, id }) = after {
-            found.retain(|(d, i)| d.total_cmp(km).then_with(|| i.cmp(id)).is_gt());
-        }
+        let found = rank_within(conn, q, center, ring, cursor, limit + 1, &mut known)?;
         if found.len() > limit || ring >= radius {
             break found;
         }
