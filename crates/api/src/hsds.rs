@@ -891,8 +891,7 @@ fn upsert_organization(
             if existing == before {
                 return Ok((existing.id, Outcome::Unchanged));
             }
-            existing.last_modified = now;
-            existing.version += 1;
+            existing.touch(now);
             store::update_organization(conn, &existing, before.version)?;
             Ok((existing.id, Outcome::Updated))
         }
@@ -962,8 +961,7 @@ fn upsert_location(
             let expected = existing.version;
             existing.fields = fields;
             existing.organization_id = organization_id;
-            existing.last_modified = now;
-            existing.version += 1;
+            existing.touch(now);
             store::update_location(conn, &existing, expected)?;
             Ok((existing.id, Outcome::Updated))
         }
@@ -1070,8 +1068,7 @@ fn upsert_service(
             let expected = existing.version;
             existing.fields = fields;
             existing.organization_id = organization_id;
-            existing.last_modified = now;
-            existing.version += 1;
+            existing.touch(now);
             store::update_service(conn, &existing, expected)?;
             Ok(Outcome::Updated)
         }

@@ -534,6 +534,12 @@ impl OrganizationInput {
 }
 
 impl Organization {
+    /// Marks a change made at `now`: a new last_modified and the next version.
+    pub fn touch(&mut self, now: DateTime<Utc>) {
+        self.last_modified = now;
+        self.version += 1;
+    }
+
     pub fn apply(&mut self, fields: OrganizationFields) {
         self.name = fields.name;
         self.description = fields.description;
@@ -574,6 +580,14 @@ pub struct Location {
     pub last_modified: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub version: i32,
+}
+
+impl Location {
+    /// Marks a change made at `now`: a new last_modified and the next version.
+    pub fn touch(&mut self, now: DateTime<Utc>) {
+        self.last_modified = now;
+        self.version += 1;
+    }
 }
 
 /// The checked fields of a location.
@@ -671,6 +685,14 @@ pub struct Service {
     pub last_modified: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub version: i32,
+}
+
+impl Service {
+    /// Marks a change made at `now`: a new last_modified and the next version.
+    pub fn touch(&mut self, now: DateTime<Utc>) {
+        self.last_modified = now;
+        self.version += 1;
+    }
 }
 
 /// The checked fields of a service.

@@ -284,8 +284,7 @@ pub async fn replace_organization(
             check_parent(conn, id, fields.parent_id)?;
             let expected = o.version;
             o.apply(fields);
-            o.last_modified = spoke_persistence::now();
-            o.version += 1;
+            o.touch(spoke_persistence::now());
             store::update_organization(conn, &o, expected)?;
             Ok(o)
         })
@@ -505,8 +504,7 @@ pub async fn replace_location(
             let expected = l.version;
             l.fields = fields;
             l.organization_id = organization_id;
-            l.last_modified = spoke_persistence::now();
-            l.version += 1;
+            l.touch(spoke_persistence::now());
             store::update_location(conn, &l, expected)?;
             Ok(l)
         })
@@ -909,8 +907,7 @@ pub async fn replace_service(
             s.fields = fields;
             s.organization_id = organization_id;
             check_service_references(conn, &s)?;
-            s.last_modified = spoke_persistence::now();
-            s.version += 1;
+            s.touch(spoke_persistence::now());
             store::update_service(conn, &s, expected)?;
             Ok(s)
         })
@@ -998,8 +995,7 @@ pub async fn update_service_capacity(
                 note,
                 updated_at: now,
             });
-            s.last_modified = now;
-            s.version += 1;
+            s.touch(now);
             store::update_service(conn, &s, expected)?;
             Ok(s)
         })
