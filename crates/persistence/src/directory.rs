@@ -21,7 +21,7 @@ use crate::conn::{DbConnection, MultiBackend};
 use crate::page::Page;
 use crate::rows::{corrupt, from_db, from_json, parse_id, to_db, to_json};
 use crate::schema::{
-    locations, organizations, service_hours, service_languages, service_locations,
+    locations, organizations, service_hours, service_languages, service_locations, service_places,
     service_taxonomy, services, taxonomy_terms,
 };
 
@@ -435,11 +435,10 @@ pub fn update_location(
     )
     .set(LocationRow::from(l))
     .execute(conn)?;
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Stale)
+    if changed != 1 {
+        return Err(StoreError::Stale);
     }
+    rewrite_places_at(conn, l)
 }
 
 pub fn get_location(conn: &mut DbConnection, id: LocationId) -> Result<Location, StoreError> {
@@ -699,6 +698,141 @@ fn write_service_links(conn: &mut DbConnection, s: &Service) -> Result<(), Store
             ))
             .execute(conn)?;
     }
+    diesel::delete(service_places::table.filter(service_places::service_id.eq(&id)))
+        .execute(conn)?;
+    let ids: Vec<String> = s
+        .fields
+        .location_ids
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let places: Vec<(String, Option<f64>, Option<f64>)> = locations::table
+        .filter(locations::id.eq_any(ids))
+        .select((locations::id, locations::latitude, locations::longitude))
+        .load(conn)?;
+    let located: Vec<(String, GeoPoint)> = places
+        .into_iter()
+        .filter_map(|(id, latitude, longitude)| {
+            Some((id, GeoPoint::parse(latitude?, longitude?).ok()?))
+        })
+        .collect();
+    write_places(conn, s, &located)
+}
+
+// ------------------------------------------------------- the near index
+
+/// Bands of latitude per degree in the near index (0.05°, about 5.5 km).
+const BANDS_PER_DEGREE: f64 = 20.0;
+
+/// The latitude band a point is stored under.
+fn lat_band(latitude: f64) -> i32 {
+    // A latitude lies within ±90, so the band always fits.
+    #[allow(clippy::cast_possible_truncation)]
+    let band = (latitude * BANDS_PER_DEGREE).floor() as i32;
+    band
+}
+
+/// Items between bars, `|a|b|`, so that `%|a|%` matches one whole item and
+/// `%|a%` one that starts with `a`.
+fn barred<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::from("|");
+    for item in items {
+        out.push_str(item);
+        out.push('|');
+    }
+    out
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = service_places)]
+struct PlaceRow {
+    lat_band: i32,
+    longitude: f64,
+    latitude: f64,
+    service_id: String,
+    location_id: String,
+    status: String,
+    accepts_medicaid: i32,
+    minimum_age: Option<i32>,
+    maximum_age: Option<i32>,
+    capacity: Option<String>,
+    last_modified: chrono::NaiveDateTime,
+    languages: String,
+    term_paths: String,
+}
+
+/// Adds the near-index rows of `s` at `places`, (location id, point).
+/// Call inside a transaction.
+fn write_places(
+    conn: &mut DbConnection,
+    s: &Service,
+    places: &[(String, GeoPoint)],
+) -> Result<(), StoreError> {
+    if places.is_empty() {
+        return Ok(());
+    }
+    let term_ids: Vec<String> = s
+        .fields
+        .taxonomy_term_ids
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let mut paths: Vec<String> = if term_ids.is_empty() {
+        Vec::new()
+    } else {
+        taxonomy_terms::table
+            .filter(taxonomy_terms::id.eq_any(term_ids))
+            .select(taxonomy_terms::path)
+            .load(conn)?
+    };
+    paths.sort();
+    let term_paths = barred(paths.iter().map(String::as_str));
+    let languages = barred(s.fields.languages.iter().map(LanguageTag::as_str));
+    let service = ServiceRow::from(s);
+    let rows: Vec<PlaceRow> = places
+        .iter()
+        .map(|(location_id, point)| PlaceRow {
+            lat_band: lat_band(point.latitude),
+            longitude: point.longitude,
+            latitude: point.latitude,
+            service_id: service.id.clone(),
+            location_id: location_id.clone(),
+            status: service.status.clone(),
+            accepts_medicaid: service.accepts_medicaid,
+            minimum_age: service.minimum_age,
+            maximum_age: service.maximum_age,
+            capacity: service.capacity.clone(),
+            last_modified: service.last_modified,
+            languages: languages.clone(),
+            term_paths: term_paths.clone(),
+        })
+        .collect();
+    for row in rows {
+        diesel::insert_into(service_places::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Rebuilds the near-index rows at location `l` after it changed: its
+/// coordinates may have moved, appeared or gone. Call inside a transaction.
+fn rewrite_places_at(conn: &mut DbConnection, l: &Location) -> Result<(), StoreError> {
+    let id = l.id.to_string();
+    diesel::delete(service_places::table.filter(service_places::location_id.eq(&id)))
+        .execute(conn)?;
+    let Some(point) = l.fields.point else {
+        return Ok(());
+    };
+    let here = [(id.clone(), point)];
+    let served: Vec<ServiceRow> = services::table
+        .inner_join(service_locations::table)
+        .filter(service_locations::location_id.eq(&id))
+        .select(ServiceRow::as_select())
+        .load(conn)?;
+    for row in served {
+        write_places(conn, &row.into_domain()?, &here)?;
+    }
     Ok(())
 }
 
@@ -812,51 +946,85 @@ fn like_word(word: &str) -> String {
 }
 
 type BoxedServices<'a> = services::BoxedQuery<'a, MultiBackend>;
+type BoxedPlaces<'a> = service_places::BoxedQuery<'a, MultiBackend>;
 
-/// Applies every filter of `q` but distance. The indexed, selective tests
-/// come first; the free-text match, which reads the row, last.
+/// The filters on a service's own scalar fields, applied to the services
+/// table or to the near index, which carries the same columns: one
+/// definition of what each filter means.
+macro_rules! scalar_filters {
+    ($query:expr, $table:ident, $q:expr) => {{
+        let (mut query, q) = ($query, $q);
+        if let Some(medicaid) = q.accepts_medicaid {
+            query = query.filter($table::accepts_medicaid.eq(i32::from(medicaid)));
+        }
+        if let Some(age) = q.age {
+            query = query
+                .filter(
+                    $table::minimum_age
+                        .is_null()
+                        .or($table::minimum_age.le(age)),
+                )
+                .filter(
+                    $table::maximum_age
+                        .is_null()
+                        .or($table::maximum_age.ge(age)),
+                );
+        }
+        if let Some(capacity) = q.capacity {
+            query = query.filter($table::capacity.eq(capacity.as_str()));
+        }
+        if let Some(status) = q.status {
+            query = query.filter($table::status.eq(status.as_str()));
+        }
+        if let Some(after) = q.modified_after {
+            query = query.filter($table::last_modified.gt(to_db(after)));
+        }
+        query
+    }};
+}
+
+/// `LIKE` patterns: a language tag itself, and its subtags (`es` also
+/// matches `es-MX`).
+fn language_patterns(language: &str) -> (String, String) {
+    (language.to_owned(), format!("{language}-%"))
+}
+
+/// The `LIKE` pattern of a taxonomy term and its descendants: every path
+/// under it starts with its own.
+fn term_pattern(path: &str) -> String {
+    format!("{path}%")
+}
+
+/// Applies every filter of `q` to the services table. The indexed,
+/// selective tests come first; the row's own tests after, free text last.
 fn filtered<'a>(mut query: BoxedServices<'a>, q: &ServiceQuery) -> BoxedServices<'a> {
     if let Some(path) = &q.taxonomy_path {
         query = query.filter(exists(
             service_taxonomy::table
                 .inner_join(taxonomy_terms::table)
                 .filter(service_taxonomy::service_id.eq(services::id))
-                .filter(taxonomy_terms::path.like(format!("{path}%"))),
+                .filter(taxonomy_terms::path.like(term_pattern(path))),
         ));
     }
     if let Some(language) = &q.language {
+        let (itself, subtags) = language_patterns(language);
         query = query.filter(exists(
             service_languages::table
                 .filter(service_languages::service_id.eq(services::id))
                 .filter(
                     service_languages::language
-                        .eq(language.clone())
-                        .or(service_languages::language.like(format!("{language}-%"))),
+                        .eq(itself)
+                        .or(service_languages::language.like(subtags)),
                 ),
         ));
     }
-    if let Some(medicaid) = q.accepts_medicaid {
-        query = query.filter(services::accepts_medicaid.eq(i32::from(medicaid)));
-    }
-    if let Some(age) = q.age {
-        query = query
-            .filter(
-                services::minimum_age
-                    .is_null()
-                    .or(services::minimum_age.le(age)),
-            )
-            .filter(
-                services::maximum_age
-                    .is_null()
-                    .or(services::maximum_age.ge(age)),
-            );
-    }
-    if let Some(capacity) = q.capacity {
-        query = query.filter(services::capacity.eq(capacity.as_str()));
-    }
-    if let Some(status) = q.status {
-        query = query.filter(services::status.eq(status.as_str()));
-    }
+    query = scalar_filters!(query, services, q);
+    row_filtered(query, q)
+}
+
+/// The filters only the services tables can decide: opening hours and
+/// free text.
+fn row_filtered<'a>(mut query: BoxedServices<'a>, q: &ServiceQuery) -> BoxedServices<'a> {
     if let Some((weekday, minute)) = q.open_at {
         query = query.filter(exists(
             service_hours::table
@@ -866,13 +1034,27 @@ fn filtered<'a>(mut query: BoxedServices<'a>, q: &ServiceQuery) -> BoxedServices
                 .filter(service_hours::closes_minute.gt(minute)),
         ));
     }
-    if let Some(after) = q.modified_after {
-        query = query.filter(services::last_modified.gt(to_db(after)));
-    }
     for word in &q.words {
         query = query.filter(services::search_text.like(like_word(word)).escape('\\'));
     }
     query
+}
+
+/// Applies to the near index every filter of `q` it can decide: all but
+/// opening hours and free text.
+fn place_filtered<'a>(mut query: BoxedPlaces<'a>, q: &ServiceQuery) -> BoxedPlaces<'a> {
+    if let Some(path) = &q.taxonomy_path {
+        query = query.filter(service_places::term_paths.like(format!("%|{}", term_pattern(path))));
+    }
+    if let Some(language) = &q.language {
+        let (itself, subtags) = language_patterns(language);
+        query = query.filter(
+            service_places::languages
+                .like(format!("%|{itself}|%"))
+                .or(service_places::languages.like(format!("%|{subtags}|%"))),
+        );
+    }
+    scalar_filters!(query, service_places, q)
 }
 
 /// The first ring of a near search, in kilometres.
@@ -895,11 +1077,12 @@ fn next_ring(ring: f64, found: usize, wanted: usize) -> f64 {
 /// location within `radius` of `center`, as (distance to their nearest
 /// location, id), nearest first; fewer when the circle holds fewer.
 ///
-/// Each step is driven by an index: the bounding box on the location index,
-/// the exact distance here, the services at the remaining locations on the
-/// link index, and only then the other filters, in order of distance and
-/// only until `wanted` have passed. `known` remembers which services passed
-/// the filters in smaller rings.
+/// The near index answers the bounding box (a few latitude bands, a
+/// longitude range within each) and every filter but opening hours and free
+/// text in one pass over neighbouring rows; the exact distance is computed
+/// here; the services table then checks the remaining filters, nearest
+/// first and only until `wanted` have passed. `known` remembers what it
+/// decided in smaller rings.
 fn rank_within(
     conn: &mut DbConnection,
     q: &ServiceQuery,
@@ -910,36 +1093,26 @@ fn rank_within(
     known: &mut HashMap<String, bool>,
 ) -> Result<Vec<(f64, String)>, StoreError> {
     let bbox = center.bounding_box(radius);
-    let places: Vec<(String, Option<f64>, Option<f64>)> = locations::table
-        .filter(locations::latitude.between(bbox.min_lat, bbox.max_lat))
-        .filter(locations::longitude.between(bbox.min_lng, bbox.max_lng))
-        .select((locations::id, locations::latitude, locations::longitude))
+    let bands: Vec<i32> = (lat_band(bbox.min_lat)..=lat_band(bbox.max_lat)).collect();
+    let query = service_places::table
+        .filter(service_places::lat_band.eq_any(bands))
+        .filter(service_places::longitude.between(bbox.min_lng, bbox.max_lng))
+        .filter(service_places::latitude.between(bbox.min_lat, bbox.max_lat))
+        .into_boxed();
+    let places: Vec<(String, f64, f64)> = place_filtered(query, q)
+        .select((
+            service_places::service_id,
+            service_places::latitude,
+            service_places::longitude,
+        ))
         .load(conn)?;
-    let mut place_km: HashMap<String, f64> = HashMap::new();
-    for (id, lat, lng) in places {
-        let (Some(lat), Some(lng)) = (lat, lng) else {
-            continue;
-        };
-        let Ok(point) = GeoPoint::parse(lat, lng) else {
-            continue;
-        };
-        let km = center.distance_km(&point);
-        if km <= radius {
-            place_km.insert(id, km);
-        }
-    }
-    let place_ids: Vec<String> = place_km.keys().cloned().collect();
     let mut nearest: HashMap<String, f64> = HashMap::new();
-    for chunk in place_ids.chunks(500) {
-        let links: Vec<(String, String)> = service_locations::table
-            .filter(service_locations::location_id.eq_any(chunk))
-            .select((
-                service_locations::service_id,
-                service_locations::location_id,
-            ))
-            .load(conn)?;
-        for (service, place) in links {
-            let km = place_km[&place];
+    for (service, latitude, longitude) in places {
+        let km = center.distance_km(&GeoPoint {
+            latitude,
+            longitude,
+        });
+        if km <= radius {
             let best = nearest.entry(service).or_insert(km);
             *best = best.min(km);
         }
@@ -949,6 +1122,10 @@ fn rank_within(
     if let Some((km, id)) = after {
         order.retain(|(d, i)| d.total_cmp(&km).then_with(|| i.as_str().cmp(id)).is_gt());
     }
+    if q.open_at.is_none() && q.words.is_empty() {
+        order.truncate(wanted);
+        return Ok(order);
+    }
     let mut ranked = Vec::new();
     for chunk in order.chunks(FILTER_CHUNK) {
         let unknown: Vec<&String> = chunk
@@ -957,7 +1134,7 @@ fn rank_within(
             .filter(|id| !known.contains_key(*id))
             .collect();
         if !unknown.is_empty() {
-            let passing: BTreeSet<String> = filtered(services::table.into_boxed(), q)
+            let passing: BTreeSet<String> = row_filtered(services::table.into_boxed(), q)
                 .filter(services::id.eq_any(&unknown))
                 .select(services::id)
                 .load::<String>(conn)?
@@ -980,8 +1157,9 @@ fn rank_within(
     Ok(ranked)
 }
 
-/// How many candidates a near search filters at once, nearest first.
-const FILTER_CHUNK: usize = 100;
+/// How many candidates a near search checks on the services table at once,
+/// nearest first.
+const FILTER_CHUNK: usize = 32;
 
 /// Services matching `q`: by name, or by distance when `q.near` is given,
 /// `limit` at a time after `after`.

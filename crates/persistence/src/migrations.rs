@@ -39,3 +39,32 @@ pub fn run_migrations(
         .map(|version| version.to_string())
         .collect())
 }
+
+/// Reverts every migration back to and including `name` (a migration
+/// folder's name, such as `2026-11-27-000003_service_places`) and applies
+/// them again: a test that an `up.sql` rebuilds, from the data already
+/// stored, what the code derives.
+#[cfg(feature = "test-support")]
+pub fn redo_migrations_from(
+    conn: &mut DbConnection,
+    name: &str,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let version: String = name
+        .split('_')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    loop {
+        let reverted = match conn {
+            DbConnection::Sqlite(inner) => inner.revert_last_migration(SQLITE)?.as_owned(),
+            DbConnection::Postgres(inner) => inner.revert_last_migration(POSTGRES)?.as_owned(),
+        };
+        if reverted.to_string() == version {
+            break;
+        }
+    }
+    run_migrations(conn)?;
+    Ok(())
+}

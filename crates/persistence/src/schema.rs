@@ -191,6 +191,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    service_places (lat_band, longitude, service_id, location_id) {
+        lat_band -> Integer,
+        longitude -> Double,
+        latitude -> Double,
+        service_id -> Text,
+        location_id -> Text,
+        status -> Text,
+        accepts_medicaid -> Integer,
+        minimum_age -> Nullable<Integer>,
+        maximum_age -> Nullable<Integer>,
+        capacity -> Nullable<Text>,
+        last_modified -> Timestamp,
+        languages -> Text,
+        term_paths -> Text,
+    }
+}
+
 diesel::joinable!(service_locations -> locations (location_id));
 diesel::joinable!(service_locations -> services (service_id));
 diesel::joinable!(service_taxonomy -> taxonomy_terms (term_id));
@@ -202,4 +220,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_taxonomy,
     service_hours,
     service_locations,
+    service_places,
 );

@@ -135,3 +135,5 @@ pub fn execute(conn: &mut crate::DbConnection, sql: &str) {
     conn.batch_execute(sql)
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
+
+pub use crate::migrations::redo_migrations_from;

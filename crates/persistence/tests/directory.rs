@@ -460,7 +460,181 @@ fn near_pages_equal_a_brute_force_ranking(db: &TestDb) {
     assert_eq!(ids(&got), ids(&expected));
 }
 
+/// The names a near search finds, sorted as a name search sorts them.
+fn near_names(conn: &mut DbConnection, q: &ServiceQuery, center: GeoPoint, km: f64) -> Vec<String> {
+    let q = ServiceQuery {
+        near: Some((center, km)),
+        ..q.clone()
+    };
+    let mut found = names(conn, &q);
+    found.sort_by_key(|name| name.to_lowercase());
+    found
+}
+
+/// The near search decides most filters on its own index; it must agree
+/// with the name search on every filter, and follow every write that
+/// changes what the index holds.
+fn near_and_name_searches_agree_on_every_filter(db: &TestDb) {
+    let database = db.open(2);
+    let mut conn = database.conn().unwrap();
+    fixtures(&mut conn);
+    let downtown = GeoPoint::parse(45.5152, -122.6784).unwrap();
+    let food = dir::term_by_code(&mut conn, "food").unwrap().unwrap();
+    let basic = dir::term_by_code(&mut conn, "basic-needs")
+        .unwrap()
+        .unwrap();
+    let with = |set: &dyn Fn(&mut ServiceQuery)| {
+        let mut q = ServiceQuery::default();
+        set(&mut q);
+        q
+    };
+    let queries = vec![
+        with(&|_| {}),
+        with(&|q| q.words = vec!["GROCER".into()]),
+        with(&|q| q.taxonomy_path = Some(food.path.clone())),
+        with(&|q| q.taxonomy_path = Some(basic.path.clone())),
+        with(&|q| q.language = Some("es".into())),
+        with(&|q| q.language = Some("es-MX".into())),
+        with(&|q| q.language = Some("e".into())),
+        with(&|q| q.language = Some("ru".into())),
+        with(&|q| q.accepts_medicaid = Some(true)),
+        with(&|q| q.accepts_medicaid = Some(false)),
+        with(&|q| q.age = Some(11)),
+        with(&|q| q.age = Some(12)),
+        with(&|q| q.age = Some(25)),
+        with(&|q| q.status = Some(ServiceStatus::Active)),
+        with(&|q| q.capacity = Some(Capacity::Full)),
+        with(&|q| q.open_at = Some((Weekday::Tuesday.number(), 600))),
+        with(&|q| q.modified_after = Some(now() - Duration::hours(1))),
+        with(&|q| q.modified_after = Some(now() + Duration::hours(1))),
+        with(&|q| {
+            q.words = vec!["groceries".into()];
+            q.taxonomy_path = Some(food.path.clone());
+            q.language = Some("es".into());
+            q.status = Some(ServiceStatus::Active);
+        }),
+    ];
+    let mut matched = 0;
+    for (n, q) in queries.iter().enumerate() {
+        let mut by_name = names(&mut conn, q);
+        by_name.retain(|name| name != "Closed pantry"); // it has no location
+        assert_eq!(
+            near_names(&mut conn, q, downtown, 500.0),
+            by_name,
+            "query {n}"
+        );
+        matched += by_name.len();
+    }
+    assert!(matched > 20, "the queries match something: {matched}");
+
+    // Moving Salem's clinic downtown brings its service within 5 km.
+    let every = ServiceQuery::default();
+    assert_eq!(
+        near_names(&mut conn, &every, downtown, 5.0),
+        ["Weekly grocery pantry"]
+    );
+    let detox = dir::search_services(
+        &mut conn,
+        &ServiceQuery {
+            words: vec!["detox".into()],
+            ..Default::default()
+        },
+        None,
+        1,
+    )
+    .unwrap()
+    .items
+    .remove(0)
+    .service;
+    let place = *detox.fields.location_ids.iter().next().unwrap();
+    let mut moved = dir::get_location(&mut conn, place).unwrap();
+    moved.fields.point = Some(GeoPoint::parse(45.52, -122.68).unwrap());
+    moved.version += 1;
+    dir::update_location(&mut conn, &moved, 1).unwrap();
+    assert_eq!(
+        near_names(&mut conn, &every, downtown, 5.0),
+        ["Medical detox", "Weekly grocery pantry"]
+    );
+    // A place without coordinates is never near anything.
+    moved.fields.point = None;
+    moved.version += 1;
+    dir::update_location(&mut conn, &moved, 2).unwrap();
+    assert_eq!(
+        near_names(&mut conn, &every, downtown, 500.0),
+        ["Weekly grocery pantry", "Youth shelter"]
+    );
+    moved.fields.point = Some(GeoPoint::parse(45.52, -122.68).unwrap());
+    moved.version += 1;
+    dir::update_location(&mut conn, &moved, 3).unwrap();
+    // A service's own changes reach the index: capacity, languages.
+    let mut full = detox.clone();
+    full.capacity = Some(CapacityState {
+        status: Capacity::Full,
+        note: None,
+        updated_at: now(),
+    });
+    full.fields.languages.clear();
+    full.version += 1;
+    dir::update_service(&mut conn, &full, 1).unwrap();
+    let q = ServiceQuery {
+        capacity: Some(Capacity::Full),
+        ..Default::default()
+    };
+    assert_eq!(near_names(&mut conn, &q, downtown, 5.0), ["Medical detox"]);
+    let q = ServiceQuery {
+        language: Some("ru".into()),
+        ..Default::default()
+    };
+    assert!(near_names(&mut conn, &q, downtown, 500.0).is_empty());
+    // And a deleted service leaves it.
+    dir::delete_service(&mut conn, detox.id).unwrap();
+    assert_eq!(
+        near_names(&mut conn, &every, downtown, 5.0),
+        ["Weekly grocery pantry"]
+    );
+}
+
+/// The migration that adds the near index fills it from the directory
+/// already stored, exactly as the code would have.
+fn the_near_index_migration_fills_it_from_stored_services(db: &TestDb) {
+    let database = db.open(2);
+    let mut conn = database.conn().unwrap();
+    fixtures(&mut conn);
+    let downtown = GeoPoint::parse(45.5152, -122.6784).unwrap();
+    let basic = dir::term_by_code(&mut conn, "basic-needs")
+        .unwrap()
+        .unwrap();
+    let queries = [
+        ServiceQuery::default(),
+        ServiceQuery {
+            language: Some("es".into()),
+            taxonomy_path: Some(basic.path.clone()),
+            ..Default::default()
+        },
+        ServiceQuery {
+            age: Some(25),
+            accepts_medicaid: Some(false),
+            ..Default::default()
+        },
+    ];
+    let before: Vec<Vec<String>> = queries
+        .iter()
+        .map(|q| near_names(&mut conn, q, downtown, 500.0))
+        .collect();
+    assert_eq!(before[0].len(), 3, "{before:?}");
+    assert_eq!(before[1], ["Weekly grocery pantry"]);
+    spoke_persistence::testing::redo_migrations_from(&mut conn, "2026-11-27-000003_service_places")
+        .unwrap();
+    let after: Vec<Vec<String>> = queries
+        .iter()
+        .map(|q| near_names(&mut conn, q, downtown, 500.0))
+        .collect();
+    assert_eq!(after, before);
+}
+
 both_backends!(
+    the_near_index_migration_fills_it_from_stored_services,
+    near_and_name_searches_agree_on_every_filter,
     near_pages_equal_a_brute_force_ranking,
     each_filter_narrows_the_search,
     near_searches_order_by_distance_within_the_radius,
