@@ -4,15 +4,18 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use serde_json::json;
+use spoke_domain::care::{CareTeamInput, CareTeamKind, CareTeamMember};
 use spoke_domain::client::{Client, ClientDetailsInput};
 use spoke_domain::ids::{ClientId, TeamId};
 use spoke_domain::staff::Role;
-use spoke_persistence::clients;
+use spoke_persistence::{care, clients};
 use spoke_tests::{Spoke, TestUser, both_backends, client_body};
 
 struct World {
     team_a: TeamId,
     cm_a: TestUser,
+    /// On the care team of every client `client_of_a` makes.
+    care_a: TestUser,
     actors: Vec<(&'static str, TestUser)>,
 }
 
@@ -20,6 +23,7 @@ fn world(spoke: &Spoke) -> World {
     let team_a = spoke.team("Team A");
     let team_b = spoke.team("Team B");
     let cm_a = spoke.user("cm-a@example.org", Role::CaseManager, Some(team_a));
+    let care_a = spoke.user("care-a@example.org", Role::CareTeamMember, None);
     let actors = vec![
         ("admin", spoke.user("admin@example.org", Role::Admin, None)),
         (
@@ -40,13 +44,15 @@ fn world(spoke: &Spoke) -> World {
             spoke.user("sup-b@example.org", Role::Supervisor, Some(team_b)),
         ),
         (
-            "care-team member",
+            "care-team member elsewhere",
             spoke.user("care@example.org", Role::CareTeamMember, None),
         ),
+        ("care-team member of the client", care_a.clone()),
     ];
     World {
         team_a,
         cm_a,
+        care_a,
         actors,
     }
 }
@@ -60,7 +66,26 @@ fn client_of_a(spoke: &Spoke, world: &World) -> ClientId {
         Some(world.cm_a.id),
         spoke_persistence::now(),
     );
-    clients::insert(&mut spoke.database().conn().unwrap(), &client).unwrap();
+    let mut conn = spoke.database().conn().unwrap();
+    clients::insert(&mut conn, &client).unwrap();
+    let on_team = CareTeamInput {
+        kind: CareTeamKind::Staff,
+        user_id: Some(world.care_a.id),
+        name: None,
+        profession: None,
+        organization: None,
+        phone: None,
+        email: None,
+        responsibility: None,
+        started_on: chrono::Utc::now().date_naive(),
+        ended_on: None,
+    };
+    let member = CareTeamMember::new(
+        client.id,
+        on_team.parse().unwrap(),
+        spoke_persistence::now(),
+    );
+    care::insert_member(&mut conn, &member).unwrap();
     client.id
 }
 
@@ -68,7 +93,7 @@ type Cell = fn(&Spoke, &World, &TestUser, usize) -> u16;
 
 fn role_by_endpoint_matrix(spoke: &Spoke) {
     let world = world(spoke);
-    let endpoints: [(&str, Cell); 13] = [
+    let endpoints: [(&str, Cell); 16] = [
         ("get client", |s, w, u, _| {
             let id = client_of_a(s, w);
             s.get(&format!("/v1/clients/{id}")).as_user(u).send().status
@@ -153,18 +178,42 @@ fn role_by_endpoint_matrix(spoke: &Spoke) {
         ("read audit log", |s, _, u, _| {
             s.get("/v1/audit-events").as_user(u).send().status
         }),
+        ("list care team", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.get(&format!("/v1/clients/{id}/care-team"))
+                .as_user(u)
+                .send()
+                .status
+        }),
+        ("add care-team member", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.post(&format!("/v1/clients/{id}/care-team"))
+                .as_user(u)
+                .json(json!({"kind": "external", "name": "Dr. Lopez", "profession": "therapist", "started_on": "2026-11-01"}))
+                .send()
+                .status
+        }),
+        ("add natural support", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.post(&format!("/v1/clients/{id}/natural-supports"))
+                .as_user(u)
+                .json(json!({"name": "Rosa", "relationship": "sibling", "may_share_information": true}))
+                .send()
+                .status
+        }),
     ];
     // Rows follow `world().actors`; columns follow `endpoints`.
     #[rustfmt::skip]
-    let expected: [[u16; 13]; 7] = [
-        // get list  upd  stat asgn crt  lsU  crU  getU lsT  getT crT  audit
-        [200, 200, 200, 200, 200, 201, 200, 201, 200, 200, 200, 201, 200], // admin
-        [200, 200, 200, 200, 200, 201, 200, 403, 200, 200, 200, 403, 403], // supervisor A
-        [200, 200, 200, 200, 403, 201, 403, 403, 200, 403, 403, 403, 403], // primary cm A
-        [200, 200, 403, 403, 403, 201, 403, 403, 403, 403, 403, 403, 403], // other cm A
-        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403], // cm B
-        [404, 404, 404, 404, 404, 403, 200, 403, 404, 200, 404, 403, 403], // supervisor B
-        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403], // care-team member
+    let expected: [[u16; 16]; 8] = [
+        // get list  upd  stat asgn crt  lsU  crU  getU lsT  getT crT  audit lsCT addCT addNS
+        [200, 200, 200, 200, 200, 201, 200, 201, 200, 200, 200, 201, 200, 200, 201, 201], // admin
+        [200, 200, 200, 200, 200, 201, 200, 403, 200, 200, 200, 403, 403, 200, 201, 201], // supervisor A
+        [200, 200, 200, 200, 403, 201, 403, 403, 200, 403, 403, 403, 403, 200, 201, 201], // primary cm A
+        [200, 200, 403, 403, 403, 201, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403], // other cm A
+        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404], // cm B
+        [404, 404, 404, 404, 404, 403, 200, 403, 404, 200, 404, 403, 403, 404, 404, 404], // supervisor B
+        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404], // care-team member elsewhere
+        [200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403], // care-team member of the client
     ];
     let mut failures = Vec::new();
     let mut n = 0;

@@ -121,6 +121,8 @@ Creating requests accept an `Idempotency-Key` header: a retry with the same key 
         (name = "audit", description = "The append-only log of who read or changed which client record."),
         (name = "directory", description = "The community resource directory, after Open Referral HSDS 3.0: organizations, \
 their services and locations, capacity, and the service taxonomy. Every staff role searches it; admins and supervisors keep it."),
+        (name = "care", description = "The people around a client: care-team members (staff and outside professionals, \
+            each for a period) and natural supports. A care-team member user reads exactly the clients whose care team they are on."),
         (name = "health", description = "Liveness and readiness probes for orchestrators."),
     ),
     components(schemas(Problem, spoke_domain::FieldError)),

@@ -14,11 +14,23 @@ pub struct AppState {
     pub login_throttle: LoginThrottle,
     /// A hash checked when an email is unknown, so both failures take as long.
     pub decoy_hash: String,
-    /// The deployment's time zone, for "open now".
+    /// The deployment's time zone, for "open now" and "today".
     pub timezone: chrono_tz::Tz,
 }
 
 impl AppState {
+    /// Today's date where the deployment is.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.local_now().date()
+    }
+
+    /// The wall-clock time where the deployment is.
+    pub fn local_now(&self) -> chrono::NaiveDateTime {
+        chrono::Utc::now()
+            .with_timezone(&self.timezone)
+            .naive_local()
+    }
+
     /// Runs blocking database work on actix's blocking thread pool, never on
     /// the async executor threads.
     pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>

@@ -24,16 +24,29 @@ pub enum AuditAction {
     ClientStatusChanged,
     #[serde(rename = "client.assigned")]
     ClientAssigned,
+    /// A record kept about the client (`resource_type` says which) was created.
+    #[serde(rename = "record.created")]
+    RecordCreated,
+    #[serde(rename = "record.read")]
+    RecordRead,
+    #[serde(rename = "record.updated")]
+    RecordUpdated,
+    #[serde(rename = "record.deleted")]
+    RecordDeleted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 6] = [
+    pub const ALL: [AuditAction; 10] = [
         AuditAction::ClientCreated,
         AuditAction::ClientRead,
         AuditAction::ClientListed,
         AuditAction::ClientUpdated,
         AuditAction::ClientStatusChanged,
         AuditAction::ClientAssigned,
+        AuditAction::RecordCreated,
+        AuditAction::RecordRead,
+        AuditAction::RecordUpdated,
+        AuditAction::RecordDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +57,10 @@ impl AuditAction {
             AuditAction::ClientUpdated => "client.updated",
             AuditAction::ClientStatusChanged => "client.status_changed",
             AuditAction::ClientAssigned => "client.assigned",
+            AuditAction::RecordCreated => "record.created",
+            AuditAction::RecordRead => "record.read",
+            AuditAction::RecordUpdated => "record.updated",
+            AuditAction::RecordDeleted => "record.deleted",
         }
     }
 
@@ -84,14 +101,34 @@ impl AuditEvent {
         request_id: &str,
         now: DateTime<Utc>,
     ) -> Self {
+        Self::for_record(
+            actor_id,
+            action,
+            client_id,
+            ("client", client_id.to_string()),
+            request_id,
+            now,
+        )
+    }
+
+    /// An event about a record kept about a client: a care-team member, an
+    /// assessment, a plan.
+    pub fn for_record(
+        actor_id: UserId,
+        action: AuditAction,
+        client_id: ClientId,
+        resource: (&str, String),
+        request_id: &str,
+        now: DateTime<Utc>,
+    ) -> Self {
         AuditEvent {
             id: AuditEventId::generate(),
             occurred_at: now,
             actor_id,
             action,
             client_id,
-            resource_type: "client".to_owned(),
-            resource_id: client_id.to_string(),
+            resource_type: resource.0.to_owned(),
+            resource_id: resource.1,
             request_id: request_id.to_owned(),
         }
     }

@@ -572,11 +572,14 @@ impl Client {
         }
     }
 
-    /// The facts the authorization policy needs about this client.
-    pub fn facts(&self) -> crate::policy::ClientFacts {
+    /// The facts the authorization policy needs about this client on the
+    /// day `on`, given the staff users on its care team that day.
+    pub fn facts(&self, care_team: Vec<UserId>, on: NaiveDate) -> crate::policy::ClientFacts {
         crate::policy::ClientFacts {
             team_id: self.team_id,
             primary_case_manager_id: self.primary_case_manager_id,
+            care_team,
+            on,
         }
     }
 

@@ -69,3 +69,31 @@ id_type!(
     /// Identifies a taxonomy term.
     TaxonomyTermId
 );
+id_type!(
+    /// Identifies a care-team membership.
+    CareTeamMemberId
+);
+id_type!(
+    /// Identifies a natural support.
+    NaturalSupportId
+);
+id_type!(
+    /// Identifies one version of an assessment instrument.
+    InstrumentId
+);
+id_type!(
+    /// Identifies an assessment.
+    AssessmentId
+);
+id_type!(
+    /// Identifies a service plan.
+    PlanId
+);
+id_type!(
+    /// Identifies a goal of a service plan.
+    GoalId
+);
+id_type!(
+    /// Identifies a task under a plan goal.
+    TaskId
+);

@@ -5,6 +5,7 @@
 //! that the persistence and API layers call.
 
 pub mod audit;
+pub mod care;
 pub mod client;
 pub mod directory;
 pub mod error;

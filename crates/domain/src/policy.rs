@@ -3,6 +3,8 @@
 //! be tested as a matrix and so the persistence layer can turn the same rules
 //! into query filters ([`client_scope`]).
 
+use chrono::NaiveDate;
+
 use crate::ids::{ClientId, TeamId, UserId};
 use crate::staff::Role;
 
@@ -38,23 +40,37 @@ pub enum ClientAction {
     Update,
     ChangeStatus,
     AssignCaseManager,
+    /// Keep the client's care record: assessments, plans, the care team and
+    /// natural supports.
+    ManageCare,
+    /// Add a note: a plan goal's progress note.
+    AddNote,
+    /// Approve or reject a service plan awaiting approval.
+    ApprovePlan,
 }
 
 impl ClientAction {
-    pub const ALL: [ClientAction; 5] = [
+    pub const ALL: [ClientAction; 8] = [
         ClientAction::Read,
         ClientAction::Create,
         ClientAction::Update,
         ClientAction::ChangeStatus,
         ClientAction::AssignCaseManager,
+        ClientAction::ManageCare,
+        ClientAction::AddNote,
+        ClientAction::ApprovePlan,
     ];
 }
 
 /// What the policy needs to know about a client (or a client about to be created).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientFacts {
     pub team_id: TeamId,
     pub primary_case_manager_id: Option<UserId>,
+    /// The staff users on the client's care team on the day `on`.
+    pub care_team: Vec<UserId>,
+    /// The day of the decision.
+    pub on: NaiveDate,
 }
 
 /// Which clients an actor may see, as a filter a query can apply.
@@ -62,28 +78,37 @@ pub struct ClientFacts {
 pub enum ClientScope {
     All,
     Team(TeamId),
-    /// Exactly these clients (a care-team member's assignments).
-    Only(Vec<ClientId>),
+    /// The clients whose care team `user` is on, on the day `on`.
+    CareTeam {
+        user: UserId,
+        on: NaiveDate,
+    },
+    /// No client at all.
+    Nothing,
 }
 
-/// The clients `actor` may see. Care-team assignments arrive with the care
-/// team; until then a care-team member sees no client.
-pub fn client_scope(actor: &Actor) -> ClientScope {
+/// The clients `actor` may see: an admin all, supervisors and case managers
+/// their team's, a care-team member those whose care team they are on
+/// `today`.
+pub fn client_scope(actor: &Actor, today: NaiveDate) -> ClientScope {
     match (actor.role, actor.team_id) {
         (Role::Admin, _) => ClientScope::All,
         (Role::Supervisor | Role::CaseManager, Some(team)) => ClientScope::Team(team),
-        (Role::Supervisor | Role::CaseManager, None) | (Role::CareTeamMember, _) => {
-            ClientScope::Only(Vec::new())
-        }
+        (Role::CareTeamMember, _) => ClientScope::CareTeam {
+            user: actor.user_id,
+            on: today,
+        },
+        (Role::Supervisor | Role::CaseManager, None) => ClientScope::Nothing,
     }
 }
 
 impl ClientScope {
-    pub fn contains(&self, client: ClientId, facts: &ClientFacts) -> bool {
+    pub fn contains(&self, _client: ClientId, facts: &ClientFacts) -> bool {
         match self {
             ClientScope::All => true,
             ClientScope::Team(team) => *team == facts.team_id,
-            ClientScope::Only(ids) => ids.contains(&client),
+            ClientScope::CareTeam { user, .. } => facts.care_team.contains(user),
+            ClientScope::Nothing => false,
         }
     }
 }
@@ -92,10 +117,12 @@ impl ClientScope {
 ///
 /// - Admin: everything.
 /// - Supervisor: everything on the clients of their team.
-/// - Case manager: reads the team's clients; creates, updates and changes the
-///   status only of clients whose primary case manager they are (their
-///   caseload); never reassigns.
-/// - Care-team member: nothing yet (the care team arrives later).
+/// - Case manager: reads the team's clients and adds notes to them; creates,
+///   updates, changes the status of and keeps the care record only of
+///   clients whose primary case manager they are (their caseload); never
+///   reassigns or approves plans.
+/// - Care-team member: reads the clients whose care team they are on today,
+///   and adds notes to them; nothing else.
 ///
 /// Creating is judged against the client as it would be created. A client the
 /// actor may not see is `Hidden`; creating outside one's team is `Forbidden`,
@@ -106,7 +133,7 @@ pub fn authorize_client(
     client: ClientId,
     facts: &ClientFacts,
 ) -> Decision {
-    if !client_scope(actor).contains(client, facts) {
+    if !client_scope(actor, facts.on).contains(client, facts) {
         return if action == ClientAction::Create {
             Decision::Forbidden
         } else {
@@ -117,13 +144,14 @@ pub fn authorize_client(
     let allowed = match actor.role {
         Role::Admin | Role::Supervisor => true,
         Role::CaseManager => match action {
-            ClientAction::Read => true,
-            ClientAction::Create | ClientAction::Update | ClientAction::ChangeStatus => {
-                own_caseload
-            }
-            ClientAction::AssignCaseManager => false,
+            ClientAction::Read | ClientAction::AddNote => true,
+            ClientAction::Create
+            | ClientAction::Update
+            | ClientAction::ChangeStatus
+            | ClientAction::ManageCare => own_caseload,
+            ClientAction::AssignCaseManager | ClientAction::ApprovePlan => false,
         },
-        Role::CareTeamMember => action == ClientAction::Read,
+        Role::CareTeamMember => matches!(action, ClientAction::Read | ClientAction::AddNote),
     };
     if allowed {
         Decision::Allow
@@ -221,6 +249,10 @@ mod tests {
         }
     }
 
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+    }
+
     fn world() -> World {
         World {
             team_a: TeamId::generate(),
@@ -238,26 +270,51 @@ mod tests {
         let other_manager_a = actor(Role::CaseManager, Some(w.team_a));
         let manager_b = actor(Role::CaseManager, Some(w.team_b));
         let supervisor_b = actor(Role::Supervisor, Some(w.team_b));
-        let care = actor(Role::CareTeamMember, None);
+        let care_on_team = actor(Role::CareTeamMember, None);
+        let care_elsewhere = actor(Role::CareTeamMember, None);
+        // A case manager of another team on the care team gains nothing:
+        // only the care-team member role reads through the care team.
+        let manager_b_on_care_team = actor(Role::CaseManager, Some(w.team_b));
+        let teamless_manager = actor(Role::CaseManager, None);
 
         let client = ClientId::generate();
         let facts = ClientFacts {
             team_id: w.team_a,
             primary_case_manager_id: Some(manager_a.user_id),
+            care_team: vec![care_on_team.user_id, manager_b_on_care_team.user_id],
+            on: day(),
         };
 
-        // action order: Read, Create, Update, ChangeStatus, AssignCaseManager
-        let expected: [(&Actor, [Decision; 5]); 7] = [
-            (&admin, [Allow, Allow, Allow, Allow, Allow]),
-            (&supervisor_a, [Allow, Allow, Allow, Allow, Allow]),
-            (&manager_a, [Allow, Allow, Allow, Allow, Forbidden]),
+        // Read, Create, Update, ChangeStatus, AssignCaseManager, ManageCare, AddNote, ApprovePlan
+        let hidden = [
+            Hidden, Forbidden, Hidden, Hidden, Hidden, Hidden, Hidden, Hidden,
+        ];
+        let expected: [(&Actor, [Decision; 8]); 10] = [
+            (&admin, [Allow; 8]),
+            (&supervisor_a, [Allow; 8]),
+            (
+                &manager_a,
+                [
+                    Allow, Allow, Allow, Allow, Forbidden, Allow, Allow, Forbidden,
+                ],
+            ),
             (
                 &other_manager_a,
-                [Allow, Forbidden, Forbidden, Forbidden, Forbidden],
+                [
+                    Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Allow, Forbidden,
+                ],
             ),
-            (&manager_b, [Hidden, Forbidden, Hidden, Hidden, Hidden]),
-            (&supervisor_b, [Hidden, Forbidden, Hidden, Hidden, Hidden]),
-            (&care, [Hidden, Forbidden, Hidden, Hidden, Hidden]),
+            (&manager_b, hidden),
+            (&supervisor_b, hidden),
+            (
+                &care_on_team,
+                [
+                    Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Allow, Forbidden,
+                ],
+            ),
+            (&care_elsewhere, hidden),
+            (&manager_b_on_care_team, hidden),
+            (&teamless_manager, hidden),
         ];
         for (who, decisions) in expected {
             for (action, decision) in ClientAction::ALL.into_iter().zip(decisions) {
@@ -273,6 +330,23 @@ mod tests {
     }
 
     #[test]
+    fn a_care_team_member_loses_the_client_with_the_membership() {
+        let w = world();
+        let care = actor(Role::CareTeamMember, None);
+        let client = ClientId::generate();
+        let mut facts = ClientFacts {
+            team_id: w.team_a,
+            primary_case_manager_id: None,
+            care_team: vec![care.user_id],
+            on: day(),
+        };
+        assert_eq!(authorize_client(&care, Read, client, &facts), Allow);
+        facts.care_team.clear();
+        assert_eq!(authorize_client(&care, Read, client, &facts), Hidden);
+        assert_eq!(authorize_client(&care, AddNote, client, &facts), Hidden);
+    }
+
+    #[test]
     fn a_case_manager_reassigned_a_client_may_then_change_it() {
         let w = world();
         let manager = actor(Role::CaseManager, Some(w.team_a));
@@ -280,6 +354,8 @@ mod tests {
         let before = ClientFacts {
             team_id: w.team_a,
             primary_case_manager_id: None,
+            care_team: vec![],
+            on: day(),
         };
         assert_eq!(
             authorize_client(&manager, Update, client, &before),
@@ -287,7 +363,7 @@ mod tests {
         );
         let after = ClientFacts {
             primary_case_manager_id: Some(manager.user_id),
-            ..before
+            ..before.clone()
         };
         assert_eq!(authorize_client(&manager, Update, client, &after), Allow);
     }
@@ -379,6 +455,7 @@ mod tests {
             has_team in any::<bool>(),
             client_in_a in any::<bool>(),
             is_primary in any::<bool>(),
+            on_care_team in any::<bool>(),
         ) {
             let w = world();
             let team = has_team.then_some(if actor_in_a { w.team_a } else { w.team_b });
@@ -387,8 +464,10 @@ mod tests {
             let facts = ClientFacts {
                 team_id: if client_in_a { w.team_a } else { w.team_b },
                 primary_case_manager_id: is_primary.then_some(who.user_id),
+                care_team: if on_care_team { vec![who.user_id] } else { vec![] },
+                on: day(),
             };
-            let visible = client_scope(&who).contains(client, &facts);
+            let visible = client_scope(&who, facts.on).contains(client, &facts);
             prop_assert_eq!(visible, authorize_client(&who, Read, client, &facts) == Allow);
         }
 
@@ -400,6 +479,7 @@ mod tests {
             action in any_action(),
             same_team in any::<bool>(),
             is_primary in any::<bool>(),
+            on_care_team in any::<bool>(),
         ) {
             let w = world();
             let who = actor(role, Some(w.team_a));
@@ -407,6 +487,8 @@ mod tests {
             let facts = ClientFacts {
                 team_id: if same_team { w.team_a } else { w.team_b },
                 primary_case_manager_id: is_primary.then_some(who.user_id),
+                care_team: if on_care_team { vec![who.user_id] } else { vec![] },
+                on: day(),
             };
             if authorize_client(&who, action, client, &facts) == Allow {
                 prop_assert_eq!(authorize_client(&who, Read, client, &facts), Allow);

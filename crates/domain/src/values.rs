@@ -107,6 +107,12 @@ impl fmt::Display for Email {
     }
 }
 
+impl fmt::Display for Phone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A phone number: 7 to 15 digits (the E.164 maximum) with an optional
 /// leading `+`. Spaces, dots, dashes and parentheses are accepted on input and
 /// removed.

@@ -194,8 +194,10 @@ pub fn list(
     query = match scope {
         ClientScope::All => query,
         ClientScope::Team(team) => query.filter(clients::team_id.eq(team.to_string())),
-        ClientScope::Only(ids) => query
-            .filter(clients::id.eq_any(ids.iter().map(ToString::to_string).collect::<Vec<_>>())),
+        ClientScope::CareTeam { user, on } => {
+            query.filter(clients::id.eq_any(crate::care::clients_served_by(user.to_string(), *on)))
+        }
+        ClientScope::Nothing => query.filter(clients::id.is_null()),
     };
     if let Some(name) = filter.name.as_deref() {
         query = query.filter(clients::search_name.like(like_pattern(name)).escape('\\'));

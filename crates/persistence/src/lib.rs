@@ -3,6 +3,7 @@
 //! has decided and hands back domain types.
 
 pub mod audit;
+pub mod care;
 pub mod clients;
 mod conn;
 pub mod directory;

@@ -222,3 +222,41 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_locations,
     service_places,
 );
+
+diesel::table! {
+    care_team_members (id) {
+        id -> Text,
+        client_id -> Text,
+        kind -> Text,
+        user_id -> Nullable<Text>,
+        name -> Nullable<Text>,
+        profession -> Nullable<Text>,
+        organization -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        responsibility -> Nullable<Text>,
+        started_on -> Date,
+        ended_on -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    natural_supports (id) {
+        id -> Text,
+        client_id -> Text,
+        name -> Text,
+        relationship -> Text,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        role_in_plan -> Nullable<Text>,
+        may_share_information -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(clients, care_team_members, natural_supports);

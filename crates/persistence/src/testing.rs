@@ -137,3 +137,76 @@ pub fn execute(conn: &mut crate::DbConnection, sql: &str) {
 }
 
 pub use crate::migrations::redo_migrations_from;
+
+/// Records tests build on: a team, a staff user, a client.
+pub mod fixtures {
+    use spoke_domain::client::{Client, ClientDetailsInput};
+    use spoke_domain::ids::{TeamId, UserId};
+    use spoke_domain::staff::{Role, Team, User};
+    use spoke_domain::values::{Email, ShortText};
+
+    use crate::{DbConnection, clients, now, staff};
+
+    /// Stores a team named `name`.
+    pub fn team(conn: &mut DbConnection, name: &str) -> Team {
+        let at = now();
+        let team = Team {
+            id: TeamId::generate(),
+            name: ShortText::parse(name).expect("a team name"),
+            created_at: at,
+            updated_at: at,
+            version: 1,
+        };
+        staff::insert_team(conn, &team).expect("insert team");
+        team
+    }
+
+    /// Stores an active staff user.
+    pub fn user(conn: &mut DbConnection, email: &str, role: Role, team: Option<TeamId>) -> User {
+        let at = now();
+        let user = User {
+            id: UserId::generate(),
+            email: Email::parse(email).expect("an email"),
+            display_name: ShortText::parse("Pat Example").expect("a name"),
+            role,
+            team_id: team,
+            deleted_at: None,
+            created_at: at,
+            updated_at: at,
+            version: 1,
+        };
+        staff::insert_user(conn, &user, "$argon2id$fake").expect("insert user");
+        user
+    }
+
+    /// The details of a client with only a name.
+    pub fn details(given: &str, family: &str) -> ClientDetailsInput {
+        ClientDetailsInput {
+            given_name: given.into(),
+            family_name: family.into(),
+            preferred_name: None,
+            date_of_birth: None,
+            gender: None,
+            preferred_language: None,
+            phone: None,
+            email: None,
+            address: None,
+            medicaid_id: None,
+            external_ids: vec![],
+            risk_flags: vec![],
+        }
+    }
+
+    /// Stores a client of `team` with only a name.
+    pub fn client(conn: &mut DbConnection, team: TeamId, given: &str, family: &str) -> Client {
+        let today = now().date_naive();
+        let client = Client::new(
+            details(given, family).parse(today).expect("client details"),
+            team,
+            None,
+            now(),
+        );
+        clients::insert(conn, &client).expect("insert client");
+        client
+    }
+}

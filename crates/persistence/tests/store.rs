@@ -9,62 +9,16 @@ use spoke_domain::audit::{AuditAction, AuditEvent};
 use spoke_domain::client::{Client, ClientDetailsInput, ClientStatus, RiskFlag};
 use spoke_domain::ids::{ClientId, TeamId, UserId};
 use spoke_domain::policy::ClientScope;
-use spoke_domain::staff::{Role, Team, User};
+use spoke_domain::staff::{Role, User};
 use spoke_domain::values::{Email, ShortText};
 use spoke_persistence::clients::ClientFilter;
 use spoke_persistence::idempotency::StoredResponse;
 use spoke_persistence::testing::TestDb;
+use spoke_persistence::testing::fixtures::{details, team, user};
 use spoke_persistence::{
     DbConnection, MIGRATION_TREES, StoreError, audit, both_backends, clients, idempotency, now,
     staff, transaction,
 };
-
-fn team(conn: &mut DbConnection, name: &str) -> Team {
-    let at = now();
-    let team = Team {
-        id: TeamId::generate(),
-        name: ShortText::parse(name).unwrap(),
-        created_at: at,
-        updated_at: at,
-        version: 1,
-    };
-    staff::insert_team(conn, &team).unwrap();
-    team
-}
-
-fn user(conn: &mut DbConnection, email: &str, role: Role, team: Option<TeamId>) -> User {
-    let at = now();
-    let user = User {
-        id: UserId::generate(),
-        email: Email::parse(email).unwrap(),
-        display_name: ShortText::parse("Pat Example").unwrap(),
-        role,
-        team_id: team,
-        deleted_at: None,
-        created_at: at,
-        updated_at: at,
-        version: 1,
-    };
-    staff::insert_user(conn, &user, "$argon2id$fake").unwrap();
-    user
-}
-
-fn details(given: &str, family: &str) -> ClientDetailsInput {
-    ClientDetailsInput {
-        given_name: given.into(),
-        family_name: family.into(),
-        preferred_name: None,
-        date_of_birth: None,
-        gender: None,
-        preferred_language: None,
-        phone: None,
-        email: None,
-        address: None,
-        medicaid_id: None,
-        external_ids: vec![],
-        risk_flags: vec![],
-    }
-}
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
@@ -265,14 +219,7 @@ fn search_filters_narrow_and_scope_hides_other_teams(db: &TestDb) {
         ..Default::default()
     };
     assert_eq!(find(&mut conn, &all, filter), [hidden.id]);
-    assert!(
-        find(
-            &mut conn,
-            &ClientScope::Only(vec![]),
-            ClientFilter::default()
-        )
-        .is_empty()
-    );
+    assert!(find(&mut conn, &ClientScope::Nothing, ClientFilter::default()).is_empty());
 }
 
 fn audit_events_are_append_only(db: &TestDb) {

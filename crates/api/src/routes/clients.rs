@@ -11,7 +11,7 @@ use spoke_domain::ids::{ClientId, TeamId, UserId};
 use spoke_domain::policy::{Actor, ClientAction, authorize_client, client_scope};
 use spoke_domain::staff::Role;
 use spoke_persistence::clients::{self as store, ClientFilter};
-use spoke_persistence::{DbConnection, StoreError, audit, staff};
+use spoke_persistence::{DbConnection, StoreError, audit, care, staff};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::existing_team;
@@ -159,16 +159,19 @@ pub struct ClientSearch {
 const NOT_YOURS: &str =
     "only the client's primary case manager, the team's supervisors or an admin may do this";
 
-/// Loads a client the actor may `action`, or the 404/403 the policy says.
-fn load(
+/// Loads a client the actor may `action` on the day `today`, or the 404/403
+/// the policy says. Every route under a client goes through here.
+pub(crate) fn load(
     conn: &mut DbConnection,
     actor: &Actor,
     id: ClientId,
     action: ClientAction,
+    today: NaiveDate,
 ) -> Result<Client, ApiError> {
     let client = store::get(conn, id)?;
+    let care_team = care::staff_on_care_team(conn, id, today)?;
     allowed(
-        authorize_client(actor, action, id, &client.facts()),
+        authorize_client(actor, action, id, &client.facts(care_team, today)),
         NOT_YOURS,
     )?;
     Ok(client)
@@ -225,6 +228,30 @@ fn save(
     Ok(())
 }
 
+/// Records, in the caller's transaction, that `actor` did `action` to a
+/// record kept about a client: `resource` is its (type, id).
+pub(crate) fn audit_record(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: AuditAction,
+    client: ClientId,
+    resource: (&str, String),
+    request_id: &str,
+) -> Result<(), ApiError> {
+    audit::record(
+        conn,
+        &[AuditEvent::for_record(
+            actor.user_id,
+            action,
+            client,
+            resource,
+            request_id,
+            spoke_persistence::now(),
+        )],
+    )?;
+    Ok(())
+}
+
 fn with_etag(client: &Client) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("ETag", etag(client.version)))
@@ -276,7 +303,12 @@ pub async fn create_client(
         primary_case_manager_id.or((actor.role == Role::CaseManager).then_some(actor.user_id));
     let client = Client::new(details, team_id, primary, now);
     allowed(
-        authorize_client(&actor, ClientAction::Create, client.id, &client.facts()),
+        authorize_client(
+            &actor,
+            ClientAction::Create,
+            client.id,
+            &client.facts(Vec::new(), state.today()),
+        ),
         "you may create clients only in your own team, and a case manager only in their own caseload",
     )?;
     idempotency::create(&state, actor.user_id, key, &req, &body.raw, move |conn| {
@@ -325,6 +357,7 @@ pub async fn list_clients(
     query: ApiQuery<ClientSearch>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
+    let today = state.today();
     let search = query.0;
     let (limit, after) = page_request(search.limit, search.cursor.as_deref())?;
     let filter = ClientFilter {
@@ -340,7 +373,13 @@ pub async fn list_clients(
     };
     let page = state
         .tx(move |conn| {
-            let page = store::list(conn, &client_scope(&actor), &filter, after.as_ref(), limit)?;
+            let page = store::list(
+                conn,
+                &client_scope(&actor, today),
+                &filter,
+                after.as_ref(),
+                limit,
+            )?;
             let now = spoke_persistence::now();
             let events: Vec<AuditEvent> = page
                 .items
@@ -382,10 +421,11 @@ pub async fn get_client(
     id: web::Path<ClientId>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
+    let today = state.today();
     let id = id.into_inner();
     let client = state
         .tx(move |conn| {
-            let client = load(conn, &actor, id, ClientAction::Read)?;
+            let client = load(conn, &actor, id, ClientAction::Read, today)?;
             audit::record(
                 conn,
                 &[AuditEvent::for_client(
@@ -431,11 +471,12 @@ pub async fn update_client(
     body: ApiJson<ClientPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
+    let today = state.today();
     let id = id.into_inner();
     let patch = body.value;
     let client = state
         .tx(move |conn| {
-            let mut client = load(conn, &actor, id, ClientAction::Update)?;
+            let mut client = load(conn, &actor, id, ClientAction::Update, today)?;
             if_match.check(client.version)?;
             let today = spoke_persistence::now().date_naive();
             let details = client.details.to_input().apply(patch).parse(today)?;
@@ -486,11 +527,12 @@ pub async fn change_client_status(
     body: ApiJson<StatusChange>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
+    let today = state.today();
     let id = id.into_inner();
     let to = body.value.status;
     let client = state
         .tx(move |conn| {
-            let mut client = load(conn, &actor, id, ClientAction::ChangeStatus)?;
+            let mut client = load(conn, &actor, id, ClientAction::ChangeStatus, today)?;
             if_match.check(client.version)?;
             client.status = client.status.move_to(to)?;
             save(
@@ -535,11 +577,12 @@ pub async fn assign_client_case_manager(
     body: ApiJson<CaseManagerAssignment>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
+    let today = state.today();
     let id = id.into_inner();
     let manager = body.value.case_manager_id;
     let client = state
         .tx(move |conn| {
-            let mut client = load(conn, &actor, id, ClientAction::AssignCaseManager)?;
+            let mut client = load(conn, &actor, id, ClientAction::AssignCaseManager, today)?;
             if_match.check(client.version)?;
             if let Some(manager) = manager {
                 check_case_manager(conn, "case_manager_id", manager, client.team_id)?;

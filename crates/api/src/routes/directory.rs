@@ -26,7 +26,7 @@ use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, etag, page_requ
 use crate::idempotency::{self, Created};
 use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
-use crate::routes::{Page, allowed};
+use crate::routes::{Page, allowed, json_body, must_exist, ok_with_etag};
 use crate::state::AppState;
 
 const KEEPERS_ONLY: &str = "only admins and supervisors may change the directory";
@@ -43,26 +43,6 @@ fn may_write(auth: &Authenticated) -> Result<(), ApiError> {
         authorize_directory(&auth.actor(), DirectoryAction::Write),
         KEEPERS_ONLY,
     )
-}
-
-fn json_body<T: Serialize>(value: &T) -> Result<String, ApiError> {
-    serde_json::to_string(value).map_err(ApiError::internal)
-}
-
-fn ok_with_etag<T: Serialize>(version: i32, body: &T) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(("ETag", etag(version)))
-        .json(body)
-}
-
-/// A reference to another record that must exist, or a 422 on `field`.
-fn must_exist<T>(field: &str, result: Result<T, StoreError>) -> Result<T, ApiError> {
-    result.map_err(|error| match error {
-        StoreError::NotFound => {
-            ApiError::invalid_field(field, "unknown_reference", "no record has this id")
-        }
-        other => other.into(),
-    })
 }
 
 /// A delete refused because other records still point at this one.
@@ -797,7 +777,7 @@ pub async fn search_services(
         (_, r) => r.unwrap_or(10.0),
     };
     let open_at = (s.open_now == Some(true)).then(|| {
-        let local = Utc::now().with_timezone(&state.timezone).naive_local();
+        let local = state.local_now();
         (
             Weekday::of(&local).number(),
             (local.time().num_seconds_from_midnight_i32()) / 60,

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod care;
 pub mod clients;
 pub mod directory;
 pub mod health;
@@ -29,6 +30,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(clients::update_client)
                 .service(clients::change_client_status)
                 .service(clients::assign_client_case_manager)
+                .service(care::create_care_team_member)
+                .service(care::list_care_team)
+                .service(care::get_care_team_member)
+                .service(care::replace_care_team_member)
+                .service(care::create_natural_support)
+                .service(care::list_natural_supports)
+                .service(care::get_natural_support)
+                .service(care::replace_natural_support)
+                .service(care::delete_natural_support)
                 .service(staff::create_user)
                 .service(staff::list_users)
                 .service(staff::get_user)
@@ -66,6 +76,31 @@ pub fn allowed(decision: Decision, forbidden: &'static str) -> Result<(), ApiErr
         Decision::Forbidden => Err(ApiError::Forbidden(forbidden)),
         Decision::Hidden => Err(ApiError::NotFound),
     }
+}
+
+/// A created or stored body as JSON text.
+pub(crate) fn json_body<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
+    serde_json::to_string(value).map_err(ApiError::internal)
+}
+
+/// 200 with a versioned record and its ETag.
+pub(crate) fn ok_with_etag<T: serde::Serialize>(version: i32, body: &T) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .insert_header(("ETag", crate::extract::etag(version)))
+        .json(body)
+}
+
+/// A reference to another record that must exist, or a 422 on `field`.
+pub(crate) fn must_exist<T>(
+    field: &str,
+    result: Result<T, spoke_persistence::StoreError>,
+) -> Result<T, ApiError> {
+    result.map_err(|error| match error {
+        spoke_persistence::StoreError::NotFound => {
+            ApiError::invalid_field(field, "unknown_reference", "no record has this id")
+        }
+        other => other.into(),
+    })
 }
 
 /// A list page as served: the items and the cursor of the next page.

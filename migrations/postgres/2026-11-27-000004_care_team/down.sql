@@ -1,0 +1,2 @@
+DROP TABLE natural_supports;
+DROP TABLE care_team_members;
