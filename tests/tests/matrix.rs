@@ -8,7 +8,7 @@ use spoke_domain::care::{CareTeamInput, CareTeamKind, CareTeamMember};
 use spoke_domain::client::{Client, ClientDetailsInput};
 use spoke_domain::ids::{ClientId, TeamId};
 use spoke_domain::staff::Role;
-use spoke_persistence::{care, clients};
+use spoke_persistence::{assessments, care, clients};
 use spoke_tests::{Spoke, TestUser, both_backends, client_body};
 
 struct World {
@@ -93,7 +93,7 @@ type Cell = fn(&Spoke, &World, &TestUser, usize) -> u16;
 
 fn role_by_endpoint_matrix(spoke: &Spoke) {
     let world = world(spoke);
-    let endpoints: [(&str, Cell); 16] = [
+    let endpoints: [(&str, Cell); 18] = [
         ("get client", |s, w, u, _| {
             let id = client_of_a(s, w);
             s.get(&format!("/v1/clients/{id}")).as_user(u).send().status
@@ -201,19 +201,39 @@ fn role_by_endpoint_matrix(spoke: &Spoke) {
                 .send()
                 .status
         }),
+        ("start assessment", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            let ssm = assessments::latest_instrument(&mut s.database().conn().unwrap(), "ssm")
+                .unwrap()
+                .unwrap();
+            s.post(&format!("/v1/clients/{id}/assessments"))
+                .as_user(u)
+                .json(
+                    json!({"instrument_id": ssm.id, "assessed_on": "2026-11-01", "kind": "intake"}),
+                )
+                .send()
+                .status
+        }),
+        ("assessment trend", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.get(&format!("/v1/clients/{id}/assessments/trend"))
+                .as_user(u)
+                .send()
+                .status
+        }),
     ];
     // Rows follow `world().actors`; columns follow `endpoints`.
     #[rustfmt::skip]
-    let expected: [[u16; 16]; 8] = [
-        // get list  upd  stat asgn crt  lsU  crU  getU lsT  getT crT  audit lsCT addCT addNS
-        [200, 200, 200, 200, 200, 201, 200, 201, 200, 200, 200, 201, 200, 200, 201, 201], // admin
-        [200, 200, 200, 200, 200, 201, 200, 403, 200, 200, 200, 403, 403, 200, 201, 201], // supervisor A
-        [200, 200, 200, 200, 403, 201, 403, 403, 200, 403, 403, 403, 403, 200, 201, 201], // primary cm A
-        [200, 200, 403, 403, 403, 201, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403], // other cm A
-        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404], // cm B
-        [404, 404, 404, 404, 404, 403, 200, 403, 404, 200, 404, 403, 403, 404, 404, 404], // supervisor B
-        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404], // care-team member elsewhere
-        [200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403], // care-team member of the client
+    let expected: [[u16; 18]; 8] = [
+        // get list  upd  stat asgn crt  lsU  crU  getU lsT  getT crT  audit lsCT addCT addNS asmt trend
+        [200, 200, 200, 200, 200, 201, 200, 201, 200, 200, 200, 201, 200, 200, 201, 201, 201, 200], // admin
+        [200, 200, 200, 200, 200, 201, 200, 403, 200, 200, 200, 403, 403, 200, 201, 201, 201, 200], // supervisor A
+        [200, 200, 200, 200, 403, 201, 403, 403, 200, 403, 403, 403, 403, 200, 201, 201, 201, 200], // primary cm A
+        [200, 200, 403, 403, 403, 201, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200], // other cm A
+        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404], // cm B
+        [404, 404, 404, 404, 404, 403, 200, 403, 404, 200, 404, 403, 403, 404, 404, 404, 404, 404], // supervisor B
+        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404], // care-team member elsewhere
+        [200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200], // care-team member of the client
     ];
     let mut failures = Vec::new();
     let mut n = 0;

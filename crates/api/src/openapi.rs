@@ -123,6 +123,8 @@ Creating requests accept an `Idempotency-Key` header: a retry with the same key 
 their services and locations, capacity, and the service taxonomy. Every staff role searches it; admins and supervisors keep it."),
         (name = "care", description = "The people around a client: care-team members (staff and outside professionals, \
             each for a period) and natural supports. A care-team member user reads exactly the clients whose care team they are on."),
+        (name = "assessments", description = "Assessment instruments as data (the Self-Sufficiency Matrix built in), clients' \
+            assessments per life domain, draft then final, and the trend of their scores."),
         (name = "health", description = "Liveness and readiness probes for orchestrators."),
     ),
     components(schemas(Problem, spoke_domain::FieldError)),

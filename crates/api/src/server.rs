@@ -18,7 +18,8 @@ use crate::state::AppState;
 use spoke_persistence::Database;
 
 /// Brings a database up to date: pending migrations, then the default
-/// taxonomy's missing terms. Returns the migrations applied.
+/// taxonomy's missing terms and the built-in assessment instruments.
+/// Returns the migrations applied.
 pub fn prepare_database(
     database: &Database,
 ) -> Result<Vec<String>, Box<dyn std::error::Error + Send + Sync>> {
@@ -27,6 +28,14 @@ pub fn prepare_database(
     spoke_persistence::transaction(&mut conn, |conn| {
         spoke_persistence::directory::ensure_default_taxonomy(conn, spoke_persistence::now())
     })?;
+    let instruments = spoke_persistence::transaction(&mut conn, |conn| {
+        spoke_persistence::assessments::ensure_builtin_instruments(conn, spoke_persistence::now())
+    });
+    match instruments {
+        // Another instance starting at the same moment added them first.
+        Ok(_) | Err(spoke_persistence::StoreError::Conflict(_)) => {}
+        Err(other) => return Err(other.into()),
+    }
     Ok(applied)
 }
 

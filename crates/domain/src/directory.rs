@@ -12,45 +12,8 @@ use validator::ValidateUrl;
 use crate::client::{Address, AddressInput};
 use crate::error::{FieldErrors, ValueError};
 use crate::ids::{LocationId, OrganizationId, ServiceId, TaxonomyTermId};
+pub use crate::values::LongText;
 use crate::values::{Email, LanguageTag, Phone, ShortText};
-
-/// Free text up to 4,000 characters: descriptions, eligibility, fees.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(value_type = String, example = "Free groceries once a week for households in the county."))]
-pub struct LongText(String);
-
-impl LongText {
-    pub const MAX_CHARS: usize = 4000;
-
-    pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        let text = raw.trim();
-        if text.is_empty() {
-            return Err(ValueError::new("required", "must not be empty"));
-        }
-        if text.chars().count() > Self::MAX_CHARS {
-            return Err(ValueError::new(
-                "too_long",
-                "must be at most 4000 characters",
-            ));
-        }
-        if text
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-        {
-            return Err(ValueError::new(
-                "invalid_characters",
-                "must not contain control characters",
-            ));
-        }
-        Ok(Self(text.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// An http(s) URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -4,6 +4,7 @@
 //! bad data; lifecycle rules and the authorization policy are plain functions
 //! that the persistence and API layers call.
 
+pub mod assessment;
 pub mod audit;
 pub mod care;
 pub mod client;

@@ -173,6 +173,8 @@ pub enum StaffAction {
     ReadUser { user: UserId, team: Option<TeamId> },
     /// Read the audit log.
     ReadAudit,
+    /// Add assessment instruments and their versions.
+    ManageInstruments,
 }
 
 /// Only admins administer; a supervisor may read their own team and its
@@ -393,21 +395,16 @@ mod tests {
             StaffAction::ReadTeam(w.team_a),
             StaffAction::ReadTeam(w.team_b),
             StaffAction::ReadAudit,
+            StaffAction::ManageInstruments,
         ];
-        let expected: [(&Actor, [Decision; 5]); 4] = [
-            (&admin, [Allow, Allow, Allow, Allow, Allow]),
+        let expected: [(&Actor, [Decision; 6]); 4] = [
+            (&admin, [Allow; 6]),
             (
                 &supervisor_a,
-                [Forbidden, Forbidden, Allow, Hidden, Forbidden],
+                [Forbidden, Forbidden, Allow, Hidden, Forbidden, Forbidden],
             ),
-            (
-                &manager_a,
-                [Forbidden, Forbidden, Forbidden, Forbidden, Forbidden],
-            ),
-            (
-                &care,
-                [Forbidden, Forbidden, Forbidden, Forbidden, Forbidden],
-            ),
+            (&manager_a, [Forbidden; 6]),
+            (&care, [Forbidden; 6]),
         ];
         for (who, decisions) in expected {
             for (action, decision) in actions.into_iter().zip(decisions) {

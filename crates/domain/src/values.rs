@@ -73,6 +73,45 @@ text_type!(
     example = "Apartment 4B"
 );
 
+/// Free text up to 4,000 characters, line breaks allowed: descriptions,
+/// notes, anchor descriptions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, example = "Free groceries once a week for households in the county."))]
+pub struct LongText(String);
+
+impl LongText {
+    pub const MAX_CHARS: usize = 4000;
+
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let text = raw.trim();
+        if text.is_empty() {
+            return Err(ValueError::new("required", "must not be empty"));
+        }
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(ValueError::new(
+                "too_long",
+                "must be at most 4000 characters",
+            ));
+        }
+        if text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+        {
+            return Err(ValueError::new(
+                "invalid_characters",
+                "must not contain control characters",
+            ));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// An email address, checked with the `validator` crate's HTML5 rules and
 /// stored in lower case.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -260,3 +260,37 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(clients, care_team_members, natural_supports);
+
+diesel::table! {
+    instruments (id) {
+        id -> Text,
+        code -> Text,
+        version -> Integer,
+        name -> Text,
+        description -> Nullable<Text>,
+        domains -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assessments (id) {
+        id -> Text,
+        client_id -> Text,
+        instrument_id -> Text,
+        assessor_id -> Text,
+        assessed_on -> Date,
+        kind -> Text,
+        status -> Text,
+        scores -> Text,
+        overall_note -> Nullable<Text>,
+        amends_id -> Nullable<Text>,
+        finalized_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::joinable!(assessments -> instruments (instrument_id));
+diesel::allow_tables_to_appear_in_same_query!(assessments, instruments);

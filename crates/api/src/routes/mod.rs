@@ -1,6 +1,7 @@
 //! The HTTP endpoints, each registered through utoipa-actix-web so the
 //! routing table and the OpenAPI document cannot drift apart.
 
+pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod care;
@@ -39,6 +40,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(care::get_natural_support)
                 .service(care::replace_natural_support)
                 .service(care::delete_natural_support)
+                .service(assessments::list_instruments)
+                .service(assessments::get_instrument)
+                .service(assessments::create_instrument)
+                .service(assessments::create_assessment)
+                .service(assessments::list_assessments)
+                // Before `{assessment_id}`, which would otherwise take "trend".
+                .service(assessments::get_assessment_trend)
+                .service(assessments::get_assessment)
+                .service(assessments::replace_assessment)
+                .service(assessments::finalize_assessment)
                 .service(staff::create_user)
                 .service(staff::list_users)
                 .service(staff::get_user)
