@@ -87,16 +87,20 @@ impl GeoPoint {
     /// A latitude/longitude box that contains every point within
     /// `radius_km`: a cheap index prefilter before the exact distance.
     pub fn bounding_box(&self, radius_km: f64) -> BoundingBox {
-        let dlat = (radius_km / EARTH_RADIUS_KM).to_degrees();
+        let angular = radius_km / EARTH_RADIUS_KM;
+        let dlat = angular.to_degrees();
         let min_lat = self.latitude - dlat;
         let max_lat = self.latitude + dlat;
-        // Near a pole, or across the antimeridian, any longitude may qualify.
-        let cos_lat = self.latitude.to_radians().cos();
-        let full = min_lat <= -90.0 || max_lat >= 90.0 || cos_lat <= 1e-9;
+        // The widest longitude a circle reaches is poleward of its centre:
+        // asin(sin(r) / cos(lat)) (J. P. Matuschek, "Finding Points Within a
+        // Distance of a Latitude/Longitude Using Bounding Coordinates").
+        // Around a pole, or across the antimeridian, any longitude may qualify.
+        let ratio = angular.sin() / self.latitude.to_radians().cos();
+        let full = min_lat <= -90.0 || max_lat >= 90.0 || !(0.0..1.0).contains(&ratio);
         let dlng = if full {
             180.0
         } else {
-            (radius_km / (EARTH_RADIUS_KM * cos_lat)).to_degrees()
+            ratio.asin().to_degrees()
         };
         let (min_lng, max_lng) =
             if full || self.longitude - dlng < -180.0 || self.longitude + dlng > 180.0 {
