@@ -190,6 +190,14 @@ impl Spoke {
     /// A server over a fresh database, or `None` when the backend is not
     /// available outside CI (see `TestDb`).
     pub fn start(backend: Backend) -> Option<Spoke> {
+        Self::start_with(backend, |_| {})
+    }
+
+    /// Like [`Spoke::start`], with settings changed by `configure`.
+    pub fn start_with(
+        backend: Backend,
+        configure: impl FnOnce(&mut ServerSettings),
+    ) -> Option<Spoke> {
         let db = TestDb::new(backend)?;
         let database = db.open(8);
         spoke_api::server::prepare_database(&database).expect("prepare the test database");
@@ -203,7 +211,10 @@ impl Spoke {
             token_lifetime: chrono::Duration::minutes(15),
             workers: Some(2),
             timezone: chrono_tz::Tz::UTC,
+            plan_approval_required: false,
         };
+        let mut settings = settings;
+        configure(&mut settings);
         let (sender, receiver) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {

@@ -102,6 +102,10 @@ pub struct ServeArgs {
     #[arg(long, env = "SPOKE_TIMEZONE", default_value = "UTC")]
     pub timezone: chrono_tz::Tz,
 
+    /// Require a supervisor's approval before a service plan becomes active.
+    #[arg(long, env = "SPOKE_PLAN_APPROVAL_REQUIRED", default_value_t = false)]
+    pub plan_approval_required: bool,
+
     /// The email of the first admin, created when the database has no user.
     #[arg(long, env = "SPOKE_ADMIN_EMAIL", default_value = "admin@spoke.local")]
     pub admin_email: String,

@@ -183,6 +183,7 @@ fn serve_command(database_url: &str, database: Database, args: ServeArgs) -> Res
         token_lifetime: chrono::Duration::minutes(i64::from(args.token_ttl_minutes)),
         workers: args.workers,
         timezone: args.timezone,
+        plan_approval_required: args.plan_approval_required,
     };
     println!("Spoke is listening on http://{address}");
     println!("  API docs:  http://{address}/docs/");

@@ -125,6 +125,8 @@ their services and locations, capacity, and the service taxonomy. Every staff ro
             each for a period) and natural supports. A care-team member user reads exactly the clients whose care team they are on."),
         (name = "assessments", description = "Assessment instruments as data (the Self-Sufficiency Matrix built in), clients' \
             assessments per life domain, draft then final, and the trend of their scores."),
+        (name = "plans", description = "Service plans made with the client: goals in their own words, tasks with who does \
+            them, review dates, agreement, optional supervisor approval; activating a plan supersedes the active one."),
         (name = "health", description = "Liveness and readiness probes for orchestrators."),
     ),
     components(schemas(Problem, spoke_domain::FieldError)),

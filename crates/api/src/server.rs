@@ -66,8 +66,10 @@ pub struct ServerSettings {
     pub token_lifetime: chrono::Duration,
     /// Worker threads; `None` means one per core.
     pub workers: Option<usize>,
-    /// The deployment's time zone, for the directory's "open now".
+    /// The deployment's time zone, for the directory's "open now" and "today".
     pub timezone: chrono_tz::Tz,
+    /// Whether a supervisor must approve a service plan before it becomes active.
+    pub plan_approval_required: bool,
 }
 
 impl ServerSettings {
@@ -83,6 +85,7 @@ impl ServerSettings {
             login_throttle: LoginThrottle::new(10, Duration::from_secs(15 * 60)),
             decoy_hash: decoy_hash(),
             timezone: self.timezone,
+            plan_approval_required: self.plan_approval_required,
         }
     }
 }

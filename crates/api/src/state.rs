@@ -16,6 +16,8 @@ pub struct AppState {
     pub decoy_hash: String,
     /// The deployment's time zone, for "open now" and "today".
     pub timezone: chrono_tz::Tz,
+    /// Whether a supervisor must approve a service plan before it becomes active.
+    pub plan_approval_required: bool,
 }
 
 impl AppState {

@@ -97,3 +97,7 @@ id_type!(
     /// Identifies a task under a plan goal.
     TaskId
 );
+id_type!(
+    /// Identifies a progress note on a plan goal.
+    ProgressNoteId
+);

@@ -11,6 +11,7 @@ pub mod client;
 pub mod directory;
 pub mod error;
 pub mod ids;
+pub mod plan;
 pub mod policy;
 pub mod staff;
 pub mod values;

@@ -16,6 +16,22 @@ use crate::page::{Keyset, Page};
 use crate::rows::{corrupt, from_db, from_json, parse_id, to_db, to_json};
 use crate::schema::clients;
 
+/// Narrows a boxed query that reads `clients` (alone or joined) to the
+/// clients within a [`ClientScope`]: the one translation of the policy's
+/// scope into SQL, for every list of client records.
+macro_rules! within_scope {
+    ($query:expr, $scope:expr) => {
+        match $scope {
+            ClientScope::All => $query,
+            ClientScope::Team(team) => $query.filter(clients::team_id.eq(team.to_string())),
+            ClientScope::CareTeam { user, on } => $query
+                .filter(clients::id.eq_any(crate::care::clients_served_by(user.to_string(), *on))),
+            ClientScope::Nothing => $query.filter(clients::id.is_null()),
+        }
+    };
+}
+pub(crate) use within_scope;
+
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = clients)]
 #[diesel(treat_none_as_null = true)]
@@ -191,14 +207,7 @@ pub fn list(
     let mut query = clients::table
         .select(ClientRow::as_select())
         .into_boxed::<MultiBackend>();
-    query = match scope {
-        ClientScope::All => query,
-        ClientScope::Team(team) => query.filter(clients::team_id.eq(team.to_string())),
-        ClientScope::CareTeam { user, on } => {
-            query.filter(clients::id.eq_any(crate::care::clients_served_by(user.to_string(), *on)))
-        }
-        ClientScope::Nothing => query.filter(clients::id.is_null()),
-    };
+    query = within_scope!(query, scope);
     if let Some(name) = filter.name.as_deref() {
         query = query.filter(clients::search_name.like(like_pattern(name)).escape('\\'));
     }

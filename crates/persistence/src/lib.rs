@@ -12,6 +12,7 @@ mod error;
 pub mod idempotency;
 mod migrations;
 pub mod page;
+pub mod plans;
 mod rows;
 mod schema;
 pub mod staff;

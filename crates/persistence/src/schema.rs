@@ -259,8 +259,6 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(clients, care_team_members, natural_supports);
-
 diesel::table! {
     instruments (id) {
         id -> Text,
@@ -293,4 +291,59 @@ diesel::table! {
 }
 
 diesel::joinable!(assessments -> instruments (instrument_id));
-diesel::allow_tables_to_appear_in_same_query!(assessments, instruments);
+
+diesel::table! {
+    plans (id) {
+        id -> Text,
+        client_id -> Text,
+        status -> Text,
+        effective_on -> Date,
+        review_due_on -> Date,
+        agreed_on -> Nullable<Date>,
+        agreement_method -> Nullable<Text>,
+        goals -> Text,
+        approval -> Nullable<Text>,
+        supersedes_id -> Nullable<Text>,
+        activated_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    plan_tasks (id) {
+        id -> Text,
+        plan_id -> Text,
+        client_id -> Text,
+        goal_id -> Text,
+        due_on -> Nullable<Date>,
+        status -> Text,
+    }
+}
+
+diesel::table! {
+    plan_notes (id) {
+        id -> Text,
+        plan_id -> Text,
+        goal_id -> Text,
+        author_id -> Text,
+        written_at -> Timestamp,
+        text -> Text,
+    }
+}
+
+diesel::joinable!(plans -> clients (client_id));
+// The client record and what is kept about it.
+diesel::allow_tables_to_appear_in_same_query!(
+    clients,
+    care_team_members,
+    natural_supports,
+    instruments,
+    assessments,
+    plans,
+    plan_tasks,
+    plan_notes,
+);

@@ -8,6 +8,7 @@ pub mod care;
 pub mod clients;
 pub mod directory;
 pub mod health;
+pub mod plans;
 pub mod staff;
 
 use spoke_domain::policy::Decision;
@@ -50,6 +51,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(assessments::get_assessment)
                 .service(assessments::replace_assessment)
                 .service(assessments::finalize_assessment)
+                .service(plans::create_plan)
+                .service(plans::list_client_plans)
+                .service(plans::get_plan)
+                .service(plans::replace_plan)
+                .service(plans::activate_plan)
+                .service(plans::complete_plan)
+                .service(plans::request_plan_approval)
+                .service(plans::decide_plan_approval)
+                .service(plans::create_progress_note)
+                .service(plans::list_progress_notes)
+                .service(plans::list_plans)
                 .service(staff::create_user)
                 .service(staff::list_users)
                 .service(staff::get_user)
