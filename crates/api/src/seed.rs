@@ -7,14 +7,20 @@ use chrono::Duration;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
+use spoke_domain::assessment::{
+    Assessment, AssessmentInput, AssessmentKind, DomainScore, Instrument,
+};
 use spoke_domain::audit::{AuditAction, AuditEvent};
+use spoke_domain::care::{CareTeamInput, CareTeamKind, CareTeamMember};
 use spoke_domain::client::{
     AddressInput, Client, ClientDetailsInput, ClientStatus, ExternalIdInput, RiskFlag,
 };
-use spoke_domain::ids::TeamId;
+use spoke_domain::ids::{TeamId, UserId};
 use spoke_domain::staff::{Role, Team, User};
 use spoke_domain::values::{Email, GenderInput, NewPassword, ShortText};
-use spoke_persistence::{Database, audit, clients, staff, transaction};
+use spoke_persistence::{
+    Database, DbConnection, assessments, audit, care, clients, staff, transaction,
+};
 
 use crate::accounts::{self, NewAccount};
 use crate::auth::hash_password;
@@ -76,7 +82,7 @@ fn import_demo_directory(database: &Database) -> Result<crate::hsds::ImportRepor
 const TEAMS: [&str; 2] = ["Eastside Community Team", "Westside Recovery Team"];
 
 /// (email local part, name, role, team index)
-const STAFF: [(&str, &str, Role, Option<usize>); 9] = [
+const STAFF: [(&str, &str, Role, Option<usize>); 10] = [
     ("admin", "Avery Admin", Role::Admin, None),
     (
         "grace.supervisor",
@@ -101,7 +107,12 @@ const STAFF: [(&str, &str, Role, Option<usize>); 9] = [
     ),
     ("ivan.petrov", "Ivan Petrov", Role::CaseManager, Some(1)),
     ("amina.yusuf", "Amina Yusuf", Role::CaseManager, Some(1)),
+    ("jo.therapist", "Jo Martinez", Role::CareTeamMember, None),
 ];
+
+/// How many of the Eastside team's first clients have the demo therapist
+/// on their care team, and two Self-Sufficiency Matrix assessments.
+const CARED_FOR: usize = 8;
 
 const DEMO_DOMAIN: &str = "demo.spoke.test";
 
@@ -238,6 +249,13 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
             users.push(user);
         }
         let admin = users[0].id;
+        let therapist = users
+            .iter()
+            .find(|user| user.role == Role::CareTeamMember)
+            .map(|user| user.id)
+            .ok_or_else(|| ApiError::internal("the demo therapist"))?;
+        let ssm = assessments::latest_instrument(conn, "ssm")?
+            .ok_or_else(|| ApiError::internal("the built-in instrument"))?;
         for n in 0..CLIENT_COUNT {
             let team = &teams[n % teams.len()];
             let managers: Vec<&User> = users
@@ -317,6 +335,16 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
                 _ => ClientStatus::Discharged,
             };
             clients::insert(conn, &client)?;
+            if n / teams.len() < CARED_FOR && n % teams.len() == 0 {
+                care_for(
+                    conn,
+                    &client,
+                    therapist,
+                    &ssm,
+                    manager.unwrap_or(admin),
+                    &mut rng,
+                )?;
+            }
             audit::record(
                 conn,
                 &[AuditEvent::for_client(
@@ -336,4 +364,72 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
         clients: clients::count(&mut conn)?,
         directory: import_demo_directory(database)?,
     })
+}
+
+/// Puts the demo therapist on `client`'s care team and records an intake
+/// and a recent Self-Sufficiency Matrix assessment, so the care-team view
+/// and the trend have something to show.
+fn care_for(
+    conn: &mut DbConnection,
+    client: &Client,
+    therapist: UserId,
+    ssm: &Instrument,
+    assessor: UserId,
+    rng: &mut StdRng,
+) -> Result<(), ApiError> {
+    let now = spoke_persistence::now();
+    let today = now.date_naive();
+    let membership = CareTeamInput {
+        kind: CareTeamKind::Staff,
+        user_id: Some(therapist),
+        name: None,
+        profession: None,
+        organization: None,
+        phone: None,
+        email: None,
+        responsibility: Some("Weekly therapy".to_owned()),
+        started_on: today - Duration::days(120),
+        ended_on: None,
+    }
+    .parse()?;
+    care::insert_member(conn, &CareTeamMember::new(client.id, membership, now))?;
+    let mut previous: Vec<i32> = Vec::new();
+    for (kind, days_ago) in [(AssessmentKind::Intake, 90), (AssessmentKind::Periodic, 10)] {
+        let scores: Vec<DomainScore> = ssm
+            .fields
+            .domains
+            .iter()
+            .enumerate()
+            .map(|(n, domain)| {
+                let not_applicable = domain.allows_not_applicable && rng.gen_bool(0.4);
+                // The second assessment moves each score by -2 to +1.
+                let score = match previous.get(n) {
+                    Some(&before) if before > 0 => (before + rng.gen_range(-2..=1)).clamp(1, 5),
+                    _ => rng.gen_range(1..=4),
+                };
+                DomainScore {
+                    domain: domain.code.clone(),
+                    score: (!not_applicable).then_some(score),
+                    not_applicable,
+                    note: None,
+                }
+            })
+            .collect();
+        previous = scores.iter().map(|s| s.score.unwrap_or(0)).collect();
+        let fields = AssessmentInput {
+            instrument_id: ssm.id,
+            assessed_on: today - Duration::days(days_ago),
+            kind,
+            scores,
+            overall_note: None,
+            amends: None,
+        }
+        .parse(ssm, today)?;
+        let mut assessment = Assessment::new(client.id, assessor, fields, now);
+        assessment
+            .finalize(ssm, now)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        assessments::insert_assessment(conn, &assessment)?;
+    }
+    Ok(())
 }

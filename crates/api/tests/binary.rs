@@ -160,6 +160,10 @@ fn seed_demo_fills_a_demo_agency_once() {
     let text = String::from_utf8_lossy(&first.stdout);
     assert!(text.contains("300 clients"), "{text}");
     assert!(text.contains("sam.okafor@demo.spoke.test"), "{text}");
+    assert!(
+        text.contains("jo.therapist@demo.spoke.test           care_team_member"),
+        "{text}"
+    );
     let second = spoke(dir.path()).arg("seed-demo").output().unwrap();
     let text = String::from_utf8_lossy(&second.stdout);
     assert!(text.contains("already here (300 clients)"), "{text}");
