@@ -201,31 +201,7 @@ impl Spoke {
         let db = TestDb::new(backend)?;
         let database = db.open(8);
         spoke_api::server::prepare_database(&database).expect("prepare the test database");
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        let base = format!("http://{}", listener.local_addr().expect("local address"));
-        let settings = ServerSettings {
-            database: database.clone(),
-            jwt_secret: SECRET.to_vec(),
-            jwt_issuer: ISSUER.to_owned(),
-            jwt_audience: AUDIENCE.to_owned(),
-            token_lifetime: chrono::Duration::minutes(15),
-            workers: Some(2),
-            timezone: chrono_tz::Tz::UTC,
-            plan_approval_required: false,
-        };
-        let mut settings = settings;
-        configure(&mut settings);
-        let (sender, receiver) = mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = serve(&settings, listener).expect("start the server");
-                sender
-                    .send(server.handle())
-                    .expect("hand over the server handle");
-                let _ = server.await;
-            });
-        });
-        let handle = receiver.recv().expect("the server started");
+        let (base, handle, thread) = launch(&database, configure);
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .build()
@@ -238,6 +214,27 @@ impl Spoke {
             thread: Some(thread),
             agent,
         })
+    }
+
+    /// Stops the server as an operator would (graceful shutdown) and starts
+    /// a new one over the same database, on a new port.
+    pub fn restart(&mut self) {
+        self.stop(true);
+        let (base, handle, thread) = launch(&self.database, |_| {});
+        self.base = base;
+        self.handle = handle;
+        self.thread = Some(thread);
+    }
+
+    fn stop(&mut self, graceful: bool) {
+        let handle = self.handle.clone();
+        let _ = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(handle.stop(graceful));
+        })
+        .join();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -329,15 +326,47 @@ impl Spoke {
 
 impl Drop for Spoke {
     fn drop(&mut self) {
-        let handle = self.handle.clone();
-        let _ = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(handle.stop(false));
-        })
-        .join();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.stop(false);
     }
+}
+
+/// Serves `database` on a fresh loopback port in its own thread and
+/// actix system: (base URL, handle, thread).
+fn launch(
+    database: &Database,
+    configure: impl FnOnce(&mut ServerSettings),
+) -> (String, actix_web::dev::ServerHandle, JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let base = format!("http://{}", listener.local_addr().expect("local address"));
+    let mut settings = ServerSettings {
+        database: database.clone(),
+        jwt_secret: SECRET.to_vec(),
+        jwt_issuer: ISSUER.to_owned(),
+        jwt_audience: AUDIENCE.to_owned(),
+        token_lifetime: chrono::Duration::minutes(15),
+        workers: Some(2),
+        timezone: chrono_tz::Tz::UTC,
+        plan_approval_required: false,
+        // Retries in tens of milliseconds, so a test sees a day's schedule in a moment.
+        webhooks: spoke_api::webhooks::WorkerSettings {
+            backoff_unit: std::time::Duration::from_millis(20),
+            poll: std::time::Duration::from_millis(25),
+            timeout: std::time::Duration::from_secs(5),
+        },
+    };
+    configure(&mut settings);
+    let (sender, receiver) = mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = serve(&settings, listener).expect("start the server");
+            sender
+                .send(server.handle())
+                .expect("hand over the server handle");
+            let _ = server.await;
+        });
+    });
+    let handle = receiver.recv().expect("the server started");
+    (base, handle, thread)
 }
 
 /// A token signed like the server's, with chosen lifetime, issuer, audience

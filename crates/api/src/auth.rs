@@ -13,7 +13,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use spoke_domain::ids::UserId;
+use spoke_domain::ids::{ApiClientId, OrganizationId, UserId};
 use spoke_domain::policy::Actor;
 use spoke_domain::staff::User;
 use spoke_domain::values::NewPassword;
@@ -52,6 +52,20 @@ struct Claims {
     iat: i64,
     exp: i64,
     jti: String,
+    /// Set on a partner's token: the organization it acts for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    org: Option<String>,
+}
+
+/// Who a token speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Staff(UserId),
+    /// A partner organization, through one of its API clients.
+    Partner {
+        client: ApiClientId,
+        organization: OrganizationId,
+    },
 }
 
 /// Issues and checks access tokens.
@@ -97,27 +111,49 @@ impl Tokens {
 
     /// A signed token for `user`, valid from `now` for the configured lifetime.
     pub fn issue(&self, user: UserId, now: DateTime<Utc>) -> Result<String, ApiError> {
+        self.sign(Subject::Staff(user), now)
+    }
+
+    /// A signed token for `subject`, valid from `now` for the configured lifetime.
+    pub fn sign(&self, subject: Subject, now: DateTime<Utc>) -> Result<String, ApiError> {
+        let (sub, org) = match subject {
+            Subject::Staff(user) => (user.to_string(), None),
+            Subject::Partner {
+                client,
+                organization,
+            } => (client.to_string(), Some(organization.to_string())),
+        };
         let claims = Claims {
-            sub: user.to_string(),
+            sub,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat: now.timestamp(),
             exp: (now + self.lifetime).timestamp(),
             jti: uuid::Uuid::now_v7().to_string(),
+            org,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(ApiError::internal)
     }
 
-    /// The user a token was issued to, if its signature, algorithm, issuer,
+    /// Who a token was issued to, if its signature, algorithm, issuer,
     /// audience and expiry all check out.
-    pub fn verify(&self, token: &str) -> Result<UserId, ApiError> {
+    pub fn verify(&self, token: &str) -> Result<Subject, ApiError> {
+        let invalid = || ApiError::Unauthorized("the access token is invalid or expired");
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| ApiError::Unauthorized("the access token is invalid or expired"))?;
-        data.claims
-            .sub
-            .parse()
-            .map_err(|_| ApiError::Unauthorized("the access token is invalid or expired"))
+            .map_err(|_| invalid())?;
+        match data.claims.org {
+            None => data
+                .claims
+                .sub
+                .parse()
+                .map(Subject::Staff)
+                .map_err(|_| invalid()),
+            Some(org) => Ok(Subject::Partner {
+                client: data.claims.sub.parse().map_err(|_| invalid())?,
+                organization: org.parse().map_err(|_| invalid())?,
+            }),
+        }
     }
 }
 
@@ -219,7 +255,11 @@ impl FromRequest for Authenticated {
         let token = bearer_token(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            let user_id = state.tokens.verify(&token?)?;
+            let Subject::Staff(user_id) = state.tokens.verify(&token?)? else {
+                return Err(ApiError::Forbidden(
+                    "a partner token reaches only the partner operations under /v1/partner",
+                ));
+            };
             let user = state
                 .db(move |conn| Ok(spoke_persistence::staff::get_user(conn, user_id)?))
                 .await
@@ -233,6 +273,52 @@ impl FromRequest for Authenticated {
                 return Err(ApiError::Unauthorized("this user no longer exists"));
             }
             Ok(Authenticated { user })
+        })
+    }
+}
+
+/// A partner organization acting through one of its API clients, from a
+/// token of the OAuth client credentials grant. Staff tokens are refused.
+#[derive(Debug, Clone, Copy)]
+pub struct Partner {
+    pub client: ApiClientId,
+    pub organization: OrganizationId,
+}
+
+impl FromRequest for Partner {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            let Subject::Partner {
+                client,
+                organization,
+            } = state.tokens.verify(&token?)?
+            else {
+                return Err(ApiError::Forbidden(
+                    "partner operations take a partner token from POST /v1/oauth/token",
+                ));
+            };
+            let stored = state
+                .db(move |conn| Ok(spoke_persistence::referrals::get_api_client(conn, client)?))
+                .await
+                .map_err(|error| match error {
+                    ApiError::NotFound => {
+                        ApiError::Unauthorized("the access token is invalid or expired")
+                    }
+                    other => other,
+                })?;
+            if stored.revoked_at.is_some() || stored.organization_id != organization {
+                return Err(ApiError::Unauthorized("this API client was revoked"));
+            }
+            Ok(Partner {
+                client,
+                organization,
+            })
         })
     }
 }

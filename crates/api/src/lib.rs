@@ -16,3 +16,4 @@ pub mod routes;
 pub mod seed;
 pub mod server;
 pub mod state;
+pub mod webhooks;

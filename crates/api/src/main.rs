@@ -184,6 +184,7 @@ fn serve_command(database_url: &str, database: Database, args: ServeArgs) -> Res
         workers: args.workers,
         timezone: args.timezone,
         plan_approval_required: args.plan_approval_required,
+        webhooks: spoke_api::webhooks::WorkerSettings::default(),
     };
     println!("Spoke is listening on http://{address}");
     println!("  API docs:  http://{address}/docs/");

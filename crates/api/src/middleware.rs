@@ -22,6 +22,11 @@ fn usable_request_id(value: &HeaderValue) -> Option<String> {
         .then(|| text.to_owned())
 }
 
+/// Marks an error response whose body a standard dictates (the OAuth 2.0
+/// token endpoint's RFC 6749 errors): it leaves as it is, not as problem+json.
+#[derive(Debug, Clone, Copy)]
+pub struct OwnErrorBody;
+
 pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -39,7 +44,12 @@ pub async fn request_context(
 
     let response = next.call(req).instrument(span.clone()).await?;
     let status = response.status();
-    let mut response = if status.is_client_error() || status.is_server_error() {
+    let keep = response
+        .response()
+        .extensions()
+        .get::<OwnErrorBody>()
+        .is_some();
+    let mut response = if (status.is_client_error() || status.is_server_error()) && !keep {
         let mut problem = response
             .response()
             .extensions()

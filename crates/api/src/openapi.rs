@@ -127,6 +127,10 @@ their services and locations, capacity, and the service taxonomy. Every staff ro
             assessments per life domain, draft then final, and the trend of their scores."),
         (name = "plans", description = "Service plans made with the client: goals in their own words, tasks with who does \
             them, review dates, agreement, optional supervisor approval; activating a plan supersedes the active one."),
+        (name = "referrals", description = "Consents and closed-loop referrals after the HL7 Gravity SDOH workflow: staff \
+            draft, send (only under a covering consent) and cancel; the history of every move; the accounting of disclosures."),
+        (name = "partners", description = "Partner organizations: API clients and the OAuth 2.0 client credentials grant, \
+            the referrals sent to the partner, its moves and capacity reports, and signed webhooks."),
         (name = "health", description = "Liveness and readiness probes for orchestrators."),
     ),
     components(schemas(Problem, spoke_domain::FieldError)),

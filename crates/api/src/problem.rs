@@ -5,6 +5,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use spoke_domain::client::{ClientStatus, IllegalStatusMove};
+use spoke_domain::referral::ReferralStatus;
 use spoke_domain::{FieldError, FieldErrors};
 use spoke_persistence::StoreError;
 use utoipa::ToSchema;
@@ -49,6 +50,12 @@ pub struct Problem {
     /// The statuses allowed from the current one (illegal status moves only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_statuses: Option<Vec<ClientStatus>>,
+    /// A referral's status when a move was refused (illegal referral moves only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_status: Option<ReferralStatus>,
+    /// The moves the caller may make from the current status (illegal referral moves only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_moves: Option<Vec<ReferralStatus>>,
 }
 
 impl Problem {
@@ -63,6 +70,8 @@ impl Problem {
             request_id: None,
             errors: Vec::new(),
             allowed_statuses: None,
+            current_status: None,
+            allowed_moves: None,
         }
     }
 
@@ -121,6 +130,12 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     IllegalStatusMove(#[from] IllegalStatusMove),
+    #[error("{detail}")]
+    IllegalReferralMove {
+        detail: String,
+        current: ReferralStatus,
+        allowed: Vec<ReferralStatus>,
+    },
     #[error("the resource changed since it was read")]
     PreconditionFailed,
     #[error("the request body is too large")]
@@ -192,6 +207,20 @@ impl ApiError {
                     "This status change is not allowed",
                 )
                 .detail(refused.to_string())
+            },
+            ApiError::IllegalReferralMove {
+                detail,
+                current,
+                allowed,
+            } => Problem {
+                current_status: Some(*current),
+                allowed_moves: Some(allowed.clone()),
+                ..Problem::typed(
+                    StatusCode::CONFLICT,
+                    "illegal-referral-move",
+                    "This move is not allowed",
+                )
+                .detail(detail.clone())
             },
             ApiError::PreconditionFailed => Problem::typed(
                 StatusCode::PRECONDITION_FAILED,

@@ -70,6 +70,8 @@ pub struct ServerSettings {
     pub timezone: chrono_tz::Tz,
     /// Whether a supervisor must approve a service plan before it becomes active.
     pub plan_approval_required: bool,
+    /// How the webhook delivery worker runs.
+    pub webhooks: crate::webhooks::WorkerSettings,
 }
 
 impl ServerSettings {
@@ -165,5 +167,7 @@ pub fn serve(settings: &ServerSettings, listener: TcpListener) -> std::io::Resul
     if let Some(workers) = settings.workers {
         server = server.workers(workers);
     }
-    Ok(server.listen(listener)?.run())
+    let server = server.listen(listener)?.run();
+    crate::webhooks::spawn_worker(settings.database.clone(), settings.webhooks);
+    Ok(server)
 }

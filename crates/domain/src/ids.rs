@@ -101,3 +101,31 @@ id_type!(
     /// Identifies a progress note on a plan goal.
     ProgressNoteId
 );
+id_type!(
+    /// Identifies a consent.
+    ConsentId
+);
+id_type!(
+    /// Identifies a referral.
+    ReferralId
+);
+id_type!(
+    /// Identifies one move in a referral's history.
+    ReferralEventId
+);
+id_type!(
+    /// Identifies a partner organization's API client (the OAuth `client_id`).
+    ApiClientId
+);
+id_type!(
+    /// Identifies a disclosure of client information.
+    DisclosureId
+);
+id_type!(
+    /// Identifies a webhook subscription.
+    WebhookId
+);
+id_type!(
+    /// Identifies an event to deliver to webhooks; receivers use it to detect duplicates.
+    OutboxEventId
+);

@@ -8,11 +8,13 @@ pub mod assessment;
 pub mod audit;
 pub mod care;
 pub mod client;
+pub mod consent;
 pub mod directory;
 pub mod error;
 pub mod ids;
 pub mod plan;
 pub mod policy;
+pub mod referral;
 pub mod staff;
 pub mod values;
 

@@ -212,13 +212,27 @@ pub enum DirectoryAction {
 }
 
 /// Every staff role reads the directory; admins and supervisors keep it.
-/// (Partner organizations will update their own services' capacity.)
+/// (Partner organizations report their own services' capacity: see
+/// [`authorize_partner_service`].)
 pub fn authorize_directory(actor: &Actor, action: DirectoryAction) -> Decision {
     match (actor.role, action) {
         (_, DirectoryAction::Read) | (Role::Admin | Role::Supervisor, DirectoryAction::Write) => {
             Decision::Allow
         }
         (Role::CaseManager | Role::CareTeamMember, DirectoryAction::Write) => Decision::Forbidden,
+    }
+}
+
+/// May a partner organization report the capacity of a service of
+/// `service_organization`? Only its own; another's is hidden.
+pub fn authorize_partner_service(
+    partner: crate::ids::OrganizationId,
+    service_organization: crate::ids::OrganizationId,
+) -> Decision {
+    if partner == service_organization {
+        Decision::Allow
+    } else {
+        Decision::Hidden
     }
 }
 

@@ -13,11 +13,13 @@ pub mod idempotency;
 mod migrations;
 pub mod page;
 pub mod plans;
+pub mod referrals;
 mod rows;
 mod schema;
 pub mod staff;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod webhooks;
 
 pub use conn::{Backend, Database, DbConnection, PooledConnection, transaction};
 pub use error::StoreError;

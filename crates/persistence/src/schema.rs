@@ -346,4 +346,135 @@ diesel::allow_tables_to_appear_in_same_query!(
     plans,
     plan_tasks,
     plan_notes,
+    consents,
+    referrals,
+    referral_events,
+    disclosures,
 );
+
+diesel::table! {
+    consents (id) {
+        id -> Text,
+        client_id -> Text,
+        recipient_organization_id -> Nullable<Text>,
+        any_organization -> Integer,
+        categories -> Text,
+        purpose -> Text,
+        effective_on -> Date,
+        expires_on -> Nullable<Date>,
+        method -> Text,
+        witness_name -> Nullable<Text>,
+        document_reference -> Nullable<Text>,
+        part2 -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamp>,
+        revocation_reason -> Nullable<Text>,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    referrals (id) {
+        id -> Text,
+        client_id -> Text,
+        organization_id -> Text,
+        service_id -> Text,
+        reason -> Text,
+        needs -> Text,
+        priority -> Text,
+        note_for_partner -> Nullable<Text>,
+        categories -> Text,
+        due_by -> Nullable<Date>,
+        status -> Text,
+        business_status -> Nullable<Text>,
+        consent_id -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        linked_on -> Nullable<Date>,
+        redirected_from -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    referral_events (id) {
+        id -> Text,
+        referral_id -> Text,
+        at -> Timestamp,
+        by_user_id -> Nullable<Text>,
+        by_organization_id -> Nullable<Text>,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        reason -> Nullable<Text>,
+        business_status -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    api_clients (id) {
+        id -> Text,
+        organization_id -> Text,
+        name -> Text,
+        secret_hash -> Text,
+        created_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    disclosures (id) {
+        id -> Text,
+        client_id -> Text,
+        organization_id -> Text,
+        api_client_id -> Nullable<Text>,
+        referral_id -> Nullable<Text>,
+        channel -> Text,
+        disclosed -> Text,
+        purpose -> Text,
+        consent_id -> Nullable<Text>,
+        disclosed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(referrals -> clients (client_id));
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        organization_id -> Nullable<Text>,
+        url -> Text,
+        secret -> Text,
+        event_types -> Text,
+        created_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        event_id -> Text,
+        webhook_id -> Text,
+        referral_id -> Text,
+        client_id -> Text,
+        event_type -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_deliveries);

@@ -570,7 +570,7 @@ pub struct ServiceView {
 }
 
 impl ServiceView {
-    fn new(s: &Service, distance_km: Option<f64>) -> Self {
+    pub(crate) fn new(s: &Service, distance_km: Option<f64>) -> Self {
         let f = &s.fields;
         let long = |v: &Option<spoke_domain::directory::LongText>| {
             v.as_ref().map(|t| t.as_str().to_owned())
@@ -935,6 +935,22 @@ pub struct CapacityReport {
     pub note: Option<String>,
 }
 
+impl CapacityReport {
+    /// The capacity it reports, as of `now`.
+    pub(crate) fn into_state(self, now: DateTime<Utc>) -> Result<CapacityState, ApiError> {
+        let note = self
+            .note
+            .as_deref()
+            .map(|n| ShortText::parse(n).map_err(|e| FieldErrors::single("note", e)))
+            .transpose()?;
+        Ok(CapacityState {
+            status: self.status,
+            note,
+            updated_at: now,
+        })
+    }
+}
+
 /// Report a service's capacity.
 ///
 /// Accepting, waitlist or full, with an optional note; the time of the report is kept. With the
@@ -959,22 +975,13 @@ pub async fn update_service_capacity(
     may_write(&auth)?;
     let id = id.into_inner();
     let report = body.value;
-    let note = report
-        .note
-        .as_deref()
-        .map(|n| ShortText::parse(n).map_err(|e| FieldErrors::single("note", e)))
-        .transpose()?;
     let s = state
         .tx(move |conn| {
             let mut s = store::get_service(conn, id)?;
             if_match.check(s.version)?;
             let expected = s.version;
             let now = spoke_persistence::now();
-            s.capacity = Some(CapacityState {
-                status: report.status,
-                note,
-                updated_at: now,
-            });
+            s.capacity = Some(report.into_state(now)?);
             s.touch(now);
             store::update_service(conn, &s, expected)?;
             Ok(s)

@@ -8,7 +8,9 @@ pub mod care;
 pub mod clients;
 pub mod directory;
 pub mod health;
+pub mod partner;
 pub mod plans;
+pub mod referrals;
 pub mod staff;
 
 use spoke_domain::policy::Decision;
@@ -62,6 +64,30 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(plans::create_progress_note)
                 .service(plans::list_progress_notes)
                 .service(plans::list_plans)
+                .service(referrals::create_consent)
+                .service(referrals::list_consents)
+                .service(referrals::revoke_consent)
+                .service(referrals::create_referral)
+                .service(referrals::list_referrals)
+                .service(referrals::get_referral)
+                .service(referrals::get_referral_history)
+                .service(referrals::transition_referral)
+                .service(referrals::redirect_referral)
+                .service(referrals::list_disclosures)
+                .service(partner::create_api_client)
+                .service(partner::list_api_clients)
+                .service(partner::rotate_api_client)
+                .service(partner::revoke_api_client)
+                .service(partner::create_oauth_token)
+                .service(partner::list_partner_referrals)
+                .service(partner::get_partner_referral)
+                .service(partner::transition_partner_referral)
+                .service(partner::update_partner_capacity)
+                .service(partner::create_webhook)
+                .service(partner::list_webhook_deliveries)
+                .service(partner::delete_webhook)
+                .service(partner::create_partner_webhook)
+                .service(partner::list_partner_webhooks)
                 .service(staff::create_user)
                 .service(staff::list_users)
                 .service(staff::get_user)

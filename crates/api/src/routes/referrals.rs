@@ -1,0 +1,857 @@
+//! Consents and closed-loop referrals, staff side: record and revoke
+//! consents, draft referrals, send them (only under a covering consent),
+//! cancel, redirect, follow their history; and the accounting of
+//! disclosures.
+
+use std::collections::BTreeSet;
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use spoke_domain::audit::AuditAction;
+use spoke_domain::consent::{
+    Consent, ConsentCategory, ConsentInput, ConsentMethod, Part2Elements, Recipient, Revocation,
+    covering_consent,
+};
+use spoke_domain::ids::{
+    ApiClientId, ClientId, ConsentId, DisclosureId, OrganizationId, ReferralId, ServiceId, UserId,
+};
+use spoke_domain::policy::{Actor, ClientAction, client_scope};
+use spoke_domain::referral::{
+    BusinessStatus, MoveInput, MovedBy, Priority, Referral, ReferralError, ReferralEvent,
+    ReferralInput, ReferralStatus, allowed_moves,
+};
+use spoke_persistence::page::Keyset;
+use spoke_persistence::referrals::{
+    self as store, Channel, Disclosure, ReferralFilter, ReferralScope,
+};
+use spoke_persistence::{DbConnection, directory};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Authenticated;
+use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, RequestId, etag, page_request};
+use crate::idempotency::{self, Created};
+use crate::openapi::{Conflict, Forbidden};
+use crate::problem::ApiError;
+use crate::routes::clients::{audit_record, load};
+use crate::routes::{Page, json_body, must_exist, ok_with_etag};
+use crate::state::AppState;
+
+/// A client's consent.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b33-1a00-7c11-8d22-3e4f5a6b7c8d", "client_id": "01936b2e-6f1a-7cc3-9a51-3f0b4f4d2a10",
+    "recipient_organization_id": "01936b2f-5a00-7c11-8d22-3e4f5a6b7c8d", "any_organization": false,
+    "categories": ["general"], "purpose": "Referral for food assistance", "effective_on": "2026-11-20",
+    "expires_on": "2027-11-20", "method": "signed", "witness_name": null, "document_reference": null,
+    "part2": null, "revocation": null, "active": true, "recorded_by": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c",
+    "created_at": "2026-11-20T17:00:00Z", "updated_at": "2026-11-20T17:00:00Z", "version": 1
+}))]
+pub struct ConsentView {
+    pub id: ConsentId,
+    pub client_id: ClientId,
+    pub recipient_organization_id: Option<OrganizationId>,
+    pub any_organization: bool,
+    pub categories: Vec<ConsentCategory>,
+    pub purpose: String,
+    pub effective_on: NaiveDate,
+    pub expires_on: Option<NaiveDate>,
+    pub method: ConsentMethod,
+    pub witness_name: Option<String>,
+    pub document_reference: Option<String>,
+    pub part2: Option<Part2Elements>,
+    pub revocation: Option<Revocation>,
+    /// In effect today and not revoked.
+    pub active: bool,
+    pub recorded_by: UserId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Increases on every change; also sent as the ETag.
+    pub version: i32,
+}
+
+impl ConsentView {
+    fn of(c: &Consent, today: NaiveDate) -> Self {
+        let f = &c.fields;
+        let (org, any) = match f.recipient {
+            Recipient::Organization(org) => (Some(org), false),
+            Recipient::AnyOrganization => (None, true),
+        };
+        ConsentView {
+            id: c.id,
+            client_id: c.client_id,
+            recipient_organization_id: org,
+            any_organization: any,
+            categories: f.categories.iter().copied().collect(),
+            purpose: f.purpose.to_string(),
+            effective_on: f.effective_on,
+            expires_on: f.expires_on,
+            method: f.method,
+            witness_name: f.witness_name.as_ref().map(ToString::to_string),
+            document_reference: f.document_reference.as_ref().map(ToString::to_string),
+            part2: f.part2.clone(),
+            revocation: c.revocation.clone(),
+            active: c.revocation.is_none()
+                && f.effective_on <= today
+                && f.expires_on.is_none_or(|end| today <= end),
+            recorded_by: c.recorded_by,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            version: c.version,
+        }
+    }
+}
+
+/// A client's consents, revoked ones included, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": []}))]
+pub struct ConsentList {
+    pub items: Vec<ConsentView>,
+}
+
+/// A revocation as staff record it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Client asked to stop sharing with the clinic"}))]
+pub struct RevokeRequest {
+    pub reason: String,
+}
+
+/// A referral of a client to a service.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b34-1a00-7c11-8d22-3e4f5a6b7c8d", "client_id": "01936b2e-6f1a-7cc3-9a51-3f0b4f4d2a10",
+    "service_id": "01936b2f-6a00-7c11-8d22-3e4f5a6b7c8d", "organization_id": "01936b2f-5a00-7c11-8d22-3e4f5a6b7c8d",
+    "reason": "Needs a food box this week.", "needs": ["food"], "priority": "urgent",
+    "note_for_partner": "Prefers Spanish.", "categories": ["general"], "due_by": "2026-12-04",
+    "status": "accepted", "business_status": null, "consent_id": "01936b33-1a00-7c11-8d22-3e4f5a6b7c8d",
+    "outcome": null, "linked_on": null, "redirected_from": null, "overdue": false,
+    "allowed_moves": ["cancelled"], "created_by": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c",
+    "created_at": "2026-11-30T17:00:00Z", "updated_at": "2026-12-01T09:00:00Z", "version": 3
+}))]
+pub struct ReferralView {
+    pub id: ReferralId,
+    pub client_id: ClientId,
+    pub service_id: ServiceId,
+    /// The organization that receives it: the service's.
+    pub organization_id: OrganizationId,
+    pub reason: String,
+    pub needs: Vec<String>,
+    pub priority: Priority,
+    pub note_for_partner: Option<String>,
+    pub categories: Vec<ConsentCategory>,
+    pub due_by: Option<NaiveDate>,
+    pub status: ReferralStatus,
+    pub business_status: Option<BusinessStatus>,
+    /// The consent that covered it when it was sent.
+    pub consent_id: Option<ConsentId>,
+    pub outcome: Option<String>,
+    /// The day the client got there (first appointment attended).
+    pub linked_on: Option<NaiveDate>,
+    pub redirected_from: Option<ReferralId>,
+    /// Open and past its due date.
+    pub overdue: bool,
+    /// The statuses the caller's side may move it to now.
+    pub allowed_moves: Vec<ReferralStatus>,
+    pub created_by: UserId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Increases on every change; also sent as the ETag.
+    pub version: i32,
+}
+
+impl ReferralView {
+    pub(crate) fn of(r: &Referral, side: spoke_domain::referral::Side, today: NaiveDate) -> Self {
+        let f = &r.fields;
+        ReferralView {
+            id: r.id,
+            client_id: r.client_id,
+            service_id: f.service_id,
+            organization_id: r.organization_id,
+            reason: f.reason.as_str().to_owned(),
+            needs: f.needs.iter().cloned().collect(),
+            priority: f.priority,
+            note_for_partner: f.note_for_partner.as_ref().map(|n| n.as_str().to_owned()),
+            categories: f.categories.iter().copied().collect(),
+            due_by: f.due_by,
+            status: r.status,
+            business_status: r.business_status,
+            consent_id: r.consent_id,
+            outcome: r.outcome.clone(),
+            linked_on: r.linked_on,
+            redirected_from: r.redirected_from,
+            overdue: r.overdue(today),
+            allowed_moves: allowed_moves(r.status, side),
+            created_by: r.created_by,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        }
+    }
+}
+
+/// A referral's history, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{
+    "id": "01936b32-1a00-7c11-8d22-3e4f5a6b7c8d", "at": "2026-11-30T17:00:00Z",
+    "by": {"kind": "staff", "user_id": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c"},
+    "from": null, "to": "draft", "reason": null, "business_status": null
+}]}))]
+pub struct ReferralHistory {
+    pub items: Vec<ReferralEvent>,
+}
+
+/// An illegal move: the body lists the moves allowed from the current status for the caller.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/illegal-referral-move", "title": "This move is not allowed", "status": 409,
+    "detail": "a performer cannot move a referral from requested to completed",
+    "current_status": "requested", "allowed_moves": ["accepted", "rejected"]
+}))]
+pub struct IllegalMoveProblem {
+    pub current_status: ReferralStatus,
+    pub allowed_moves: Vec<ReferralStatus>,
+}
+
+/// A referral redirected to another service.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"service_id": "01936b2f-6b00-7c11-8d22-3e4f5a6b7c8d"}))]
+pub struct RedirectRequest {
+    pub service_id: ServiceId,
+}
+
+/// One disclosure of client information to a partner organization.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b35-1a00-7c11-8d22-3e4f5a6b7c8d", "organization_id": "01936b2f-5a00-7c11-8d22-3e4f5a6b7c8d",
+    "api_client_id": "01936b36-1a00-7c11-8d22-3e4f5a6b7c8d", "referral_id": "01936b34-1a00-7c11-8d22-3e4f5a6b7c8d",
+    "channel": "read", "disclosed": "name, date of birth, phone, preferred language, referral reason",
+    "purpose": "Referral for food assistance", "consent_id": "01936b33-1a00-7c11-8d22-3e4f5a6b7c8d",
+    "disclosed_at": "2026-12-01T09:00:00Z"
+}))]
+pub struct DisclosureView {
+    pub id: DisclosureId,
+    pub organization_id: OrganizationId,
+    pub api_client_id: Option<ApiClientId>,
+    pub referral_id: Option<ReferralId>,
+    /// `read` (the partner fetched it) or `webhook` (it was pushed).
+    pub channel: String,
+    pub disclosed: String,
+    pub purpose: String,
+    pub consent_id: Option<ConsentId>,
+    pub disclosed_at: DateTime<Utc>,
+}
+
+impl From<&Disclosure> for DisclosureView {
+    fn from(d: &Disclosure) -> Self {
+        DisclosureView {
+            id: d.id,
+            organization_id: d.organization_id,
+            api_client_id: d.api_client_id,
+            referral_id: d.referral_id,
+            channel: match d.channel {
+                Channel::Read => "read".to_owned(),
+                Channel::Webhook => "webhook".to_owned(),
+            },
+            disclosed: d.disclosed.clone(),
+            purpose: d.purpose.clone(),
+            consent_id: d.consent_id,
+            disclosed_at: d.disclosed_at,
+        }
+    }
+}
+
+/// Filters for the staff referral list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ReferralSearch {
+    pub client_id: Option<ClientId>,
+    pub status: Option<ReferralStatus>,
+    pub service_id: Option<ServiceId>,
+    pub organization_id: Option<OrganizationId>,
+    /// Only open referrals past their due date.
+    pub overdue: Option<bool>,
+    /// Only referrals changed after this moment (RFC 3339).
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A page of the accounting of disclosures.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosurePageParams {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl From<ReferralError> for ApiError {
+    fn from(error: ReferralError) -> Self {
+        match error {
+            ReferralError::Invalid(errors) => ApiError::Validation(errors),
+            ReferralError::IllegalMove {
+                from,
+                to,
+                side,
+                allowed,
+            } => ApiError::IllegalReferralMove {
+                detail: format!(
+                    "the {} cannot move a referral from {} to {}",
+                    match side {
+                        spoke_domain::referral::Side::Requester => "requester",
+                        spoke_domain::referral::Side::Performer => "performer",
+                    },
+                    from.as_str(),
+                    to.as_str()
+                ),
+                current: from,
+                allowed,
+            },
+        }
+    }
+}
+
+const CONSENT: &str = "consent";
+const REFERRAL: &str = "referral";
+
+/// The consent covering `referral` today, if any.
+pub(crate) fn consent_for(
+    conn: &mut DbConnection,
+    referral: &Referral,
+    today: NaiveDate,
+) -> Result<Option<ConsentId>, ApiError> {
+    let consents = store::client_consents(conn, referral.client_id)?;
+    let categories: BTreeSet<ConsentCategory> = referral.fields.categories.clone();
+    Ok(covering_consent(&consents, referral.organization_id, &categories, today).map(|c| c.id))
+}
+
+/// Loads a referral the staff `actor` may `action` through its client.
+fn load_referral(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: ReferralId,
+    action: ClientAction,
+    today: NaiveDate,
+) -> Result<Referral, ApiError> {
+    let referral = store::get_referral(conn, id)?;
+    load(conn, actor, referral.client_id, action, today)?;
+    Ok(referral)
+}
+
+/// Record a consent.
+///
+/// What the client allows to be shared, with which organization (or any in the directory), for what
+/// purpose, from when until when, and how it was given. A substance-use consent states the 42 CFR Part 2
+/// elements, is signed, names its recipient and expires. The client's keepers.
+#[utoipa::path(
+    tag = "referrals", operation_id = "create_consent", request_body = ConsentInput,
+    params(("id" = ClientId, Path, description = "The client's id"), IdempotencyKey),
+    responses(
+        (status = 201, description = "The consent.", body = ConsentView,
+            headers(("ETag" = String, description = "Its version"), ("Location" = String, description = "Its URL"))),
+        (status = 403, response = Forbidden),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/clients/{id}/consents")]
+pub async fn create_consent(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    request_id: RequestId,
+    id: web::Path<ClientId>,
+    key: IdempotencyKey,
+    req: HttpRequest,
+    body: ApiJson<ConsentInput>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.actor();
+    let today = state.today();
+    let client_id = id.into_inner();
+    let fields = body.value.parse()?;
+    idempotency::create(&state, actor.user_id, key, &req, &body.raw, move |conn| {
+        load(conn, &actor, client_id, ClientAction::ManageCare, today)?;
+        if let Recipient::Organization(org) = fields.recipient {
+            must_exist(
+                "recipient_organization_id",
+                directory::get_organization(conn, org),
+            )?;
+        }
+        let consent = Consent::new(client_id, fields, actor.user_id, spoke_persistence::now());
+        store::insert_consent(conn, &consent)?;
+        audit_record(
+            conn,
+            &actor,
+            AuditAction::RecordCreated,
+            client_id,
+            (CONSENT, consent.id.to_string()),
+            &request_id.0,
+        )?;
+        Ok(Created {
+            body: json_body(&ConsentView::of(&consent, today))?,
+            location: format!("/v1/clients/{client_id}/consents/{}", consent.id),
+            etag: Some(etag(consent.version)),
+        })
+    })
+    .await
+}
+
+/// List a client's consents.
+///
+/// Every consent, revoked ones included, oldest first; `active` tells which are in effect today.
+#[utoipa::path(
+    tag = "referrals", operation_id = "list_consents",
+    params(("id" = ClientId, Path, description = "The client's id")),
+    responses((status = 200, description = "The consents.", body = ConsentList)),
+    security(("bearer" = []))
+)]
+#[get("/clients/{id}/consents")]
+pub async fn list_consents(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    request_id: RequestId,
+    id: web::Path<ClientId>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.actor();
+    let today = state.today();
+    let client_id = id.into_inner();
+    let consents = state
+        .tx(move |conn| {
+            load(conn, &actor, client_id, ClientAction::Read, today)?;
+            let consents = store::client_consents(conn, client_id)?;
+            audit_record(
+                conn,
+                &actor,
+                AuditAction::RecordRead,
+                client_id,
+                ("consents", client_id.to_string()),
+                &request_id.0,
+            )?;
+            Ok(consents)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ConsentList {
+        items: consents.iter().map(|c| ConsentView::of(c, today)).collect(),
+    }))
+}
+
+/// Revoke a consent.
+///
+/// From now on it covers nothing; what was disclosed before stays in the accounting of disclosures. With the
+/// consent's ETag in If-Match.
+#[utoipa::path(
+    tag = "referrals", operation_id = "revoke_consent", request_body = RevokeRequest,
+    params(
+        ("id" = ClientId, Path, description = "The client's id"),
+        ("consent_id" = ConsentId, Path, description = "The consent's id"),
+        IfMatch,
+    ),
+    responses(
+        (status = 200, description = "The revoked consent.", body = ConsentView, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/clients/{id}/consents/{consent_id}/revoke")]
+pub async fn revoke_consent(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    request_id: RequestId,
+    path: web::Path<(ClientId, ConsentId)>,
+    if_match: IfMatch,
+    body: ApiJson<RevokeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.actor();
+    let today = state.today();
+    let (client_id, consent_id) = path.into_inner();
+    let reason = body.value.reason;
+    let consent = state
+        .tx(move |conn| {
+            load(conn, &actor, client_id, ClientAction::ManageCare, today)?;
+            let mut consent = store::get_consent(conn, client_id, consent_id)?;
+            if_match.check(consent.version)?;
+            let expected = consent.version;
+            consent
+                .revoke(&reason, spoke_persistence::now())
+                .map_err(|error| match error {
+                    spoke_domain::consent::ConsentError::AlreadyRevoked => {
+                        ApiError::Conflict(error.to_string())
+                    }
+                    spoke_domain::consent::ConsentError::ReasonRequired => {
+                        ApiError::invalid_field("reason", "required", "a revocation needs a reason")
+                    }
+                })?;
+            store::update_consent(conn, &consent, expected)?;
+            audit_record(
+                conn,
+                &actor,
+                AuditAction::RecordUpdated,
+                client_id,
+                (CONSENT, consent_id.to_string()),
+                &request_id.0,
+            )?;
+            Ok(consent)
+        })
+        .await?;
+    Ok(ok_with_etag(
+        consent.version,
+        &ConsentView::of(&consent, today),
+    ))
+}
+
+/// Draft a referral.
+///
+/// To a service in the directory; its organization receives it once sent. The client's keepers.
+#[utoipa::path(
+    tag = "referrals", operation_id = "create_referral", request_body = ReferralInput,
+    params(("id" = ClientId, Path, description = "The client's id"), IdempotencyKey),
+    responses(
+        (status = 201, description = "The draft referral.", body = ReferralView,
+            headers(("ETag" = String, description = "Its version"), ("Location" = String, description = "Its URL"))),
+        (status = 403, response = Forbidden),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/clients/{id}/referrals")]
+pub async fn create_referral(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    request_id: RequestId,
+    id: web::Path<ClientId>,
+    key: IdempotencyKey,
+    req: HttpRequest,
+    body: ApiJson<ReferralInput>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.actor();
+    let today = state.today();
+    let client_id = id.into_inner();
+    let fields = body.value.parse()?;
+    idempotency::create(&state, actor.user_id, key, &req, &body.raw, move |conn| {
+        load(conn, &actor, client_id, ClientAction::ManageCare, today)?;
+        let service = must_exist(
+            "service_id",
+            directory::get_service(conn, fields.service_id),
+        )?;
+        let (referral, created) = Referral::draft(
+            client_id,
+            service.organization_id,
+            fields,
+            actor.user_id,
+            spoke_persistence::now(),
+        );
+        store::insert_referral(conn, &referral, &created)?;
+        crate::webhooks::enqueue(conn, &referral, "referral.created", &created)?;
+        audit_record(
+            conn,
+            &actor,
+            AuditAction::RecordCreated,
+            client_id,
+            (REFERRAL, referral.id.to_string()),
+            &request_id.0,
+        )?;
+        Ok(Created {
+            body: json_body(&ReferralView::of(
+                &referral,
+                spoke_domain::referral::Side::Requester,
+                today,
+            ))?,
+            location: format!("/v1/referrals/{}", referral.id),
+            etag: Some(etag(referral.version)),
+        })
+    })
+    .await
+}
+
+/// List referrals.
+///
+/// The referrals of every client the caller may see, by update time (oldest first, for incremental sync
+/// with `updated_since`), filtered by client, status, service, organization or `overdue`.
+#[utoipa::path(
+    tag = "referrals", operation_id = "list_referrals", params(ReferralSearch),
+    responses((status = 200, description = "A page of referrals.", body = Page<ReferralView>)),
+    security(("bearer" = []))
+)]
+#[get("/referrals")]
+pub async fn list_referrals(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    query: ApiQuery<ReferralSearch>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.actor();
+    let today = state.today();
+    let search = query.0;
+    let (limit, after) = page_request::<Keyset>(search.limit, search.cursor.as_deref())?;
+    let filter = ReferralFilter {
+        client_id: search.client_id,
+        status: search.status,
+        service_id: search.service_id,
+        organization_id: search.organization_id,
+        overdue_on: (search.overdue == Some(true)).then_some(today),
+        updated_since: search.updated_since,
+    };
+    let page = state
+        .db(move |conn| {
+            let scope = ReferralScope::Staff(client_scope(&actor, today));
+            Ok(store::list_referrals(
+                conn,
+                &scope,
+                &filter,
+                after.as_ref(),
+                limit,
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_store(page, |r| {
+        ReferralView::of(r, spoke_domain::referral::Side::Requester, today)
+    })))
+}
+
+/// Get a referral.
+///
+/// Whoever may read the client; `allowed_moves` lists what the requester may do next.
+#[utoipa::path(
+    tag = "referrals", operation_id = "get_referral",
+    params(("id" = ReferralId, Path, description = "The referral's id")),
+    responses((status = 200, description = "The referral.", body = ReferralView, headers(("ETag" = String, description = "Its version")))),
+    security(("bearer" = []))
+)]
+#[get("/referrals/{id}")]
+pub async fn get_referral(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    request_id: RequestId,
+    id: web::Path<ReferralId>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.actor();
+    let today = state.today();
+    let id = id.into_inner();
+    let referral = state
+        .tx(move |conn| {
+            let referral = load_referral(conn, &actor, id, ClientAction::Read, today)?;
+            audit_record(
+                conn,
+                &actor,
+                AuditAction::RecordRead,
+                referral.client_id,
+                (REFERRAL, id.to_string()),
+                &request_id.0,
+            )?;
+            Ok(referral)
+        })
+        .await?;
+    Ok(ok_with_etag(
+        referral.version,
+        &ReferralView::of(&referral, spoke_domain::referral::Side::Requester, today),
+    ))
+}
+
+/// A referral's history.
+///
+/// Every move, oldest first: who (a staff user or the partner organization), when, from, to, and why.
+#[utoipa::path(
+    tag = "referrals", operation_id = "get_referral_history",
+    params(("id" = ReferralId, Path, description = "The referral's id")),
+    responses((status = 200, description = "The history.", body = ReferralHistory)),
+    security(("bearer" = []))
+)]
+#[get("/referrals/{id}/history")]
+pub async fn get_referral_history(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<ReferralId>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.actor();
+    let today = state.today();
+    let id = id.into_inner();
+    let items = state
+        .db(move |conn| {
+            load_referral(conn, &actor, id, ClientAction::Read, today)?;
+            Ok(store::history(conn, id)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ReferralHistory { items }))
+}
+
+/// Move a referral (requester).
+///
+/// Staff send a draft (`requested`: refused unless an active consent covers the organization and every
+/// category of the referral) or cancel (with a reason). With the ETag in If-Match. An illegal move is a 409
+/// listing the moves allowed now.
+#[utoipa::path(
+    tag = "referrals", operation_id = "transition_referral", request_body = MoveInput,
+    params(("id" = ReferralId, Path, description = "The referral's id"), IfMatch),
+    responses(
+        (status = 200, description = "The moved referral.", body = ReferralView, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, response = Forbidden),
+        (status = 409, description = "The move is not allowed from the current status.", body = IllegalMoveProblem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/referrals/{id}/status")]
+pub async fn transition_referral(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    request_id: RequestId,
+    id: web::Path<ReferralId>,
+    if_match: IfMatch,
+    body: ApiJson<MoveInput>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.actor();
+    let today = state.today();
+    let id = id.into_inner();
+    let input = body.value;
+    let referral = state
+        .tx(move |conn| {
+            let mut referral = load_referral(conn, &actor, id, ClientAction::ManageCare, today)?;
+            if_match.check(referral.version)?;
+            let consent = if input.status == ReferralStatus::Requested {
+                consent_for(conn, &referral, today)?
+            } else {
+                None
+            };
+            let expected = referral.version;
+            let event = referral.move_to(
+                MovedBy::Staff {
+                    user_id: actor.user_id,
+                },
+                input,
+                consent,
+                today,
+                spoke_persistence::now(),
+            )?;
+            store::save_move(conn, &referral, expected, &event)?;
+            crate::webhooks::enqueue(conn, &referral, "referral.status_changed", &event)?;
+            audit_record(
+                conn,
+                &actor,
+                AuditAction::RecordUpdated,
+                referral.client_id,
+                (REFERRAL, id.to_string()),
+                &request_id.0,
+            )?;
+            Ok(referral)
+        })
+        .await?;
+    Ok(ok_with_etag(
+        referral.version,
+        &ReferralView::of(&referral, spoke_domain::referral::Side::Requester, today),
+    ))
+}
+
+/// Redirect a rejected referral.
+///
+/// Creates a new draft to another service, linked to the rejected one by `redirected_from`; the rejected
+/// referral and its history stay as they were.
+#[utoipa::path(
+    tag = "referrals", operation_id = "redirect_referral", request_body = RedirectRequest,
+    params(("id" = ReferralId, Path, description = "The rejected referral's id"), IdempotencyKey),
+    responses(
+        (status = 201, description = "The new draft referral.", body = ReferralView,
+            headers(("ETag" = String, description = "Its version"), ("Location" = String, description = "Its URL"))),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/referrals/{id}/redirect")]
+pub async fn redirect_referral(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    request_id: RequestId,
+    id: web::Path<ReferralId>,
+    key: IdempotencyKey,
+    req: HttpRequest,
+    body: ApiJson<RedirectRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.actor();
+    let today = state.today();
+    let id = id.into_inner();
+    let service_id = body.value.service_id;
+    idempotency::create(&state, actor.user_id, key, &req, &body.raw, move |conn| {
+        let rejected = load_referral(conn, &actor, id, ClientAction::ManageCare, today)?;
+        if rejected.status != ReferralStatus::Rejected {
+            return Err(ApiError::Conflict(
+                "only a rejected referral is redirected".to_owned(),
+            ));
+        }
+        let service = must_exist("service_id", directory::get_service(conn, service_id))?;
+        let mut fields = rejected.fields.clone();
+        fields.service_id = service_id;
+        let (mut referral, created) = Referral::draft(
+            rejected.client_id,
+            service.organization_id,
+            fields,
+            actor.user_id,
+            spoke_persistence::now(),
+        );
+        referral.redirected_from = Some(rejected.id);
+        store::insert_referral(conn, &referral, &created)?;
+        crate::webhooks::enqueue(conn, &referral, "referral.created", &created)?;
+        audit_record(
+            conn,
+            &actor,
+            AuditAction::RecordCreated,
+            referral.client_id,
+            (REFERRAL, referral.id.to_string()),
+            &request_id.0,
+        )?;
+        Ok(Created {
+            body: json_body(&ReferralView::of(
+                &referral,
+                spoke_domain::referral::Side::Requester,
+                today,
+            ))?,
+            location: format!("/v1/referrals/{}", referral.id),
+            etag: Some(etag(referral.version)),
+        })
+    })
+    .await
+}
+
+/// The accounting of disclosures.
+///
+/// Every time a partner organization received information about this client (a read of a referral, a
+/// webhook), newest first: what, to whom, why, under which consent, when.
+#[utoipa::path(
+    tag = "referrals", operation_id = "list_disclosures",
+    params(("id" = ClientId, Path, description = "The client's id"), DisclosurePageParams),
+    responses((status = 200, description = "A page of disclosures.", body = Page<DisclosureView>)),
+    security(("bearer" = []))
+)]
+#[get("/clients/{id}/disclosures")]
+pub async fn list_disclosures(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    request_id: RequestId,
+    id: web::Path<ClientId>,
+    query: ApiQuery<DisclosurePageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.actor();
+    let today = state.today();
+    let client_id = id.into_inner();
+    let (limit, after) = page_request::<Keyset>(query.0.limit, query.0.cursor.as_deref())?;
+    let page = state
+        .tx(move |conn| {
+            load(conn, &actor, client_id, ClientAction::Read, today)?;
+            let page = store::client_disclosures(conn, client_id, after.as_ref(), limit)?;
+            audit_record(
+                conn,
+                &actor,
+                AuditAction::RecordRead,
+                client_id,
+                ("disclosures", client_id.to_string()),
+                &request_id.0,
+            )?;
+            Ok(page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_store(page, |d| DisclosureView::from(d))))
+}
