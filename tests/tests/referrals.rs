@@ -271,6 +271,28 @@ fn the_full_loop(spoke: &Spoke) {
         .send()
         .expect(200);
     assert_eq!(completed.body["items"].as_array().unwrap().len(), 1);
+    // A plan task follows the referral up; only the client's own referrals link.
+    let plan = |referral: &str| {
+        json!({"effective_on": "2026-11-20", "review_due_on": "2027-02-20", "goals": [{
+            "domain": "food", "in_own_words": "Enough to eat", "target": "Weekly food box",
+            "tasks": [{"what": "Check the food bank referral", "responsible": "case_manager", "referral_id": referral}]}]})
+    };
+    let linked = spoke
+        .post(&format!("/v1/clients/{}/plans", a.client))
+        .as_user(&a.cm)
+        .json(plan(&id))
+        .send()
+        .expect(201);
+    assert_eq!(
+        linked.body["goals"][0]["tasks"][0]["referral_id"],
+        id.as_str()
+    );
+    spoke
+        .post(&format!("/v1/clients/{}/plans", a.client))
+        .as_user(&a.cm)
+        .json(plan("01936b2e-0000-7000-8000-000000000000"))
+        .send()
+        .expect_problem(422);
 }
 
 /// Every illegal move per actor is a 409 naming the moves allowed now.
@@ -341,6 +363,27 @@ fn illegal_moves_name_what_is_allowed(spoke: &Spoke) {
         .send()
         .expect(200);
     assert_eq!(original.body["status"], "rejected");
+    // A closed referral never changes; a sent one keeps its service.
+    spoke
+        .put(&format!("/v1/referrals/{id}"))
+        .as_user(&a.cm)
+        .if_match(&original.etag())
+        .json(json!({"service_id": p.service, "reason": "Changed"}))
+        .send()
+        .expect_problem(409);
+    let open = draft(spoke, &a, &p);
+    let open_sent = staff_move(spoke, &a, &open, json!({"status": "requested"})).expect(200);
+    let moved = spoke
+        .put(&format!(
+            "/v1/referrals/{}",
+            open.body["id"].as_str().unwrap()
+        ))
+        .as_user(&a.cm)
+        .if_match(&open_sent.etag())
+        .json(json!({"service_id": other.service, "reason": "Elsewhere"}))
+        .send()
+        .expect_problem(422);
+    assert_eq!(moved.body["errors"][0]["field"], "service_id");
 }
 
 /// Organization A cannot see or touch B's referrals; partner tokens reach
@@ -662,7 +705,7 @@ fn webhooks_arrive_signed_once_and_in_order(spoke: &Spoke) {
         json!({"status": "accepted"}),
     )
     .expect(200);
-    partner_move(
+    let working = partner_move(
         spoke,
         &token,
         &id,
@@ -670,29 +713,48 @@ fn webhooks_arrive_signed_once_and_in_order(spoke: &Spoke) {
         json!({"status": "in_progress"}),
     )
     .expect(200);
-    wait_for("three events", || hook.accepted.lock().unwrap().len() >= 3);
+    // A change of content while the loop is open: the partner hears it too.
+    let changed = json!({"service_id": p.service, "reason": "Needs a food box this week; diabetic.",
+                         "needs": ["food"], "priority": "urgent", "due_by": "2030-01-02"});
+    spoke
+        .put(&format!("/v1/referrals/{id}"))
+        .as_user(&a.cm)
+        .if_match(&working.etag())
+        .json(changed)
+        .send()
+        .expect(200);
+    wait_for("four events", || hook.accepted.lock().unwrap().len() >= 4);
     std::thread::sleep(Duration::from_millis(200)); // nothing more should come
     let got = hook.accepted.lock().unwrap().clone();
     assert_eq!(
         hook.calls.load(Ordering::SeqCst),
-        6,
+        7,
         "three failures, then each event once"
     );
-    let statuses: Vec<String> = got
+    let events: Vec<String> = got
         .iter()
         .map(|r| {
             let body: Value = serde_json::from_str(&r.body).unwrap();
-            body["data"]["change"]["to"].as_str().unwrap().to_owned()
+            format!(
+                "{} {}",
+                body["type"].as_str().unwrap(),
+                body["data"]["change"]["to"].as_str().unwrap()
+            )
         })
         .collect();
     assert_eq!(
-        statuses,
-        ["requested", "accepted", "in_progress"],
+        events,
+        [
+            "referral.status_changed requested",
+            "referral.status_changed accepted",
+            "referral.status_changed in_progress",
+            "referral.updated in_progress",
+        ],
         "no draft, in order"
     );
     let ids: std::collections::HashSet<&str> =
         got.iter().map(|r| header(r, "webhook-id")).collect();
-    assert_eq!(ids.len(), 3, "each event has its own id");
+    assert_eq!(ids.len(), 4, "each event has its own id");
     for r in &got {
         let timestamp: i64 = header(r, "webhook-timestamp").parse().unwrap();
         let expected =
@@ -705,7 +767,7 @@ fn webhooks_arrive_signed_once_and_in_order(spoke: &Spoke) {
         .iter()
         .filter(|d| d["channel"] == "webhook")
         .count();
-    assert_eq!(pushed, 3);
+    assert_eq!(pushed, 4);
 }
 
 /// Events written while the receiver is down survive a restart and are

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::assessment::instrument_code;
 use crate::error::{FieldErrors, ValueError};
 use crate::ids::{
-    CareTeamMemberId, ClientId, GoalId, NaturalSupportId, PlanId, ProgressNoteId, TaskId, UserId,
+    CareTeamMemberId, ClientId, GoalId, NaturalSupportId, PlanId, ProgressNoteId, ReferralId,
+    TaskId, UserId,
 };
 use crate::values::{LongText, ShortText};
 
@@ -145,6 +146,9 @@ pub struct TaskInput {
     /// Required when `responsible` is `care_team_member`: one of the client's care-team members.
     #[serde(default)]
     pub care_team_member_id: Option<CareTeamMemberId>,
+    /// The client's referral this task follows up, if any.
+    #[serde(default)]
+    pub referral_id: Option<ReferralId>,
     #[serde(default)]
     pub due_on: Option<NaiveDate>,
     #[serde(default = "open")]
@@ -162,7 +166,7 @@ fn open() -> TaskStatus {
     "id": "01936b31-3c00-7c11-8d22-3e4f5a6b7c8d", "what": "Drive Maria to the housing authority interview",
     "responsible": "natural_support", "responsible_name": null,
     "natural_support_id": "01936b2f-2b00-7c11-8d22-3e4f5a6b7c8d", "care_team_member_id": null,
-    "due_on": "2026-12-05", "status": "open"
+    "referral_id": null, "due_on": "2026-12-05", "status": "open"
 })))]
 pub struct Task {
     pub id: TaskId,
@@ -171,6 +175,9 @@ pub struct Task {
     pub responsible_name: Option<String>,
     pub natural_support_id: Option<NaturalSupportId>,
     pub care_team_member_id: Option<CareTeamMemberId>,
+    /// The client's referral this task follows up.
+    #[serde(default)]
+    pub referral_id: Option<ReferralId>,
     pub due_on: Option<NaiveDate>,
     pub status: TaskStatus,
 }
@@ -281,6 +288,11 @@ impl PlanContent {
             .filter_map(|(_, t)| t.care_team_member_id)
             .collect();
         (supports, members)
+    }
+
+    /// The referrals its tasks follow up.
+    pub fn referrals(&self) -> BTreeSet<ReferralId> {
+        self.tasks().filter_map(|(_, t)| t.referral_id).collect()
     }
 }
 
@@ -426,6 +438,7 @@ impl PlanInput {
                         responsible_name: name.map(|n| n.to_string()),
                         natural_support_id: task.natural_support_id,
                         care_team_member_id: task.care_team_member_id,
+                        referral_id: task.referral_id,
                         due_on: task.due_on,
                         status: task.status,
                     });
@@ -727,6 +740,7 @@ mod tests {
             responsible_name: None,
             natural_support_id: None,
             care_team_member_id: None,
+            referral_id: None,
             due_on: Some(day(12, 1)),
             status: TaskStatus::Open,
         }

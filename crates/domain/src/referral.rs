@@ -339,6 +339,8 @@ pub enum ReferralError {
         side: Side,
         allowed: Vec<ReferralStatus>,
     },
+    #[error("a {} referral is closed and never changes", .0.as_str())]
+    Closed(ReferralStatus),
     #[error("{0}")]
     Invalid(FieldErrors),
 }
@@ -502,6 +504,52 @@ impl Referral {
         self.updated_at = now;
         self.version += 1;
         Ok(event)
+    }
+
+    /// Replaces the referral's content while the loop is open. Only a draft
+    /// changes its service (and so its organization); once sent, new
+    /// categories need `consent`, a consent covering them.
+    pub fn revise(
+        &mut self,
+        fields: ReferralFields,
+        organization_id: OrganizationId,
+        consent: Option<ConsentId>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ReferralError> {
+        if self.status.is_final() {
+            return Err(ReferralError::Closed(self.status));
+        }
+        let mut errors = FieldErrors::default();
+        let sent = self.status != ReferralStatus::Draft;
+        if sent && fields.service_id != self.fields.service_id {
+            errors.push(
+                "service_id",
+                ValueError::new(
+                    "not_allowed",
+                    "only a draft changes its service; redirect or cancel instead",
+                ),
+            );
+        }
+        if sent && !fields.categories.is_subset(&self.fields.categories) && consent.is_none() {
+            errors.push(
+                "categories",
+                ValueError::new(
+                    "consent_required",
+                    "no active consent of the client covers this organization and every category of the referral",
+                ),
+            );
+        }
+        if !errors.is_empty() {
+            return Err(ReferralError::Invalid(errors));
+        }
+        if sent && consent.is_some() {
+            self.consent_id = consent;
+        }
+        self.fields = fields;
+        self.organization_id = organization_id;
+        self.updated_at = now;
+        self.version += 1;
+        Ok(())
     }
 
     /// Whether the referral is past its due date and the loop still open.

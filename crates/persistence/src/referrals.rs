@@ -327,6 +327,16 @@ pub fn save_move(
     expected_version: i32,
     event: &ReferralEvent,
 ) -> Result<(), StoreError> {
+    update_referral(conn, r, expected_version)?;
+    insert_event(conn, r.id, event)
+}
+
+/// Writes a changed referral (not a move) if still at `expected_version`.
+pub fn update_referral(
+    conn: &mut DbConnection,
+    r: &Referral,
+    expected_version: i32,
+) -> Result<(), StoreError> {
     let changed = diesel::update(
         referrals::table
             .filter(referrals::id.eq(r.id.to_string()))
@@ -334,10 +344,11 @@ pub fn save_move(
     )
     .set(ReferralRow::from(r))
     .execute(conn)?;
-    if changed != 1 {
-        return Err(StoreError::Stale);
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Stale)
     }
-    insert_event(conn, r.id, event)
 }
 
 pub fn get_referral(conn: &mut DbConnection, id: ReferralId) -> Result<Referral, StoreError> {

@@ -42,6 +42,7 @@ fn draft(conn: &mut DbConnection, client: ClientId, author: UserId, review: Naiv
                 responsible_name: None,
                 natural_support_id: None,
                 care_team_member_id: None,
+                referral_id: None,
                 due_on: Some(day(2, 1)),
                 status: TaskStatus::Open,
             }],

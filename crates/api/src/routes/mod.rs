@@ -70,6 +70,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(referrals::create_referral)
                 .service(referrals::list_referrals)
                 .service(referrals::get_referral)
+                .service(referrals::replace_referral)
                 .service(referrals::get_referral_history)
                 .service(referrals::transition_referral)
                 .service(referrals::redirect_referral)

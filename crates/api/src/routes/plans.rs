@@ -174,7 +174,8 @@ impl From<PlanError> for ApiError {
 
 const PLAN: &str = "plan";
 
-/// Tasks may only name the client's own natural supports and care-team members.
+/// Tasks may only name the client's own natural supports, care-team members
+/// and referrals.
 fn check_people(
     conn: &mut DbConnection,
     client: ClientId,
@@ -189,6 +190,19 @@ fn check_people(
                     "goals",
                     "unknown_reference",
                     &format!("natural support {id} is not one of the client's"),
+                ));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    for id in content.referrals() {
+        match spoke_persistence::referrals::get_referral(conn, id) {
+            Ok(referral) if referral.client_id == client => {}
+            Ok(_) | Err(StoreError::NotFound) => {
+                return Err(ApiError::invalid_field(
+                    "goals",
+                    "unknown_reference",
+                    &format!("referral {id} is not one of the client's"),
                 ));
             }
             Err(other) => return Err(other.into()),

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use spoke_domain::audit::AuditAction;
@@ -298,6 +298,7 @@ impl From<ReferralError> for ApiError {
     fn from(error: ReferralError) -> Self {
         match error {
             ReferralError::Invalid(errors) => ApiError::Validation(errors),
+            ReferralError::Closed(_) => ApiError::Conflict(error.to_string()),
             ReferralError::IllegalMove {
                 from,
                 to,
@@ -640,6 +641,82 @@ pub async fn get_referral(
                 conn,
                 &actor,
                 AuditAction::RecordRead,
+                referral.client_id,
+                (REFERRAL, id.to_string()),
+                &request_id.0,
+            )?;
+            Ok(referral)
+        })
+        .await?;
+    Ok(ok_with_etag(
+        referral.version,
+        &ReferralView::of(&referral, spoke_domain::referral::Side::Requester, today),
+    ))
+}
+
+/// Change a referral.
+///
+/// The whole content, with the ETag in If-Match, while the loop is open: reason, needs, priority, the note for
+/// the partner, categories, due date. Only a draft changes its service; once sent, new categories need a
+/// consent that covers them. Subscribers hear `referral.updated`.
+#[utoipa::path(
+    tag = "referrals", operation_id = "replace_referral", request_body = ReferralInput,
+    params(("id" = ReferralId, Path, description = "The referral's id"), IfMatch),
+    responses(
+        (status = 200, description = "The changed referral.", body = ReferralView, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/referrals/{id}")]
+pub async fn replace_referral(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    request_id: RequestId,
+    id: web::Path<ReferralId>,
+    if_match: IfMatch,
+    body: ApiJson<ReferralInput>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = auth.actor();
+    let today = state.today();
+    let id = id.into_inner();
+    let fields = body.value.parse()?;
+    let referral = state
+        .tx(move |conn| {
+            let mut referral = load_referral(conn, &actor, id, ClientAction::ManageCare, today)?;
+            if_match.check(referral.version)?;
+            let service = must_exist(
+                "service_id",
+                directory::get_service(conn, fields.service_id),
+            )?;
+            let mut proposed = referral.clone();
+            proposed.fields = fields.clone();
+            let consent = consent_for(conn, &proposed, today)?;
+            let expected = referral.version;
+            referral.revise(
+                fields,
+                service.organization_id,
+                consent,
+                spoke_persistence::now(),
+            )?;
+            store::update_referral(conn, &referral, expected)?;
+            let change = ReferralEvent {
+                id: spoke_domain::ids::ReferralEventId::generate(),
+                at: referral.updated_at,
+                by: MovedBy::Staff {
+                    user_id: actor.user_id,
+                },
+                from: Some(referral.status),
+                to: referral.status,
+                reason: None,
+                business_status: None,
+            };
+            crate::webhooks::enqueue(conn, &referral, "referral.updated", &change)?;
+            audit_record(
+                conn,
+                &actor,
+                AuditAction::RecordUpdated,
                 referral.client_id,
                 (REFERRAL, id.to_string()),
                 &request_id.0,
