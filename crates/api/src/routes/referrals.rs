@@ -201,14 +201,24 @@ pub struct ReferralHistory {
     pub items: Vec<ReferralEvent>,
 }
 
-/// An illegal move: the body lists the moves allowed from the current status for the caller.
+/// An illegal move (409, `application/problem+json`): the moves allowed from the current status for the
+/// caller.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "type": "/problems/illegal-referral-move", "title": "This move is not allowed", "status": 409,
-    "detail": "a performer cannot move a referral from requested to completed",
+    "detail": "the performer cannot move a referral from requested to completed",
+    "instance": "/v1/partner/referrals/01936b34-1a00-7c11-8d22-3e4f5a6b7c8d/status",
+    "request_id": "01936b2e-7a10-7f55-b1a8-9c3d2e1f0a44",
     "current_status": "requested", "allowed_moves": ["accepted", "rejected"]
 }))]
 pub struct IllegalMoveProblem {
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub instance: String,
+    pub request_id: String,
     pub current_status: ReferralStatus,
     pub allowed_moves: Vec<ReferralStatus>,
 }
