@@ -593,11 +593,13 @@ struct Received {
 }
 
 /// A loopback HTTP receiver that answers 500 to its first `failures`
-/// requests and 204 after, recording every request it answers 204.
+/// requests, and to every request while `up` is false; 204 otherwise,
+/// recording every request it answers 204.
 struct Receiver {
     url: String,
     accepted: Arc<Mutex<Vec<Received>>>,
     calls: Arc<AtomicUsize>,
+    up: Arc<std::sync::atomic::AtomicBool>,
 }
 
 fn receiver(failures: usize) -> Receiver {
@@ -605,7 +607,8 @@ fn receiver(failures: usize) -> Receiver {
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let accepted = Arc::new(Mutex::new(Vec::new()));
     let calls = Arc::new(AtomicUsize::new(0));
-    let (store, count) = (accepted.clone(), calls.clone());
+    let up = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let (store, count, running) = (accepted.clone(), calls.clone(), up.clone());
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
@@ -630,6 +633,11 @@ fn receiver(failures: usize) -> Receiver {
             let mut body = vec![0u8; length];
             reader.read_exact(&mut body).unwrap_or_default();
             let n = count.fetch_add(1, Ordering::SeqCst);
+            let failures = if running.load(Ordering::SeqCst) {
+                failures
+            } else {
+                usize::MAX
+            };
             let status = if n < failures {
                 "500 Internal Server Error"
             } else {
@@ -651,6 +659,7 @@ fn receiver(failures: usize) -> Receiver {
         url,
         accepted,
         calls,
+        up,
     }
 }
 
@@ -780,14 +789,13 @@ fn undelivered_events_survive_a_restart(spoke: &Spoke) {
     let a = agency(spoke);
     let p = partner_org(spoke, &a, "Eastside Food Bank");
     consent(spoke, &a, &p.id);
-    // An admin subscription to every referral, at a port nothing listens on yet.
-    let parked = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = parked.local_addr().unwrap();
-    drop(parked);
+    // An admin subscription to every referral, at a receiver that is down.
+    let hook = receiver(0);
+    hook.up.store(false, Ordering::SeqCst);
     let subscribed = spoke
         .post("/v1/webhooks")
         .as_user(&a.admin)
-        .json(json!({"url": format!("http://{address}/hook"), "event_types": ["referral.created", "referral.status_changed"]}))
+        .json(json!({"url": hook.url, "event_types": ["referral.created", "referral.status_changed"]}))
         .send()
         .expect(201);
     let hook_id = subscribed.body["id"].as_str().unwrap().to_owned();
@@ -809,47 +817,33 @@ fn undelivered_events_survive_a_restart(spoke: &Spoke) {
             .iter()
             .any(|d| d["attempts"].as_i64().unwrap_or(0) >= 1)
     });
+    assert!(hook.accepted.lock().unwrap().is_empty());
     spoke.restart();
-    // The receiver comes up where the subscription points.
-    let listener = TcpListener::bind(address).unwrap();
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let store = received.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            let mut length = 0usize;
-            let mut id = String::new();
-            reader.read_line(&mut line).unwrap_or_default();
-            loop {
-                line.clear();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                let lower = line.to_ascii_lowercase();
-                if let Some(v) = lower.strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-                if let Some(v) = lower.strip_prefix("webhook-id:") {
-                    id = v.trim().to_owned();
-                }
-            }
-            let mut body = vec![0u8; length];
-            reader.read_exact(&mut body).unwrap_or_default();
-            store.lock().unwrap().push(id);
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            );
-        }
-    });
+    // The receiver comes back after the server did.
+    hook.up.store(true, Ordering::SeqCst);
     wait_for("both events after the restart", || {
-        received.lock().unwrap().len() >= 2
+        hook.accepted.lock().unwrap().len() >= 2
     });
     let log = deliveries(spoke);
     assert_eq!(log.len(), 2);
     assert!(log.iter().all(|d| d["status"] == "delivered"), "{log:?}");
+    let types: Vec<String> = hook
+        .accepted
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            serde_json::from_str::<Value>(&r.body).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        types,
+        ["referral.created", "referral.status_changed"],
+        "in order"
+    );
 }
 
 both_backends!(

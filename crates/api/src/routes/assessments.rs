@@ -20,7 +20,7 @@ use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, RequestId, etag
 use crate::idempotency::{self, Created};
 use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
-use crate::routes::clients::{audit_record, load};
+use crate::routes::clients::{audit_record, load, on_client_record};
 use crate::routes::{Page, allowed, json_body, must_exist, ok_with_etag};
 use crate::state::AppState;
 
@@ -377,24 +377,22 @@ pub async fn list_assessments(
     query: ApiQuery<AssessmentPageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
-    let today = state.today();
     let client_id = id.into_inner();
     let (limit, after) = page_request::<Keyset>(query.0.limit, query.0.cursor.as_deref())?;
-    let page = state
-        .tx(move |conn| {
-            load(conn, &actor, client_id, ClientAction::Read, today)?;
+    let page = on_client_record(
+        &state,
+        actor,
+        request_id,
+        client_id,
+        ClientAction::Read,
+        AuditAction::RecordRead,
+        ("assessments", client_id.to_string()),
+        move |conn| {
             let page = store::list_assessments(conn, client_id, after.as_ref(), limit)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordRead,
-                client_id,
-                ("assessments", client_id.to_string()),
-                &request_id.0,
-            )?;
             Ok(page)
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(Page::from_store(page, |a| AssessmentView::from(a))))
 }
 
@@ -419,12 +417,17 @@ pub async fn get_assessment_trend(
     query: ApiQuery<TrendQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
-    let today = state.today();
     let client_id = id.into_inner();
     let code = query.0.instrument.unwrap_or_else(|| "ssm".to_owned());
-    let view = state
-        .tx(move |conn| {
-            load(conn, &actor, client_id, ClientAction::Read, today)?;
+    let view = on_client_record(
+        &state,
+        actor,
+        request_id,
+        client_id,
+        ClientAction::Read,
+        AuditAction::RecordRead,
+        ("assessment_trend", client_id.to_string()),
+        move |conn| {
             let instrument = store::latest_instrument(conn, &code)?.ok_or_else(|| {
                 ApiError::invalid_field(
                     "instrument",
@@ -433,21 +436,14 @@ pub async fn get_assessment_trend(
                 )
             })?;
             let assessments = store::assessments_on(conn, client_id, &code)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordRead,
-                client_id,
-                ("assessment_trend", client_id.to_string()),
-                &request_id.0,
-            )?;
             Ok(TrendView {
                 instrument_code: code,
                 instrument_id: instrument.id,
                 domains: trend(&instrument, &assessments),
             })
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -471,23 +467,21 @@ pub async fn get_assessment(
     path: web::Path<(ClientId, AssessmentId)>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
-    let today = state.today();
     let (client_id, assessment_id) = path.into_inner();
-    let assessment = state
-        .tx(move |conn| {
-            load(conn, &actor, client_id, ClientAction::Read, today)?;
+    let assessment = on_client_record(
+        &state,
+        actor,
+        request_id,
+        client_id,
+        ClientAction::Read,
+        AuditAction::RecordRead,
+        (ASSESSMENT, assessment_id.to_string()),
+        move |conn| {
             let a = store::get_assessment(conn, client_id, assessment_id)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordRead,
-                client_id,
-                (ASSESSMENT, assessment_id.to_string()),
-                &request_id.0,
-            )?;
             Ok(a)
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(ok_with_etag(
         assessment.version,
         &AssessmentView::from(&assessment),
@@ -525,9 +519,15 @@ pub async fn replace_assessment(
     let today = state.today();
     let (client_id, assessment_id) = path.into_inner();
     let input = body.value;
-    let assessment = state
-        .tx(move |conn| {
-            load(conn, &actor, client_id, ClientAction::ManageCare, today)?;
+    let assessment = on_client_record(
+        &state,
+        actor,
+        request_id,
+        client_id,
+        ClientAction::ManageCare,
+        AuditAction::RecordUpdated,
+        (ASSESSMENT, assessment_id.to_string()),
+        move |conn| {
             let mut a = store::get_assessment(conn, client_id, assessment_id)?;
             if_match.check(a.version)?;
             if a.status == AssessmentStatus::Final {
@@ -539,17 +539,10 @@ pub async fn replace_assessment(
             let expected = a.version;
             a.revise(fields, spoke_persistence::now())?;
             store::update_assessment(conn, &a, expected)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordUpdated,
-                client_id,
-                (ASSESSMENT, assessment_id.to_string()),
-                &request_id.0,
-            )?;
             Ok(a)
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(ok_with_etag(
         assessment.version,
         &AssessmentView::from(&assessment),
@@ -583,28 +576,26 @@ pub async fn finalize_assessment(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
-    let today = state.today();
     let (client_id, assessment_id) = path.into_inner();
-    let assessment = state
-        .tx(move |conn| {
-            load(conn, &actor, client_id, ClientAction::ManageCare, today)?;
+    let assessment = on_client_record(
+        &state,
+        actor,
+        request_id,
+        client_id,
+        ClientAction::ManageCare,
+        AuditAction::RecordUpdated,
+        (ASSESSMENT, assessment_id.to_string()),
+        move |conn| {
             let mut a = store::get_assessment(conn, client_id, assessment_id)?;
             if_match.check(a.version)?;
             let instrument = store::get_instrument(conn, a.fields.instrument_id)?;
             let expected = a.version;
             a.finalize(&instrument, spoke_persistence::now())?;
             store::update_assessment(conn, &a, expected)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordUpdated,
-                client_id,
-                (ASSESSMENT, assessment_id.to_string()),
-                &request_id.0,
-            )?;
             Ok(a)
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(ok_with_etag(
         assessment.version,
         &AssessmentView::from(&assessment),

@@ -21,7 +21,7 @@ use crate::extract::{ApiJson, IdempotencyKey, IfMatch, RequestId, etag};
 use crate::idempotency::{self, Created};
 use crate::openapi::Forbidden;
 use crate::problem::ApiError;
-use crate::routes::clients::{audit_record, load};
+use crate::routes::clients::{audit_record, load, on_client_record};
 use crate::routes::{json_body, ok_with_etag};
 use crate::state::AppState;
 
@@ -248,24 +248,19 @@ pub async fn list_care_team(
     request_id: RequestId,
     id: web::Path<ClientId>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
     let today = state.today();
     let client_id = id.into_inner();
-    let members = state
-        .tx(move |conn| {
-            load(conn, &actor, client_id, ClientAction::Read, today)?;
-            let members = care::list_members(conn, client_id)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordRead,
-                client_id,
-                ("care_team", client_id.to_string()),
-                &request_id.0,
-            )?;
-            Ok(members)
-        })
-        .await?;
+    let members = on_client_record(
+        &state,
+        auth.actor(),
+        request_id,
+        client_id,
+        ClientAction::Read,
+        AuditAction::RecordRead,
+        ("care_team", client_id.to_string()),
+        move |conn| Ok(care::list_members(conn, client_id)?),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(CareTeamList {
         items: members
             .iter()
@@ -296,21 +291,20 @@ pub async fn get_care_team_member(
     let actor = auth.actor();
     let today = state.today();
     let (client_id, member_id) = path.into_inner();
-    let member = state
-        .tx(move |conn| {
-            load(conn, &actor, client_id, ClientAction::Read, today)?;
+    let member = on_client_record(
+        &state,
+        actor,
+        request_id,
+        client_id,
+        ClientAction::Read,
+        AuditAction::RecordRead,
+        (MEMBER, member_id.to_string()),
+        move |conn| {
             let member = care::get_member(conn, client_id, member_id)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordRead,
-                client_id,
-                (MEMBER, member_id.to_string()),
-                &request_id.0,
-            )?;
             Ok(member)
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(ok_with_etag(
         member.version,
         &CareTeamMemberView::of(&member, today),
@@ -346,9 +340,15 @@ pub async fn replace_care_team_member(
     let today = state.today();
     let (client_id, member_id) = path.into_inner();
     let fields = body.value.parse()?;
-    let member = state
-        .tx(move |conn| {
-            load(conn, &actor, client_id, ClientAction::ManageCare, today)?;
+    let member = on_client_record(
+        &state,
+        actor,
+        request_id,
+        client_id,
+        ClientAction::ManageCare,
+        AuditAction::RecordUpdated,
+        (MEMBER, member_id.to_string()),
+        move |conn| {
             let mut member = care::get_member(conn, client_id, member_id)?;
             if_match.check(member.version)?;
             check_staff(conn, &fields)?;
@@ -356,17 +356,10 @@ pub async fn replace_care_team_member(
             member.fields = fields;
             member.touch(spoke_persistence::now());
             care::update_member(conn, &member, expected)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordUpdated,
-                client_id,
-                (MEMBER, member_id.to_string()),
-                &request_id.0,
-            )?;
             Ok(member)
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(ok_with_etag(
         member.version,
         &CareTeamMemberView::of(&member, today),
@@ -439,23 +432,21 @@ pub async fn list_natural_supports(
     id: web::Path<ClientId>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
-    let today = state.today();
     let client_id = id.into_inner();
-    let supports = state
-        .tx(move |conn| {
-            load(conn, &actor, client_id, ClientAction::Read, today)?;
+    let supports = on_client_record(
+        &state,
+        actor,
+        request_id,
+        client_id,
+        ClientAction::Read,
+        AuditAction::RecordRead,
+        ("natural_supports", client_id.to_string()),
+        move |conn| {
             let supports = care::list_supports(conn, client_id)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordRead,
-                client_id,
-                ("natural_supports", client_id.to_string()),
-                &request_id.0,
-            )?;
             Ok(supports)
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(NaturalSupportList {
         items: supports.iter().map(NaturalSupportView::from).collect(),
     }))
@@ -481,23 +472,21 @@ pub async fn get_natural_support(
     path: web::Path<(ClientId, NaturalSupportId)>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
-    let today = state.today();
     let (client_id, support_id) = path.into_inner();
-    let support = state
-        .tx(move |conn| {
-            load(conn, &actor, client_id, ClientAction::Read, today)?;
+    let support = on_client_record(
+        &state,
+        actor,
+        request_id,
+        client_id,
+        ClientAction::Read,
+        AuditAction::RecordRead,
+        (SUPPORT, support_id.to_string()),
+        move |conn| {
             let support = care::get_support(conn, client_id, support_id)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordRead,
-                client_id,
-                (SUPPORT, support_id.to_string()),
-                &request_id.0,
-            )?;
             Ok(support)
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(ok_with_etag(
         support.version,
         &NaturalSupportView::from(&support),
@@ -530,29 +519,27 @@ pub async fn replace_natural_support(
     body: ApiJson<NaturalSupportInput>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
-    let today = state.today();
     let (client_id, support_id) = path.into_inner();
     let fields = body.value.parse()?;
-    let support = state
-        .tx(move |conn| {
-            load(conn, &actor, client_id, ClientAction::ManageCare, today)?;
+    let support = on_client_record(
+        &state,
+        actor,
+        request_id,
+        client_id,
+        ClientAction::ManageCare,
+        AuditAction::RecordUpdated,
+        (SUPPORT, support_id.to_string()),
+        move |conn| {
             let mut support = care::get_support(conn, client_id, support_id)?;
             if_match.check(support.version)?;
             let expected = support.version;
             support.fields = fields;
             support.touch(spoke_persistence::now());
             care::update_support(conn, &support, expected)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordUpdated,
-                client_id,
-                (SUPPORT, support_id.to_string()),
-                &request_id.0,
-            )?;
             Ok(support)
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(ok_with_etag(
         support.version,
         &NaturalSupportView::from(&support),
@@ -584,24 +571,22 @@ pub async fn delete_natural_support(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
-    let today = state.today();
     let (client_id, support_id) = path.into_inner();
-    state
-        .tx(move |conn| {
-            load(conn, &actor, client_id, ClientAction::ManageCare, today)?;
+    on_client_record(
+        &state,
+        actor,
+        request_id,
+        client_id,
+        ClientAction::ManageCare,
+        AuditAction::RecordDeleted,
+        (SUPPORT, support_id.to_string()),
+        move |conn| {
             let support = care::get_support(conn, client_id, support_id)?;
             if_match.check(support.version)?;
             care::delete_support(conn, client_id, support_id, support.version)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordDeleted,
-                client_id,
-                (SUPPORT, support_id.to_string()),
-                &request_id.0,
-            )?;
             Ok(())
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

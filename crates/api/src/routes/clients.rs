@@ -228,6 +228,36 @@ fn save(
     Ok(())
 }
 
+/// Works on a record kept about `client` in one transaction: the policy
+/// check for `action` (today), then `work`, then the audit event of
+/// `audit` on `resource` (type, id). Every route under a client that is
+/// not a create goes through here.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn on_client_record<T, F>(
+    state: &AppState,
+    actor: Actor,
+    request_id: RequestId,
+    client: ClientId,
+    action: ClientAction,
+    audit: AuditAction,
+    resource: (&'static str, String),
+    work: F,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+{
+    let today = state.today();
+    state
+        .tx(move |conn| {
+            load(conn, &actor, client, action, today)?;
+            let value = work(conn)?;
+            audit_record(conn, &actor, audit, client, resource, &request_id.0)?;
+            Ok(value)
+        })
+        .await
+}
+
 /// Records, in the caller's transaction, that `actor` did `action` to a
 /// record kept about a client: `resource` is its (type, id).
 pub(crate) fn audit_record(

@@ -24,7 +24,7 @@ use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, RequestId, etag
 use crate::idempotency::{self, Created};
 use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
-use crate::routes::clients::{audit_record, load};
+use crate::routes::clients::{audit_record, load, on_client_record};
 use crate::routes::{Page, json_body, ok_with_etag};
 use crate::state::AppState;
 
@@ -325,21 +325,20 @@ pub async fn list_client_plans(
     let actor = auth.actor();
     let today = state.today();
     let client_id = id.into_inner();
-    let plans = state
-        .tx(move |conn| {
-            load(conn, &actor, client_id, ClientAction::Read, today)?;
+    let plans = on_client_record(
+        &state,
+        actor,
+        request_id,
+        client_id,
+        ClientAction::Read,
+        AuditAction::RecordRead,
+        ("plans", client_id.to_string()),
+        move |conn| {
             let plans = store::client_plans(conn, client_id)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordRead,
-                client_id,
-                ("plans", client_id.to_string()),
-                &request_id.0,
-            )?;
             Ok(plans)
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(PlanList {
         items: plans.iter().map(|p| PlanView::of(p, today)).collect(),
     }))
@@ -367,21 +366,20 @@ pub async fn get_plan(
     let actor = auth.actor();
     let today = state.today();
     let (client_id, plan_id) = path.into_inner();
-    let plan = state
-        .tx(move |conn| {
-            load(conn, &actor, client_id, ClientAction::Read, today)?;
+    let plan = on_client_record(
+        &state,
+        actor,
+        request_id,
+        client_id,
+        ClientAction::Read,
+        AuditAction::RecordRead,
+        (PLAN, plan_id.to_string()),
+        move |conn| {
             let plan = store::get_plan(conn, client_id, plan_id)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordRead,
-                client_id,
-                (PLAN, plan_id.to_string()),
-                &request_id.0,
-            )?;
             Ok(plan)
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(ok_with_etag(plan.version, &PlanView::of(&plan, today)))
 }
 

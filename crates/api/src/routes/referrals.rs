@@ -33,7 +33,7 @@ use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, RequestId, etag
 use crate::idempotency::{self, Created};
 use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
-use crate::routes::clients::{audit_record, load};
+use crate::routes::clients::{audit_record, load, on_client_record};
 use crate::routes::{Page, json_body, must_exist, ok_with_etag};
 use crate::state::AppState;
 
@@ -433,21 +433,20 @@ pub async fn list_consents(
     let actor = auth.actor();
     let today = state.today();
     let client_id = id.into_inner();
-    let consents = state
-        .tx(move |conn| {
-            load(conn, &actor, client_id, ClientAction::Read, today)?;
+    let consents = on_client_record(
+        &state,
+        actor,
+        request_id,
+        client_id,
+        ClientAction::Read,
+        AuditAction::RecordRead,
+        ("consents", client_id.to_string()),
+        move |conn| {
             let consents = store::client_consents(conn, client_id)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordRead,
-                client_id,
-                ("consents", client_id.to_string()),
-                &request_id.0,
-            )?;
             Ok(consents)
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(ConsentList {
         items: consents.iter().map(|c| ConsentView::of(c, today)).collect(),
     }))
@@ -484,9 +483,15 @@ pub async fn revoke_consent(
     let today = state.today();
     let (client_id, consent_id) = path.into_inner();
     let reason = body.value.reason;
-    let consent = state
-        .tx(move |conn| {
-            load(conn, &actor, client_id, ClientAction::ManageCare, today)?;
+    let consent = on_client_record(
+        &state,
+        actor,
+        request_id,
+        client_id,
+        ClientAction::ManageCare,
+        AuditAction::RecordUpdated,
+        (CONSENT, consent_id.to_string()),
+        move |conn| {
             let mut consent = store::get_consent(conn, client_id, consent_id)?;
             if_match.check(consent.version)?;
             let expected = consent.version;
@@ -501,17 +506,10 @@ pub async fn revoke_consent(
                     }
                 })?;
             store::update_consent(conn, &consent, expected)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordUpdated,
-                client_id,
-                (CONSENT, consent_id.to_string()),
-                &request_id.0,
-            )?;
             Ok(consent)
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(ok_with_etag(
         consent.version,
         &ConsentView::of(&consent, today),
@@ -922,23 +920,21 @@ pub async fn list_disclosures(
     query: ApiQuery<DisclosurePageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
-    let today = state.today();
     let client_id = id.into_inner();
     let (limit, after) = page_request::<Keyset>(query.0.limit, query.0.cursor.as_deref())?;
-    let page = state
-        .tx(move |conn| {
-            load(conn, &actor, client_id, ClientAction::Read, today)?;
+    let page = on_client_record(
+        &state,
+        actor,
+        request_id,
+        client_id,
+        ClientAction::Read,
+        AuditAction::RecordRead,
+        ("disclosures", client_id.to_string()),
+        move |conn| {
             let page = store::client_disclosures(conn, client_id, after.as_ref(), limit)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordRead,
-                client_id,
-                ("disclosures", client_id.to_string()),
-                &request_id.0,
-            )?;
             Ok(page)
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(Page::from_store(page, |d| DisclosureView::from(d))))
 }
