@@ -14,7 +14,9 @@ use rand::RngCore;
 use sha2::Sha256;
 use spoke_domain::ids::{DisclosureId, OutboxEventId};
 use spoke_domain::referral::{Referral, ReferralEvent, ReferralStatus, Side};
-use spoke_persistence::referrals::{Channel, Disclosure, record_disclosure};
+use spoke_persistence::referrals::{
+    Channel, Disclosure, get_consent, get_referral, record_disclosure,
+};
 use spoke_persistence::webhooks::{self as store, Delivery, DeliveryStatus, Webhook};
 use spoke_persistence::{Database, DbConnection, transaction};
 
@@ -193,6 +195,12 @@ pub fn deliver_due(
         transaction(&mut conn, |conn| {
             store::save_attempt(conn, &delivery)?;
             if let (true, Some(org)) = (delivered, hook.organization_id) {
+                // The consent that covered the referral when it was sent.
+                let referral = get_referral(conn, delivery.referral_id)?;
+                let consent = match referral.consent_id {
+                    Some(id) => Some(get_consent(conn, referral.client_id, id)?),
+                    None => None,
+                };
                 record_disclosure(
                     conn,
                     &Disclosure {
@@ -206,8 +214,11 @@ pub fn deliver_due(
                             "{} event: the referral and its change",
                             delivery.event_type
                         ),
-                        purpose: "Referral status notification".to_owned(),
-                        consent_id: None,
+                        purpose: consent.as_ref().map_or_else(
+                            || "Referral status notification".to_owned(),
+                            |c| c.fields.purpose.to_string(),
+                        ),
+                        consent_id: consent.map(|c| c.id),
                         disclosed_at: now,
                     },
                 )?;
