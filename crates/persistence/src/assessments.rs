@@ -12,7 +12,9 @@ use spoke_domain::values::{LongText, ShortText};
 use crate::StoreError;
 use crate::conn::{DbConnection, MultiBackend};
 use crate::page::{Keyset, Page};
-use crate::rows::{corrupt, from_db, from_json, parse_id, to_db, to_json};
+use crate::rows::{
+    corrupt, from_db, from_json, one_versioned_row, parse_id, stored, to_db, to_json,
+};
 use crate::schema::{assessments, instruments};
 
 // -------------------------------------------------------------- instruments
@@ -37,10 +39,7 @@ impl InstrumentRow {
             fields: InstrumentFields {
                 code: self.code,
                 name: ShortText::parse(&self.name).map_err(|_| corrupt("name", &self.name))?,
-                description: self
-                    .description
-                    .map(|d| LongText::parse(&d).map_err(|_| corrupt("description", &d)))
-                    .transpose()?,
+                description: stored("description", self.description, LongText::parse)?,
                 domains: from_json(&self.domains)?,
             },
             created_at: from_db(self.created_at),
@@ -189,10 +188,7 @@ impl AssessmentRow {
                 kind: AssessmentKind::parse(&self.kind)
                     .ok_or_else(|| corrupt("assessment kind", &self.kind))?,
                 scores: from_json(&self.scores)?,
-                overall_note: self
-                    .overall_note
-                    .map(|n| LongText::parse(&n).map_err(|_| corrupt("note", &n)))
-                    .transpose()?,
+                overall_note: stored("note", self.overall_note, LongText::parse)?,
                 amends: self.amends_id.as_deref().map(parse_id).transpose()?,
             },
             status: AssessmentStatus::parse(&self.status)
@@ -227,11 +223,7 @@ pub fn update_assessment(
     )
     .set(AssessmentRow::from(a))
     .execute(conn)?;
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Stale)
-    }
+    one_versioned_row(changed)
 }
 
 /// An assessment of `client`; another client's is not found.

@@ -11,22 +11,8 @@ use spoke_domain::values::{Email, Phone, ShortText};
 
 use crate::StoreError;
 use crate::conn::DbConnection;
-use crate::rows::{corrupt, from_db, parse_id, to_db};
+use crate::rows::{corrupt, from_db, one_versioned_row, parse_id, stored, text, to_db};
 use crate::schema::{care_team_members, natural_supports};
-
-fn stored<T>(
-    what: &str,
-    value: Option<String>,
-    parse: impl Fn(&str) -> Result<T, spoke_domain::ValueError>,
-) -> Result<Option<T>, StoreError> {
-    value
-        .map(|raw| parse(&raw).map_err(|_| corrupt(what, &raw)))
-        .transpose()
-}
-
-fn text<T: ToString>(value: Option<&T>) -> Option<String> {
-    value.map(ToString::to_string)
-}
 
 // ----------------------------------------------------------------- care team
 
@@ -63,7 +49,7 @@ impl From<&CareTeamMember> for MemberRow {
             organization: None,
             phone: None,
             email: None,
-            responsibility: text(f.responsibility.as_ref()),
+            responsibility: text(&f.responsibility),
             started_on: f.period.started_on,
             ended_on: f.period.ended_on,
             created_at: to_db(m.created_at),
@@ -85,9 +71,9 @@ impl From<&CareTeamMember> for MemberRow {
                 row.kind = "external".into();
                 row.name = Some(name.to_string());
                 row.profession = Some(profession.as_str().to_owned());
-                row.organization = text(organization.as_ref());
-                row.phone = text(phone.as_ref());
-                row.email = text(email.as_ref());
+                row.organization = text(organization);
+                row.phone = text(phone);
+                row.email = text(email);
             }
         }
         row
@@ -195,11 +181,7 @@ pub fn update_member(
     )
     .set(MemberRow::from(m))
     .execute(conn)?;
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Stale)
-    }
+    one_versioned_row(changed)
 }
 
 /// A membership of `client`'s care team; another client's is not found.
@@ -260,9 +242,9 @@ impl From<&NaturalSupport> for SupportRow {
             client_id: s.client_id.to_string(),
             name: f.name.to_string(),
             relationship: f.relationship.as_str().to_owned(),
-            phone: text(f.phone.as_ref()),
-            email: text(f.email.as_ref()),
-            role_in_plan: text(f.role_in_plan.as_ref()),
+            phone: text(&f.phone),
+            email: text(&f.email),
+            role_in_plan: text(&f.role_in_plan),
             may_share_information: i32::from(f.may_share_information),
             created_at: to_db(s.created_at),
             updated_at: to_db(s.updated_at),
@@ -312,11 +294,7 @@ pub fn update_support(
     )
     .set(SupportRow::from(s))
     .execute(conn)?;
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Stale)
-    }
+    one_versioned_row(changed)
 }
 
 /// A natural support of `client`; another client's is not found.

@@ -13,7 +13,7 @@ use spoke_domain::values::GenderInput;
 use crate::StoreError;
 use crate::conn::{DbConnection, MultiBackend};
 use crate::page::{Keyset, Page};
-use crate::rows::{corrupt, from_db, from_json, parse_id, to_db, to_json};
+use crate::rows::{corrupt, from_db, from_json, one_versioned_row, parse_id, to_db, to_json};
 use crate::schema::clients;
 
 /// Narrows a boxed query that reads `clients` (alone or joined) to the
@@ -162,11 +162,7 @@ pub fn update(
     )
     .set(ClientRow::from(client))
     .execute(conn)?;
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Stale)
-    }
+    one_versioned_row(changed)
 }
 
 /// Search filters; each one given narrows the result.

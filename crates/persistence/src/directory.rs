@@ -19,25 +19,13 @@ use spoke_domain::values::{Email, LanguageTag, ShortText};
 use crate::StoreError;
 use crate::conn::{DbConnection, MultiBackend};
 use crate::page::Page;
-use crate::rows::{corrupt, from_db, from_json, parse_id, to_db, to_json};
+use crate::rows::{
+    corrupt, from_db, from_json, one_versioned_row, parse_id, stored, text, to_db, to_json,
+};
 use crate::schema::{
     locations, organizations, service_hours, service_languages, service_locations, service_places,
     service_taxonomy, services, taxonomy_terms,
 };
-
-fn text<T: ToString>(value: &Option<T>) -> Option<String> {
-    value.as_ref().map(ToString::to_string)
-}
-
-fn stored<T>(
-    what: &str,
-    value: Option<String>,
-    parse: impl Fn(&str) -> Result<T, spoke_domain::ValueError>,
-) -> Result<Option<T>, StoreError> {
-    value
-        .map(|raw| parse(&raw).map_err(|_| corrupt(what, &raw)))
-        .transpose()
-}
 
 fn phones_from(raw: &str) -> Result<Vec<spoke_domain::directory::ContactPhone>, StoreError> {
     let inputs: Vec<ContactPhoneInput> = from_json(raw)?;
@@ -130,11 +118,7 @@ pub fn update_organization(
     )
     .set(OrganizationRow::from(o))
     .execute(conn)?;
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Stale)
-    }
+    one_versioned_row(changed)
 }
 
 pub fn get_organization(
@@ -435,9 +419,7 @@ pub fn update_location(
     )
     .set(LocationRow::from(l))
     .execute(conn)?;
-    if changed != 1 {
-        return Err(StoreError::Stale);
-    }
+    one_versioned_row(changed)?;
     rewrite_places_at(conn, l)
 }
 
@@ -857,9 +839,7 @@ pub fn update_service(
     )
     .set(ServiceRow::from(s))
     .execute(conn)?;
-    if changed != 1 {
-        return Err(StoreError::Stale);
-    }
+    one_versioned_row(changed)?;
     write_service_links(conn, s)
 }
 

@@ -10,7 +10,7 @@ use crate::StoreError;
 use crate::clients::within_scope;
 use crate::conn::{DbConnection, MultiBackend};
 use crate::page::Page;
-use crate::rows::{corrupt, from_db, from_json, parse_id, to_db, to_json};
+use crate::rows::{corrupt, from_db, from_json, one_versioned_row, parse_id, to_db, to_json};
 use crate::schema::{clients, plan_notes, plan_tasks, plans};
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
@@ -133,9 +133,7 @@ pub fn update_plan(
     )
     .set(PlanRow::from(p))
     .execute(conn)?;
-    if changed != 1 {
-        return Err(StoreError::Stale);
-    }
+    one_versioned_row(changed)?;
     write_tasks(conn, p)
 }
 

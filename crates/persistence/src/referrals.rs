@@ -21,7 +21,9 @@ use crate::StoreError;
 use crate::clients::within_scope;
 use crate::conn::{DbConnection, MultiBackend};
 use crate::page::{Keyset, Page};
-use crate::rows::{corrupt, from_db, from_json, parse_id, to_db, to_json};
+use crate::rows::{
+    corrupt, from_db, from_json, one_versioned_row, parse_id, stored, to_db, to_json,
+};
 use crate::schema::{api_clients, clients, consents, disclosures, referral_events, referrals};
 
 fn short(what: &str, raw: String) -> Result<ShortText, StoreError> {
@@ -114,11 +116,12 @@ impl ConsentRow {
                 effective_on: self.effective_on,
                 expires_on: self.expires_on,
                 method,
-                witness_name: self.witness_name.map(|w| short("witness", w)).transpose()?,
-                document_reference: self
-                    .document_reference
-                    .map(|d| short("document reference", d))
-                    .transpose()?,
+                witness_name: stored("witness", self.witness_name, ShortText::parse)?,
+                document_reference: stored(
+                    "document reference",
+                    self.document_reference,
+                    ShortText::parse,
+                )?,
                 part2,
             },
             revocation: match (self.revoked_at, self.revocation_reason) {
@@ -156,11 +159,7 @@ pub fn update_consent(
     )
     .set(ConsentRow::from(c))
     .execute(conn)?;
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Stale)
-    }
+    one_versioned_row(changed)
 }
 
 /// A consent of `client`; another client's is not found.
@@ -259,7 +258,7 @@ impl ReferralRow {
                 needs: from_json(&self.needs)?,
                 priority: Priority::parse(&self.priority)
                     .ok_or_else(|| corrupt("priority", &self.priority))?,
-                note_for_partner: self.note_for_partner.map(|n| long("note", n)).transpose()?,
+                note_for_partner: stored("note", self.note_for_partner, LongText::parse)?,
                 categories: from_json(&self.categories)?,
                 due_by: self.due_by,
             },
@@ -344,11 +343,7 @@ pub fn update_referral(
     )
     .set(ReferralRow::from(r))
     .execute(conn)?;
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Stale)
-    }
+    one_versioned_row(changed)
 }
 
 pub fn get_referral(conn: &mut DbConnection, id: ReferralId) -> Result<Referral, StoreError> {
@@ -580,11 +575,7 @@ pub fn update_api_client(
     )
     .set(ApiClientRow::from(c))
     .execute(conn)?;
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Stale)
-    }
+    one_versioned_row(changed)
 }
 
 pub fn get_api_client(conn: &mut DbConnection, id: ApiClientId) -> Result<ApiClient, StoreError> {

@@ -31,3 +31,30 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T, 
 pub(crate) fn corrupt(what: &str, raw: &str) -> StoreError {
     StoreError::Corrupt(format!("invalid {what}: {raw:?}"))
 }
+
+/// The outcome of an update guarded by `version = expected`: one row
+/// changed, or the record moved on since it was read (`Stale`).
+pub(crate) fn one_versioned_row(changed: usize) -> Result<(), StoreError> {
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Stale)
+    }
+}
+
+/// An optional stored text parsed back into its value type; a value that
+/// no longer parses is `Corrupt`.
+pub(crate) fn stored<T>(
+    what: &str,
+    value: Option<String>,
+    parse: impl Fn(&str) -> Result<T, spoke_domain::ValueError>,
+) -> Result<Option<T>, StoreError> {
+    value
+        .map(|raw| parse(&raw).map_err(|_| corrupt(what, &raw)))
+        .transpose()
+}
+
+/// An optional value as stored text.
+pub(crate) fn text<T: ToString>(value: &Option<T>) -> Option<String> {
+    value.as_ref().map(ToString::to_string)
+}

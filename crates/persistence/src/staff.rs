@@ -8,7 +8,7 @@ use spoke_domain::values::{Email, ShortText};
 use crate::StoreError;
 use crate::conn::{DbConnection, MultiBackend};
 use crate::page::{Keyset, Page};
-use crate::rows::{corrupt, from_db, parse_id, to_db};
+use crate::rows::{corrupt, from_db, one_versioned_row, parse_id, to_db};
 use crate::schema::{teams, users};
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
@@ -160,11 +160,7 @@ pub fn update_user(
             .execute(conn)?,
         None => diesel::update(target).set(changes).execute(conn)?,
     };
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Stale)
-    }
+    one_versioned_row(changed)
 }
 
 /// How many users exist, deleted ones included.
@@ -267,9 +263,5 @@ pub fn update_team(
         teams::version.eq(team.version),
     ))
     .execute(conn)?;
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Stale)
-    }
+    one_versioned_row(changed)
 }
