@@ -551,7 +551,7 @@ fn disclose(
 ) -> Result<PartnerReferral, ApiError> {
     let consent = consent_for(conn, referral, today)?;
     let view = ReferralView::of(referral, Side::Performer, today);
-    let Some(consent_id) = consent else {
+    let Some(consent) = consent else {
         return Ok(PartnerReferral {
             referral: view,
             client: None,
@@ -567,7 +567,6 @@ fn disclose(
         phone: d.phone.as_ref().map(|p| p.as_str().to_owned()),
         preferred_language: d.preferred_language.as_ref().map(|l| l.as_str().to_owned()),
     };
-    let consent = store::get_consent(conn, referral.client_id, consent_id)?;
     store::record_disclosure(
         conn,
         &Disclosure {
@@ -580,7 +579,7 @@ fn disclose(
             disclosed: "name, date of birth, phone, preferred language, referral reason and needs"
                 .to_owned(),
             purpose: consent.fields.purpose.to_string(),
-            consent_id: Some(consent_id),
+            consent_id: Some(consent.id),
             disclosed_at: spoke_persistence::now(),
         },
     )?;

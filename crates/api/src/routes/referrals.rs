@@ -3,8 +3,6 @@
 //! cancel, redirect, follow their history; and the accounting of
 //! disclosures.
 
-use std::collections::BTreeSet;
-
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -339,10 +337,15 @@ pub(crate) fn consent_for(
     conn: &mut DbConnection,
     referral: &Referral,
     today: NaiveDate,
-) -> Result<Option<ConsentId>, ApiError> {
+) -> Result<Option<Consent>, ApiError> {
     let consents = store::client_consents(conn, referral.client_id)?;
-    let categories: BTreeSet<ConsentCategory> = referral.fields.categories.clone();
-    Ok(covering_consent(&consents, referral.organization_id, &categories, today).map(|c| c.id))
+    Ok(covering_consent(
+        &consents,
+        referral.organization_id,
+        &referral.fields.categories,
+        today,
+    )
+    .cloned())
 }
 
 /// Loads a referral the staff `actor` may `action` through its client.
@@ -700,7 +703,7 @@ pub async fn replace_referral(
             )?;
             let mut proposed = referral.clone();
             proposed.fields = fields.clone();
-            let consent = consent_for(conn, &proposed, today)?;
+            let consent = consent_for(conn, &proposed, today)?.map(|c| c.id);
             let expected = referral.version;
             referral.revise(
                 fields,
@@ -798,7 +801,7 @@ pub async fn transition_referral(
             let mut referral = load_referral(conn, &actor, id, ClientAction::ManageCare, today)?;
             if_match.check(referral.version)?;
             let consent = if input.status == ReferralStatus::Requested {
-                consent_for(conn, &referral, today)?
+                consent_for(conn, &referral, today)?.map(|c| c.id)
             } else {
                 None
             };
