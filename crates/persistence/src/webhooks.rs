@@ -278,36 +278,54 @@ pub fn enqueue(conn: &mut DbConnection, d: &Delivery) -> Result<(), StoreError> 
 /// The deliveries to attempt now: for each subscription and referral, the
 /// oldest pending delivery, if it is due (later events of a referral wait
 /// for the earlier ones, so each receiver hears them in order).
+///
+/// Reads the due rows through the (status, next_attempt_at) index, then
+/// only the pending rows of their (subscription, referral) groups, so a
+/// pass costs what is due, not everything still waiting to be retried.
 pub fn due(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<Delivery>, StoreError> {
-    let pending: Vec<DeliveryRow> = webhook_deliveries::table
+    let candidates: Vec<DeliveryRow> = webhook_deliveries::table
         .filter(webhook_deliveries::status.eq("pending"))
+        .filter(webhook_deliveries::next_attempt_at.le(to_db(now)))
         .order((
-            webhook_deliveries::webhook_id.asc(),
-            webhook_deliveries::referral_id.asc(),
             webhook_deliveries::created_at.asc(),
             webhook_deliveries::id.asc(),
         ))
         .select(DeliveryRow::as_select())
         .load(conn)?;
-    let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::new();
-    for row in pending {
-        if !seen.insert((row.webhook_id.clone(), row.referral_id.clone())) {
-            continue;
-        }
-        let delivery = row.into_domain()?;
-        if delivery.next_attempt_at <= now {
-            out.push(delivery);
-            if out.len() >= limit {
-                break;
-            }
-        }
+    if candidates.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let hooks: Vec<&str> = candidates.iter().map(|d| d.webhook_id.as_str()).collect();
+    let referrals: Vec<&str> = candidates.iter().map(|d| d.referral_id.as_str()).collect();
+    let waiting: Vec<(String, String, String)> = webhook_deliveries::table
+        .filter(webhook_deliveries::status.eq("pending"))
+        .filter(webhook_deliveries::webhook_id.eq_any(hooks))
+        .filter(webhook_deliveries::referral_id.eq_any(referrals))
+        .order((
+            webhook_deliveries::created_at.asc(),
+            webhook_deliveries::id.asc(),
+        ))
+        .select((
+            webhook_deliveries::id,
+            webhook_deliveries::webhook_id,
+            webhook_deliveries::referral_id,
+        ))
+        .load(conn)?;
+    // The oldest pending delivery of each group; only it may go now.
+    let mut oldest = std::collections::HashMap::new();
+    for (id, hook, referral) in waiting {
+        oldest.entry((hook, referral)).or_insert(id);
+    }
+    candidates
+        .into_iter()
+        .filter(|d| oldest.get(&(d.webhook_id.clone(), d.referral_id.clone())) == Some(&d.id))
+        .take(limit)
+        .map(DeliveryRow::into_domain)
+        .collect()
 }
 
 /// Writes a delivery's new state after an attempt.
