@@ -3,13 +3,14 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPOKE := target/debug/spoke
 
-.PHONY: help build run test lint openapi clean bench-directory
+.PHONY: help build run test lint openapi clean bench bench-directory
 
 help:
 	@echo "make run      build, load the demo agency into ./spoke.db and serve on http://127.0.0.1:8080"
 	@echo "make test     formatting, clippy, the OpenAPI drift check and every test on SQLite and PostgreSQL"
 	@echo "make openapi  regenerate openapi/openapi.json from the code"
 	@echo "make lint     formatting and clippy only"
+	@echo "make bench    Spoke against a bare actix + diesel handler at 10k and 1M clients, both backends"
 	@echo "make bench-directory  directory search at 1k and 100k services, and the HSDS import rate"
 
 build:
@@ -35,6 +36,13 @@ openapi:
 clean:
 	$(CARGO) clean
 	rm -f spoke.db spoke.db-wal spoke.db-shm spoke.db.jwt-secret
+
+# The request-path benchmark (release build, needs wrk): Spoke's reads
+# against a bare handler on the same data, at 10k and BENCH_CLIENTS clients,
+# on SQLite and a private PostgreSQL. BENCH_SECONDS sets each run's length.
+bench:
+	$(CARGO) build --release -p spoke-api --features bench --bin spoke --bin bench
+	scripts/with-postgres.sh target/release/bench
 
 # The directory benchmark (release build): search latency at 1,000 and
 # 100,000 services as a ratio, and the HSDS import rate; PostgreSQL too.

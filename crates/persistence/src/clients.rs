@@ -140,6 +140,22 @@ pub fn insert(conn: &mut DbConnection, client: &Client) -> Result<(), StoreError
     Ok(())
 }
 
+/// Stores many new clients with multi-row statements: bulk loads of
+/// generated or imported data, not one statement per client.
+pub fn insert_many(conn: &mut DbConnection, clients: &[Client]) -> Result<(), StoreError> {
+    // 20 columns a row keeps a chunk under SQLite's 32,766 bound parameters.
+    for chunk in clients.chunks(1000) {
+        let rows: Vec<ClientRow> = chunk.iter().map(ClientRow::from).collect();
+        let insert = diesel::insert_into(clients::table).values(rows);
+        // Multi-row inserts are backend-specific SQL, so each backend runs its own.
+        match conn {
+            DbConnection::Sqlite(inner) => insert.execute(inner)?,
+            DbConnection::Postgres(inner) => insert.execute(inner)?,
+        };
+    }
+    Ok(())
+}
+
 pub fn get(conn: &mut DbConnection, id: ClientId) -> Result<Client, StoreError> {
     clients::table
         .find(id.to_string())

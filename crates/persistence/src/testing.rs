@@ -210,3 +210,12 @@ pub mod fixtures {
         client
     }
 }
+
+/// Brings the planner's statistics up to date after a bulk load, as
+/// PostgreSQL's autovacuum would soon after (SQLite keeps none unless asked).
+pub fn analyze(database: &Database) -> Result<(), crate::StoreError> {
+    if database.backend() == Backend::Postgres {
+        database.conn()?.batch_execute("ANALYZE")?;
+    }
+    Ok(())
+}

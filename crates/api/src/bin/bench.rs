@@ -1,0 +1,637 @@
+//! `make bench`: Spoke's request path against a bare actix-web + r2d2 +
+//! diesel handler answering the same primary-key query on the same data,
+//! on SQLite and (when SPOKE_TEST_POSTGRES_URL is set, as
+//! `scripts/with-postgres.sh` does) PostgreSQL, at a small and a large
+//! number of clients. Load comes from `wrk` (Debian's `wrk` package) with
+//! the same threads and connections for every row. Every figure is printed
+//! beside the floor measured in the same run; nothing here asserts a time.
+//!
+//! `BENCH_CLIENTS` sets the large size (default 1,000,000; the small one is
+//! 10,000), `BENCH_SECONDS` each wrk run's length (default 8).
+#![allow(clippy::print_stdout, clippy::unwrap_used)] // a benchmark reports on stdout
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{Duration as Days, NaiveDate};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use spoke_api::auth::Tokens;
+use spoke_domain::client::{Client, ClientDetailsInput, ClientStatus};
+use spoke_domain::ids::{ClientId, TeamId, UserId};
+use spoke_domain::staff::{Role, Team, User};
+use spoke_domain::values::{Email, ShortText};
+use spoke_persistence::testing::{POSTGRES_URL_VAR, TestDb};
+use spoke_persistence::{Backend, Database, clients, now, staff, transaction};
+
+const SECRET: &[u8] = b"spoke-bench-secret-0123456789abcdefghijklmnop";
+/// Clients per team at every size: teams stay the size real teams are, and
+/// a bigger agency has more of them.
+const TEAM_SIZE: usize = 1000;
+const CONNECTIONS: u32 = 32;
+const GIVEN: &[&str] = &[
+    "Maria", "James", "Ana", "John", "Linh", "Robert", "Fatima", "David", "Olga", "Michael",
+    "Amina", "William", "Rosa", "Joseph", "Mei", "Thomas", "Sofia", "Daniel", "Hana", "Paul",
+];
+const FAMILY: &[&str] = &[
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "García",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodríguez",
+    "Martinez",
+    "Hernández",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Nguyen",
+    "Tran",
+    "Le",
+    "Pham",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Pérez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sánchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+    "Ali",
+    "Ahmed",
+    "Ivanova",
+    "Petrov",
+    "Kim",
+    "Park",
+];
+
+fn main() {
+    let large = env_number("BENCH_CLIENTS", 1_000_000);
+    let seconds = env_number("BENCH_SECONDS", 8);
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("floor") {
+        floor(&args[2], &args[3]);
+        return;
+    }
+    if Command::new("wrk").arg("--version").output().is_err() {
+        eprintln!("bench: needs wrk on the PATH (apt-get install wrk)");
+        std::process::exit(1);
+    }
+    let spoke = sibling("spoke");
+    let mut backends = vec![Backend::Sqlite];
+    if std::env::var(POSTGRES_URL_VAR).is_ok() {
+        backends.push(Backend::Postgres);
+    } else {
+        eprintln!("bench: {POSTGRES_URL_VAR} is not set; SQLite only");
+    }
+    println!(
+        "wrk -t2 -c{CONNECTIONS} -d{seconds}s per row; sizes {} and {large} clients, {TEAM_SIZE} per team\n",
+        10_000.min(large)
+    );
+    for backend in backends {
+        let mut table = Vec::new();
+        for size in [10_000.min(large), large] {
+            let db = TestDb::new(backend).unwrap();
+            let started = Instant::now();
+            let data = load(&db.open(4), size);
+            eprintln!(
+                "bench: {} {size} clients loaded in {:.1}s",
+                backend.name(),
+                started.elapsed().as_secs_f64()
+            );
+            table.extend(measure(&spoke, &db, &data, size, seconds));
+        }
+        print_table(backend, &table);
+    }
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+/// A binary built beside this one.
+fn sibling(name: &str) -> PathBuf {
+    let path = std::env::current_exe().unwrap().with_file_name(name);
+    assert!(
+        path.exists(),
+        "build {name} first: cargo build --release -p spoke-api --bin {name}"
+    );
+    path
+}
+
+/// What the load left to ask for.
+struct Data {
+    /// Client ids to read, spread over the whole table.
+    client_ids: Vec<ClientId>,
+    case_manager: UserId,
+    admin: UserId,
+}
+
+/// Fills the database: teams of `TEAM_SIZE` clients with a case manager
+/// each, names from common given and family names (accents included),
+/// statuses as an agency's mix, the newest tenth still at intake.
+fn load(database: &Database, size: usize) -> Data {
+    spoke_api::server::prepare_database(database).unwrap();
+    let mut conn = database.conn().unwrap();
+    let mut rng = StdRng::seed_from_u64(size as u64);
+    let at = now();
+    let teams = size.div_ceil(TEAM_SIZE);
+    let mut managers = Vec::with_capacity(teams);
+    let admin = User {
+        id: UserId::generate(),
+        email: Email::parse("admin@bench.spoke.test").unwrap(),
+        display_name: ShortText::parse("Bench admin").unwrap(),
+        role: Role::Admin,
+        team_id: None,
+        deleted_at: None,
+        created_at: at,
+        updated_at: at,
+        version: 1,
+    };
+    transaction(&mut conn, |conn| {
+        staff::insert_user(conn, &admin, "not a password hash")?;
+        for n in 0..teams {
+            let team = Team {
+                id: TeamId::generate(),
+                name: ShortText::parse(&format!("Team {n}")).unwrap(),
+                created_at: at,
+                updated_at: at,
+                version: 1,
+            };
+            staff::insert_team(conn, &team)?;
+            let user = User {
+                id: UserId::generate(),
+                email: Email::parse(&format!("cm{n}@bench.spoke.test")).unwrap(),
+                display_name: ShortText::parse(&format!("Case manager {n}")).unwrap(),
+                role: Role::CaseManager,
+                team_id: Some(team.id),
+                deleted_at: None,
+                created_at: at,
+                updated_at: at,
+                version: 1,
+            };
+            staff::insert_user(conn, &user, "not a password hash")?;
+            managers.push((team.id, user.id));
+        }
+        Ok::<_, spoke_persistence::StoreError>(())
+    })
+    .unwrap();
+    let born = NaiveDate::from_ymd_opt(1940, 1, 1).unwrap();
+    let mut ids = Vec::with_capacity(size);
+    let batch = 10_000;
+    for start in (0..size).step_by(batch) {
+        let chunk: Vec<Client> = (start..(start + batch).min(size))
+            .map(|n| {
+                let input: ClientDetailsInput = serde_json::from_value(serde_json::json!({
+                    "given_name": GIVEN.choose(&mut rng).unwrap(),
+                    "family_name": FAMILY.choose(&mut rng).unwrap(),
+                    "date_of_birth": born + Days::days(rng.gen_range(0..25_000)),
+                    "medicaid_id": format!("OR{n:08}"),
+                }))
+                .unwrap();
+                // Created in order over the past years, the newest last.
+                let created = at - Days::minutes((size - n) as i64 * 3);
+                let (team, manager) = managers[rng.gen_range(0..teams)];
+                let mut client = Client::new(
+                    input.parse(at.date_naive()).unwrap(),
+                    team,
+                    Some(manager),
+                    created,
+                );
+                client.status = if n >= size - size / 10 {
+                    ClientStatus::Intake
+                } else {
+                    *[
+                        ClientStatus::Active,
+                        ClientStatus::Active,
+                        ClientStatus::OnHold,
+                        ClientStatus::Discharged,
+                    ]
+                    .choose(&mut rng)
+                    .unwrap()
+                };
+                client
+            })
+            .collect();
+        ids.extend(
+            chunk
+                .iter()
+                .filter(|c| c.team_id == managers[0].0)
+                .map(|c| c.id),
+        );
+        transaction(&mut conn, |conn| clients::insert_many(conn, &chunk)).unwrap();
+    }
+    spoke_persistence::testing::analyze(database).unwrap();
+    ids.shuffle(&mut rng);
+    Data {
+        client_ids: ids,
+        case_manager: managers[0].1,
+        admin: admin.id,
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A child process, killed when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_ready(base: &str, path: &str) -> Duration {
+    let started = Instant::now();
+    loop {
+        if let Ok(response) = ureq::get(&format!("{base}{path}")).call()
+            && response.status() == 200
+        {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{base} never became ready"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// One measured row.
+struct Row {
+    size: usize,
+    name: String,
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    floor_rps: f64,
+    note: String,
+}
+
+fn measure(spoke: &Path, db: &TestDb, data: &Data, size: usize, seconds: usize) -> Vec<Row> {
+    let log = std::env::temp_dir().join(format!("spoke-bench-{}.log", std::process::id()));
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    let child = Command::new(spoke)
+        .arg("serve")
+        .env("SPOKE_DATABASE_URL", db.url())
+        .env("SPOKE_BIND", format!("127.0.0.1:{port}"))
+        .env("SPOKE_JWT_SECRET", std::str::from_utf8(SECRET).unwrap())
+        .env("SPOKE_ADMIN_EMAIL", "admin@bench.spoke.test")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    let _ = started;
+    let ready = wait_ready(&base, "/readyz");
+
+    let floor_port = free_port();
+    let floor_base = format!("http://127.0.0.1:{floor_port}");
+    let _floor = Server(
+        Command::new(std::env::current_exe().unwrap())
+            .args(["floor", db.url(), &format!("127.0.0.1:{floor_port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_ready(&floor_base, "/healthz");
+
+    let tokens = Tokens::new(SECRET, "spoke", "spoke-api", chrono::Duration::hours(2));
+    let token = tokens.issue(data.case_manager, now()).unwrap();
+    let admin_token = tokens.issue(data.admin, now()).unwrap();
+    let paths: Vec<String> = data
+        .client_ids
+        .iter()
+        .take(1000)
+        .map(|id| format!("/v1/clients/{id}"))
+        .collect();
+    let floor_paths: Vec<String> = data
+        .client_ids
+        .iter()
+        .take(1000)
+        .map(|id| format!("/clients/{id}"))
+        .collect();
+    let script_dir = tempfile::tempdir().unwrap();
+    let run_as = |token: &str, base: &str, paths: &[String], connections: u32| {
+        wrk(script_dir.path(), base, paths, token, connections, seconds)
+    };
+    let run =
+        |base: &str, paths: &[String], connections: u32| run_as(&token, base, paths, connections);
+    let floor = run(&floor_base, &floor_paths, CONNECTIONS);
+    let mut rows = vec![Row {
+        size,
+        name: "floor: bare handler, client by id".to_owned(),
+        rps: floor.rps,
+        p50_ms: floor.p50_ms,
+        p99_ms: floor.p99_ms,
+        floor_rps: floor.rps,
+        note: String::new(),
+    }];
+    // A case manager sees one team of TEAM_SIZE; an admin sees everyone.
+    let one = |path: &str| vec![path.to_owned()];
+    let cases: Vec<(&str, &str, Vec<String>)> = vec![
+        ("GET /v1/clients/{id}", &token, paths.clone()),
+        (
+            "GET /v1/clients?limit=20",
+            &token,
+            one("/v1/clients?limit=20"),
+        ),
+        (
+            "GET /v1/clients?name=garcia",
+            &token,
+            one("/v1/clients?name=garcia&limit=20"),
+        ),
+        (
+            "GET /v1/clients?name=zzqx (none)",
+            &token,
+            one("/v1/clients?name=zzqx&limit=20"),
+        ),
+        (
+            "GET /v1/clients?status=intake",
+            &token,
+            one("/v1/clients?status=intake&limit=20"),
+        ),
+        (
+            "admin: GET /v1/clients?name=garcia",
+            &admin_token,
+            one("/v1/clients?name=garcia&limit=20"),
+        ),
+        (
+            "admin: GET /v1/clients?name=zzqx (none)",
+            &admin_token,
+            one("/v1/clients?name=zzqx&limit=20"),
+        ),
+        (
+            "admin: GET /v1/clients?status=intake",
+            &admin_token,
+            one("/v1/clients?status=intake&limit=20"),
+        ),
+    ];
+    for (name, token, paths) in cases {
+        let result = run_as(token, &base, &paths, CONNECTIONS);
+        rows.push(Row {
+            size,
+            name: name.to_owned(),
+            rps: result.rps,
+            p50_ms: result.p50_ms,
+            p99_ms: result.p99_ms,
+            floor_rps: floor.rps,
+            note: if result.errors > 0 {
+                format!("{} non-2xx", result.errors)
+            } else {
+                String::new()
+            },
+        });
+    }
+    // Memory under 64 connections, sampled while wrk runs.
+    let pid = server.0.id();
+    let sampler = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs((seconds as u64 / 2).max(1)));
+        memory(pid)
+    });
+    let loaded = run(&base, &paths, 64);
+    let (rss, anon) = sampler.join().unwrap();
+    rows.push(Row {
+        size,
+        name: "GET /v1/clients/{id}, 64 connections".to_owned(),
+        rps: loaded.rps,
+        p50_ms: loaded.p50_ms,
+        p99_ms: loaded.p99_ms,
+        floor_rps: floor.rps,
+        note: format!(
+            "RSS {:.1} MiB, anonymous {:.1} MiB; ready {:.0} ms after start",
+            rss as f64 / 1024.0,
+            anon as f64 / 1024.0,
+            ready.as_secs_f64() * 1000.0
+        ),
+    });
+    drop(server);
+    let _ = std::fs::remove_file(log);
+    rows
+}
+
+/// VmRSS and RssAnon of a process, in KiB.
+fn memory(pid: u32) -> (u64, u64) {
+    let mut status = String::new();
+    std::fs::File::open(format!("/proc/{pid}/status"))
+        .and_then(|mut f| f.read_to_string(&mut status))
+        .unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("RssAnon:"))
+}
+
+struct WrkResult {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+}
+
+/// Runs wrk over `paths` (picked at random per request) and reads its summary.
+fn wrk(
+    dir: &Path,
+    base: &str,
+    paths: &[String],
+    token: &str,
+    connections: u32,
+    seconds: usize,
+) -> WrkResult {
+    let script = dir.join("paths.lua");
+    let list = paths
+        .iter()
+        .map(|p| format!("{p:?}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    std::fs::write(
+        &script,
+        format!(
+            "local paths = {{{list}}}\n\
+             math.randomseed(7)\n\
+             request = function() return wrk.format(nil, paths[math.random(#paths)]) end\n"
+        ),
+    )
+    .unwrap();
+    let output = Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            "--latency",
+        ])
+        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .arg("-s")
+        .arg(&script)
+        .arg(base)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let number = |prefix: &str| {
+        text.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+    };
+    let millis = |value: Option<String>| {
+        let value = value.unwrap_or_default();
+        let (digits, unit) = value.split_at(
+            value
+                .find(|c: char| c.is_alphabetic())
+                .unwrap_or(value.len()),
+        );
+        let n: f64 = digits.parse().unwrap_or(f64::NAN);
+        match unit {
+            "us" => n / 1000.0,
+            "ms" => n,
+            "s" => n * 1000.0,
+            _ => f64::NAN,
+        }
+    };
+    let errors = text
+        .lines()
+        .find(|l| l.contains("Non-2xx or 3xx responses"))
+        .and_then(|l| l.split(':').nth(1))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    WrkResult {
+        rps: number("Requests/sec:")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0),
+        p50_ms: millis(number("50%")),
+        p99_ms: millis(number("99%")),
+        errors,
+    }
+}
+
+fn print_table(backend: Backend, rows: &[Row]) {
+    println!("## {}\n", backend.name());
+    println!(
+        "| clients | request | req/s | × floor | p50 ms | p99 ms | note |\n|---:|---|---:|---:|---:|---:|---|"
+    );
+    for row in rows {
+        println!(
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
+            row.size,
+            row.name,
+            row.rps,
+            row.rps / row.floor_rps,
+            row.p50_ms,
+            row.p99_ms,
+            row.note
+        );
+    }
+    // Search and filters at the large size against the small one.
+    let small = rows.iter().map(|r| r.size).min().unwrap_or(0);
+    let large = rows.iter().map(|r| r.size).max().unwrap_or(0);
+    if small != large {
+        println!("\nmedian latency at {large} against {small} clients:");
+        for row in rows
+            .iter()
+            .filter(|r| r.size == large && r.name.contains('?'))
+        {
+            if let Some(base) = rows.iter().find(|r| r.size == small && r.name == row.name) {
+                println!("  {:<40} x{:.2}", row.name, row.p50_ms / base.p50_ms);
+            }
+        }
+    }
+    println!();
+}
+
+/// The floor: actix-web, an r2d2 pool and diesel answering one client by
+/// primary key as JSON, with no authentication, authorization or audit.
+fn floor(url: &str, bind: &str) {
+    use actix_web::{App, HttpResponse, HttpServer, get, web};
+
+    #[get("/clients/{id}")]
+    async fn client(database: web::Data<Database>, id: web::Path<ClientId>) -> HttpResponse {
+        let id = id.into_inner();
+        let database = database.get_ref().clone();
+        let found = web::block(move || {
+            let mut conn = database.conn().ok()?;
+            clients::get(&mut conn, id).ok()
+        })
+        .await
+        .ok()
+        .flatten();
+        match found {
+            Some(client) => {
+                HttpResponse::Ok().json(spoke_api::routes::clients::ClientView::from(&client))
+            }
+            None => HttpResponse::NotFound().finish(),
+        }
+    }
+
+    #[get("/healthz")]
+    async fn healthz() -> HttpResponse {
+        HttpResponse::Ok().finish()
+    }
+
+    let database = web::Data::new(Database::connect(url, 10).unwrap());
+    actix_web::rt::System::new()
+        .block_on(async move {
+            HttpServer::new(move || {
+                App::new()
+                    .app_data(database.clone())
+                    .service(client)
+                    .service(healthz)
+            })
+            .bind(bind)?
+            .run()
+            .await
+        })
+        .unwrap();
+}
