@@ -261,7 +261,7 @@ impl FromRequest for Authenticated {
                 ));
             };
             let user = state
-                .db(move |conn| Ok(spoke_persistence::staff::get_user(conn, user_id)?))
+                .read(move |conn| Ok(spoke_persistence::staff::get_user(conn, user_id)?))
                 .await
                 .map_err(|error| match error {
                     ApiError::NotFound => {
@@ -304,7 +304,7 @@ impl FromRequest for Partner {
                 ));
             };
             let stored = state
-                .db(move |conn| Ok(spoke_persistence::referrals::get_api_client(conn, client)?))
+                .read(move |conn| Ok(spoke_persistence::referrals::get_api_client(conn, client)?))
                 .await
                 .map_err(|error| match error {
                     ApiError::NotFound => {

@@ -7,9 +7,10 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 use spoke_domain::ids::UserId;
+use spoke_persistence::StoreError;
 use spoke_persistence::idempotency::{self, StoredResponse};
-use spoke_persistence::{DbConnection, StoreError};
 
+use crate::db::Tx;
 use crate::extract::IdempotencyKey;
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -93,12 +94,12 @@ pub async fn create<F>(
     work: F,
 ) -> Result<HttpResponse, ApiError>
 where
-    F: FnOnce(&mut DbConnection) -> Result<Created, ApiError> + Send + 'static,
+    F: FnOnce(&mut Tx) -> Result<Created, ApiError> + Send + 'static,
 {
     let fingerprint = fingerprint(req, raw_body);
     let request_fingerprint = fingerprint.clone();
     let outcome = state
-        .tx(move |conn| {
+        .write(move |conn| {
             let Some(key) = key.0 else {
                 return work(conn).map(Outcome::Fresh);
             };

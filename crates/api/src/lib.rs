@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod config;
+pub mod db;
 pub mod extract;
 pub mod hsds;
 pub mod idempotency;

@@ -77,7 +77,7 @@ pub struct ServerSettings {
 impl ServerSettings {
     pub fn state(&self) -> AppState {
         AppState {
-            database: self.database.clone(),
+            db: crate::db::Db::new(self.database.clone()),
             tokens: Tokens::new(
                 &self.jwt_secret,
                 &self.jwt_issuer,

@@ -1,15 +1,13 @@
 //! What every request handler shares: the database, the token keys, settings.
 
-use actix_web::web;
-use spoke_persistence::{Database, DbConnection};
-
 use crate::auth::{LoginThrottle, Tokens};
+use crate::db::{Db, Tx};
 use crate::problem::ApiError;
 
 /// The application's shared state. No global mutable state exists elsewhere.
 #[derive(Debug)]
 pub struct AppState {
-    pub database: Database,
+    pub db: Db,
     pub tokens: Tokens,
     pub login_throttle: LoginThrottle,
     /// A hash checked when an email is unknown, so both failures take as long.
@@ -33,29 +31,21 @@ impl AppState {
             .naive_local()
     }
 
-    /// Runs blocking database work on actix's blocking thread pool, never on
-    /// the async executor threads.
-    pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
+    /// A read: see [`Db::read`].
+    pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut Tx) -> Result<T, ApiError> + Send + 'static,
     {
-        let database = self.database.clone();
-        web::block(move || {
-            let mut conn = database.conn()?;
-            work(&mut conn)
-        })
-        .await
-        .map_err(ApiError::internal)?
+        self.db.read(work).await
     }
 
-    /// Like [`AppState::db`], inside one transaction.
-    pub async fn tx<T, F>(&self, work: F) -> Result<T, ApiError>
+    /// A write: see [`Db::write`].
+    pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut Tx) -> Result<T, ApiError> + Send + 'static,
     {
-        self.db(move |conn| spoke_persistence::transaction(conn, work))
-            .await
+        self.db.write(work).await
     }
 }

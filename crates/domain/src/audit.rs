@@ -64,6 +64,14 @@ impl AuditAction {
         }
     }
 
+    /// Whether the action only looked: reads and lists, which change nothing.
+    pub fn is_read(self) -> bool {
+        matches!(
+            self,
+            AuditAction::ClientRead | AuditAction::ClientListed | AuditAction::RecordRead
+        )
+    }
+
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|action| action.as_str() == raw)
     }

@@ -52,6 +52,8 @@ fn sqlite_path(url: &str) -> &str {
 pub struct Manager {
     url: String,
     backend: Backend,
+    /// SQLite readers: the connection refuses writes (`query_only`).
+    read_only: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +87,9 @@ impl r2d2::ManageConnection for Manager {
                      PRAGMA mmap_size = 268435456;
                      PRAGMA cache_size = -16384;",
                 )?;
+                if self.read_only {
+                    conn.batch_execute("PRAGMA query_only = ON;")?;
+                }
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -104,10 +109,12 @@ impl r2d2::ManageConnection for Manager {
 
 pub type PooledConnection = r2d2::PooledConnection<Manager>;
 
-/// A pool of connections to one database.
+/// A pool of connections to one database. On SQLite a second pool holds
+/// read-only connections for reads, so a read never waits for a writer.
 #[derive(Clone)]
 pub struct Database {
     pool: r2d2::Pool<Manager>,
+    readers: Option<r2d2::Pool<Manager>>,
     backend: Backend,
 }
 
@@ -124,15 +131,31 @@ impl Database {
     /// when the database cannot be reached.
     pub fn connect(url: &str, max_connections: u32) -> Result<Database, StoreError> {
         let backend = Backend::of_url(url);
-        let manager = Manager {
-            url: url.to_owned(),
-            backend,
+        let pool = |read_only: bool, min_idle: Option<u32>| {
+            r2d2::Pool::builder()
+                .max_size(max_connections)
+                .min_idle(min_idle)
+                .connection_timeout(Duration::from_secs(10))
+                .build(Manager {
+                    url: url.to_owned(),
+                    backend,
+                    read_only,
+                })
         };
-        let pool = r2d2::Pool::builder()
-            .max_size(max_connections)
-            .connection_timeout(Duration::from_secs(10))
-            .build(manager)?;
-        Ok(Database { pool, backend })
+        match backend {
+            Backend::Postgres => Ok(Database {
+                pool: pool(false, None)?,
+                readers: None,
+                backend,
+            }),
+            // Writes take turns (see the api crate), so one connection is
+            // kept open for them; the readers are many.
+            Backend::Sqlite => Ok(Database {
+                pool: pool(false, Some(1))?,
+                readers: Some(pool(true, None)?),
+                backend,
+            }),
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -142,6 +165,12 @@ impl Database {
     /// A connection from the pool. Blocking: call it off the async executor.
     pub fn conn(&self) -> Result<PooledConnection, StoreError> {
         Ok(self.pool.get()?)
+    }
+
+    /// A connection for reads: on SQLite a read-only one that never takes
+    /// the write lock; on PostgreSQL one from the pool. Blocking.
+    pub fn reader(&self) -> Result<PooledConnection, StoreError> {
+        Ok(self.readers.as_ref().unwrap_or(&self.pool).get()?)
     }
 
     /// Whether the database answers a trivial query.
@@ -162,12 +191,39 @@ pub fn transaction<T, E>(
 where
     E: From<StoreError>,
 {
+    run_in_transaction(conn, "BEGIN IMMEDIATE", "BEGIN", work)
+}
+
+/// Runs `work` in one read-only transaction: one consistent view of the
+/// data. On SQLite it is deferred and takes no write lock; on PostgreSQL it
+/// is `READ ONLY`.
+pub fn read_transaction<T, E>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    run_in_transaction(conn, "BEGIN DEFERRED", "BEGIN READ ONLY", work)
+}
+
+fn run_in_transaction<T, E>(
+    conn: &mut DbConnection,
+    sqlite_begin: &str,
+    postgres_begin: &str,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
     type Manager = <DbConnection as Connection>::TransactionManager;
     let begun = match conn {
         DbConnection::Sqlite(inner) => {
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
+            AnsiTransactionManager::begin_transaction_sql(inner, sqlite_begin)
         }
-        DbConnection::Postgres(_) => Manager::begin_transaction(conn),
+        DbConnection::Postgres(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, postgres_begin)
+        }
     };
     begun.map_err(StoreError::from)?;
     match work(conn) {

@@ -21,7 +21,7 @@ pub mod staff;
 pub mod testing;
 pub mod webhooks;
 
-pub use conn::{Backend, Database, DbConnection, PooledConnection, transaction};
+pub use conn::{Backend, Database, DbConnection, PooledConnection, read_transaction, transaction};
 pub use error::StoreError;
 pub use migrations::{MIGRATION_TREES, run_migrations};
 

@@ -647,6 +647,14 @@ pub fn record_disclosure(conn: &mut DbConnection, d: &Disclosure) -> Result<(), 
     Ok(())
 }
 
+/// Appends many disclosures, as one group commit of reads does.
+pub fn record_disclosures(conn: &mut DbConnection, all: &[Disclosure]) -> Result<(), StoreError> {
+    for disclosure in all {
+        record_disclosure(conn, disclosure)?;
+    }
+    Ok(())
+}
+
 /// The accounting of disclosures of `client`, newest first.
 pub fn client_disclosures(
     conn: &mut DbConnection,

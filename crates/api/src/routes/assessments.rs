@@ -231,7 +231,9 @@ pub async fn list_instruments(
     state: web::Data<AppState>,
     _auth: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
-    let all = state.db(|conn| Ok(store::list_instruments(conn)?)).await?;
+    let all = state
+        .read(|conn| Ok(store::list_instruments(conn)?))
+        .await?;
     Ok(HttpResponse::Ok().json(InstrumentList {
         items: all.iter().map(InstrumentView::from).collect(),
     }))
@@ -254,7 +256,7 @@ pub async fn get_instrument(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let instrument = state
-        .db(move |conn| Ok(store::get_instrument(conn, id)?))
+        .read(move |conn| Ok(store::get_instrument(conn, id)?))
         .await?;
     Ok(HttpResponse::Ok().json(InstrumentView::from(&instrument)))
 }
@@ -349,7 +351,7 @@ pub async fn create_assessment(
             client_id,
             (ASSESSMENT, assessment.id.to_string()),
             &request_id.0,
-        )?;
+        );
         Ok(Created {
             body: json_body(&AssessmentView::from(&assessment))?,
             location: format!("/v1/clients/{client_id}/assessments/{}", assessment.id),

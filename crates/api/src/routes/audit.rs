@@ -68,7 +68,7 @@ pub async fn list_audit_events(
         to: search.to,
     };
     let page = state
-        .db(move |conn| Ok(store::list(conn, &filter, after.as_ref(), limit)?))
+        .read(move |conn| Ok(store::list(conn, &filter, after.as_ref(), limit)?))
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_store(page, AuditEvent::clone)))
 }

@@ -73,7 +73,7 @@ pub async fn login(
     state.login_throttle.check(email.as_str())?;
     let lookup_email = email.clone();
     let found = state
-        .db(move |conn| Ok(store::credentials(conn, &lookup_email)?))
+        .read(move |conn| Ok(store::credentials(conn, &lookup_email)?))
         .await?;
     let decoy = state.decoy_hash.clone();
     let (user, matches) = web::block(move || match found {
@@ -156,7 +156,7 @@ pub async fn change_password(
         NewPassword::parse(&new_password).map_err(|e| FieldErrors::single("new_password", e))?;
     let email = auth.user.email.clone();
     let hash = state
-        .db(move |conn| {
+        .read(move |conn| {
             store::credentials(conn, &email)?
                 .map(|(_, hash)| hash)
                 .ok_or(ApiError::Unauthorized("this user no longer exists"))
@@ -180,7 +180,7 @@ pub async fn change_password(
     })?;
     let mut user = auth.user;
     state
-        .tx(move |conn| {
+        .write(move |conn| {
             let expected = user.version;
             user.updated_at = spoke_persistence::now();
             user.version += 1;

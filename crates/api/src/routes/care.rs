@@ -222,7 +222,7 @@ pub async fn create_care_team_member(
             client_id,
             (MEMBER, member.id.to_string()),
             &request_id.0,
-        )?;
+        );
         Ok(Created {
             body: json_body(&CareTeamMemberView::of(&member, today))?,
             location: format!("/v1/clients/{client_id}/care-team/{}", member.id),
@@ -405,7 +405,7 @@ pub async fn create_natural_support(
             client_id,
             (SUPPORT, support.id.to_string()),
             &request_id.0,
-        )?;
+        );
         Ok(Created {
             body: json_body(&NaturalSupportView::from(&support))?,
             location: format!("/v1/clients/{client_id}/natural-supports/{}", support.id),

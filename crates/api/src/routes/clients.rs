@@ -11,11 +11,12 @@ use spoke_domain::ids::{ClientId, TeamId, UserId};
 use spoke_domain::policy::{Actor, ClientAction, authorize_client, client_scope};
 use spoke_domain::staff::Role;
 use spoke_persistence::clients::{self as store, ClientFilter};
-use spoke_persistence::{DbConnection, StoreError, audit, care, staff};
+use spoke_persistence::{DbConnection, StoreError, care, staff};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::existing_team;
 use crate::auth::Authenticated;
+use crate::db::Tx;
 use crate::extract::{
     ApiJson, ApiQuery, IdempotencyKey, IfMatch, RequestId, etag, from_value, page_request,
 };
@@ -205,7 +206,7 @@ fn check_case_manager(
 
 /// Writes a changed client and its audit event in the caller's transaction.
 fn save(
-    conn: &mut DbConnection,
+    tx: &mut Tx,
     client: &mut Client,
     actor: &Actor,
     action: AuditAction,
@@ -214,24 +215,23 @@ fn save(
     let expected = client.version;
     let now = spoke_persistence::now();
     client.touch(now);
-    store::update(conn, client, expected)?;
-    audit::record(
-        conn,
-        &[AuditEvent::for_client(
-            actor.user_id,
-            action,
-            client.id,
-            request_id,
-            now,
-        )],
-    )?;
+    store::update(tx, client, expected)?;
+    tx.audit(AuditEvent::for_client(
+        actor.user_id,
+        action,
+        client.id,
+        request_id,
+        now,
+    ));
     Ok(())
 }
 
 /// Works on a record kept about `client` in one transaction: the policy
 /// check for `action` (today), then `work`, then the audit event of
-/// `audit` on `resource` (type, id). Every route under a client that is
-/// not a create goes through here.
+/// `audit` on `resource` (type, id). A read audit action makes it a read
+/// (no write lock; the audit event group-committed before the answer),
+/// any other a write. Every route under a client that is not a create goes
+/// through here.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn on_client_record<T, F>(
     state: &AppState,
@@ -245,41 +245,40 @@ pub(crate) async fn on_client_record<T, F>(
 ) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut Tx) -> Result<T, ApiError> + Send + 'static,
 {
     let today = state.today();
-    state
-        .tx(move |conn| {
-            load(conn, &actor, client, action, today)?;
-            let value = work(conn)?;
-            audit_record(conn, &actor, audit, client, resource, &request_id.0)?;
-            Ok(value)
-        })
-        .await
+    let unit = move |tx: &mut Tx| {
+        load(tx, &actor, client, action, today)?;
+        let value = work(tx)?;
+        audit_record(tx, &actor, audit, client, resource, &request_id.0);
+        Ok(value)
+    };
+    if audit.is_read() {
+        state.read(unit).await
+    } else {
+        state.write(unit).await
+    }
 }
 
 /// Records, in the caller's transaction, that `actor` did `action` to a
 /// record kept about a client: `resource` is its (type, id).
 pub(crate) fn audit_record(
-    conn: &mut DbConnection,
+    tx: &mut Tx,
     actor: &Actor,
     action: AuditAction,
     client: ClientId,
     resource: (&str, String),
     request_id: &str,
-) -> Result<(), ApiError> {
-    audit::record(
-        conn,
-        &[AuditEvent::for_record(
-            actor.user_id,
-            action,
-            client,
-            resource,
-            request_id,
-            spoke_persistence::now(),
-        )],
-    )?;
-    Ok(())
+) {
+    tx.audit(AuditEvent::for_record(
+        actor.user_id,
+        action,
+        client,
+        resource,
+        request_id,
+        spoke_persistence::now(),
+    ));
 }
 
 fn with_etag(client: &Client) -> HttpResponse {
@@ -347,16 +346,13 @@ pub async fn create_client(
             check_case_manager(conn, "primary_case_manager_id", manager, client.team_id)?;
         }
         store::insert(conn, &client)?;
-        audit::record(
-            conn,
-            &[AuditEvent::for_client(
-                actor.user_id,
-                AuditAction::ClientCreated,
-                client.id,
-                &request_id.0,
-                now,
-            )],
-        )?;
+        conn.audit(AuditEvent::for_client(
+            actor.user_id,
+            AuditAction::ClientCreated,
+            client.id,
+            &request_id.0,
+            now,
+        ));
         Ok(Created {
             body: serde_json::to_string(&ClientView::from(&client)).map_err(ApiError::internal)?,
             location: format!("/v1/clients/{}", client.id),
@@ -402,29 +398,24 @@ pub async fn list_clients(
         team_id: search.team_id,
     };
     let page = state
-        .tx(move |conn| {
+        .read(move |tx| {
             let page = store::list(
-                conn,
+                tx,
                 &client_scope(&actor, today),
                 &filter,
                 after.as_ref(),
                 limit,
             )?;
             let now = spoke_persistence::now();
-            let events: Vec<AuditEvent> = page
-                .items
-                .iter()
-                .map(|client| {
-                    AuditEvent::for_client(
-                        actor.user_id,
-                        AuditAction::ClientListed,
-                        client.id,
-                        &request_id.0,
-                        now,
-                    )
-                })
-                .collect();
-            audit::record(conn, &events)?;
+            for client in &page.items {
+                tx.audit(AuditEvent::for_client(
+                    actor.user_id,
+                    AuditAction::ClientListed,
+                    client.id,
+                    &request_id.0,
+                    now,
+                ));
+            }
             Ok(page)
         })
         .await?;
@@ -454,18 +445,15 @@ pub async fn get_client(
     let today = state.today();
     let id = id.into_inner();
     let client = state
-        .tx(move |conn| {
-            let client = load(conn, &actor, id, ClientAction::Read, today)?;
-            audit::record(
-                conn,
-                &[AuditEvent::for_client(
-                    actor.user_id,
-                    AuditAction::ClientRead,
-                    id,
-                    &request_id.0,
-                    spoke_persistence::now(),
-                )],
-            )?;
+        .read(move |tx| {
+            let client = load(tx, &actor, id, ClientAction::Read, today)?;
+            tx.audit(AuditEvent::for_client(
+                actor.user_id,
+                AuditAction::ClientRead,
+                id,
+                &request_id.0,
+                spoke_persistence::now(),
+            ));
             Ok(client)
         })
         .await?;
@@ -505,7 +493,7 @@ pub async fn update_client(
     let id = id.into_inner();
     let patch = body.value;
     let client = state
-        .tx(move |conn| {
+        .write(move |conn| {
             let mut client = load(conn, &actor, id, ClientAction::Update, today)?;
             if_match.check(client.version)?;
             let today = spoke_persistence::now().date_naive();
@@ -561,7 +549,7 @@ pub async fn change_client_status(
     let id = id.into_inner();
     let to = body.value.status;
     let client = state
-        .tx(move |conn| {
+        .write(move |conn| {
             let mut client = load(conn, &actor, id, ClientAction::ChangeStatus, today)?;
             if_match.check(client.version)?;
             client.status = client.status.move_to(to)?;
@@ -611,7 +599,7 @@ pub async fn assign_client_case_manager(
     let id = id.into_inner();
     let manager = body.value.case_manager_id;
     let client = state
-        .tx(move |conn| {
+        .write(move |conn| {
             let mut client = load(conn, &actor, id, ClientAction::AssignCaseManager, today)?;
             if_match.check(client.version)?;
             if let Some(manager) = manager {

@@ -206,7 +206,7 @@ pub async fn list_organizations(
     may_read(&auth)?;
     let (limit, after) = page_request::<NameKeyset>(query.0.limit, query.0.cursor.as_deref())?;
     let page = state
-        .db(move |conn| Ok(store::list_organizations(conn, after.as_ref(), limit)?))
+        .read(move |conn| Ok(store::list_organizations(conn, after.as_ref(), limit)?))
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_store(page, |o| OrganizationView::from(o))))
 }
@@ -229,7 +229,7 @@ pub async fn get_organization(
     may_read(&auth)?;
     let id = id.into_inner();
     let o = state
-        .db(move |conn| Ok(store::get_organization(conn, id)?))
+        .read(move |conn| Ok(store::get_organization(conn, id)?))
         .await?;
     Ok(ok_with_etag(o.version, &OrganizationView::from(&o)))
 }
@@ -258,7 +258,7 @@ pub async fn replace_organization(
     let id = id.into_inner();
     let fields = body.value.parse()?;
     let o = state
-        .tx(move |conn| {
+        .write(move |conn| {
             let mut o = store::get_organization(conn, id)?;
             if_match.check(o.version)?;
             check_parent(conn, id, fields.parent_id)?;
@@ -294,7 +294,7 @@ pub async fn delete_organization(
     may_write(&auth)?;
     let id = id.into_inner();
     state
-        .tx(move |conn| {
+        .write(move |conn| {
             let o = store::get_organization(conn, id)?;
             if_match.check(o.version)?;
             store::delete_organization(conn, id).map_err(in_use("the organization"))
@@ -414,7 +414,7 @@ pub async fn list_locations(
     let params = query.0;
     let (limit, after) = page_request::<NameKeyset>(params.limit, params.cursor.as_deref())?;
     let page = state
-        .db(move |conn| {
+        .read(move |conn| {
             Ok(store::list_locations(
                 conn,
                 params.organization_id,
@@ -444,7 +444,7 @@ pub async fn get_location(
     may_read(&auth)?;
     let id = id.into_inner();
     let l = state
-        .db(move |conn| Ok(store::get_location(conn, id)?))
+        .read(move |conn| Ok(store::get_location(conn, id)?))
         .await?;
     Ok(ok_with_etag(l.version, &LocationView::from(&l)))
 }
@@ -474,7 +474,7 @@ pub async fn replace_location(
     let fields = body.value.parse()?;
     let organization_id = body.value.organization_id;
     let l = state
-        .tx(move |conn| {
+        .write(move |conn| {
             let mut l = store::get_location(conn, id)?;
             if_match.check(l.version)?;
             must_exist(
@@ -514,7 +514,7 @@ pub async fn delete_location(
     may_write(&auth)?;
     let id = id.into_inner();
     state
-        .tx(move |conn| {
+        .write(move |conn| {
             let l = store::get_location(conn, id)?;
             if_match.check(l.version)?;
             store::delete_location(conn, id).map_err(in_use("the location"))
@@ -785,7 +785,7 @@ pub async fn search_services(
     });
     let term = s.taxonomy_term_id;
     let page = state
-        .db(move |conn| {
+        .read(move |conn| {
             let taxonomy_path = match term {
                 Some(id) => Some(
                     store::get_term(conn, id)
@@ -850,7 +850,7 @@ pub async fn get_service(
     may_read(&auth)?;
     let id = id.into_inner();
     let s = state
-        .db(move |conn| Ok(store::get_service(conn, id)?))
+        .read(move |conn| Ok(store::get_service(conn, id)?))
         .await?;
     Ok(ok_with_etag(s.version, &ServiceView::new(&s, None)))
 }
@@ -880,7 +880,7 @@ pub async fn replace_service(
     let fields = body.value.parse()?;
     let organization_id = body.value.organization_id;
     let s = state
-        .tx(move |conn| {
+        .write(move |conn| {
             let mut s = store::get_service(conn, id)?;
             if_match.check(s.version)?;
             let expected = s.version;
@@ -914,7 +914,7 @@ pub async fn delete_service(
     may_write(&auth)?;
     let id = id.into_inner();
     state
-        .tx(move |conn| {
+        .write(move |conn| {
             let s = store::get_service(conn, id)?;
             if_match.check(s.version)?;
             Ok(store::delete_service(conn, id)?)
@@ -976,7 +976,7 @@ pub async fn update_service_capacity(
     let id = id.into_inner();
     let report = body.value;
     let s = state
-        .tx(move |conn| {
+        .write(move |conn| {
             let mut s = store::get_service(conn, id)?;
             if_match.check(s.version)?;
             let expected = s.version;
@@ -1043,6 +1043,6 @@ pub async fn get_taxonomy(
     auth: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     may_read(&auth)?;
-    let terms = state.db(|conn| Ok(store::list_terms(conn)?)).await?;
+    let terms = state.read(|conn| Ok(store::list_terms(conn)?)).await?;
     Ok(HttpResponse::Ok().json(tree(&terms, None, &mut BTreeSet::new())))
 }

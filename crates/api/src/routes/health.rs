@@ -43,7 +43,7 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let database = state.database.clone();
+    let database = state.db.database().clone();
     let reachable = web::block(move || database.ping())
         .await
         .map_err(ApiError::internal)?;

@@ -25,6 +25,7 @@ use spoke_persistence::{DbConnection, StoreError, clients, directory};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Authenticated, Partner, Subject, hash_password, verify_password};
+use crate::db::Tx;
 use crate::extract::{ApiJson, ApiQuery, IfMatch, etag, page_request};
 use crate::middleware::OwnErrorBody;
 use crate::openapi::{Conflict, Forbidden};
@@ -140,7 +141,7 @@ pub async fn create_api_client(
         .await
         .map_err(ApiError::internal)??;
     let client = state
-        .tx(move |conn| {
+        .write(move |conn| {
             directory::get_organization(conn, organization_id)?;
             let client = ApiClient {
                 id: ApiClientId::generate(),
@@ -182,7 +183,7 @@ pub async fn list_api_clients(
     admin_only(&auth)?;
     let org = id.into_inner();
     let items = state
-        .db(move |conn| {
+        .read(move |conn| {
             directory::get_organization(conn, org)?;
             Ok(store::organization_api_clients(conn, org)?)
         })
@@ -216,7 +217,7 @@ async fn change_client(
         ClientChange::Revoke => None,
     };
     let (client, secret) = state
-        .tx(move |conn| {
+        .write(move |conn| {
             let mut client = store::get_api_client(conn, id)?;
             if_match.check(client.version)?;
             if client.revoked_at.is_some() {
@@ -434,7 +435,7 @@ pub async fn create_oauth_token(
     let found = match id.parse::<ApiClientId>() {
         Ok(client_id) => {
             state
-                .db(move |conn| match store::get_api_client(conn, client_id) {
+                .read(move |conn| match store::get_api_client(conn, client_id) {
                     Ok(client) => Ok(Some(client)),
                     Err(StoreError::NotFound) => Ok(None),
                     Err(other) => Err(other.into()),
@@ -544,7 +545,7 @@ fn partner_referral(
 
 /// The partner's view of a referral, recording the disclosure it makes.
 fn disclose(
-    conn: &mut DbConnection,
+    conn: &mut Tx,
     partner: &Partner,
     referral: &spoke_domain::referral::Referral,
     today: NaiveDate,
@@ -567,22 +568,19 @@ fn disclose(
         phone: d.phone.as_ref().map(|p| p.as_str().to_owned()),
         preferred_language: d.preferred_language.as_ref().map(|l| l.as_str().to_owned()),
     };
-    store::record_disclosure(
-        conn,
-        &Disclosure {
-            id: DisclosureId::generate(),
-            client_id: referral.client_id,
-            organization_id: partner.organization,
-            api_client_id: Some(partner.client),
-            referral_id: Some(referral.id),
-            channel: Channel::Read,
-            disclosed: "name, date of birth, phone, preferred language, referral reason and needs"
-                .to_owned(),
-            purpose: consent.fields.purpose.to_string(),
-            consent_id: Some(consent.id),
-            disclosed_at: spoke_persistence::now(),
-        },
-    )?;
+    conn.disclose(Disclosure {
+        id: DisclosureId::generate(),
+        client_id: referral.client_id,
+        organization_id: partner.organization,
+        api_client_id: Some(partner.client),
+        referral_id: Some(referral.id),
+        channel: Channel::Read,
+        disclosed: "name, date of birth, phone, preferred language, referral reason and needs"
+            .to_owned(),
+        purpose: consent.fields.purpose.to_string(),
+        consent_id: Some(consent.id),
+        disclosed_at: spoke_persistence::now(),
+    });
     Ok(PartnerReferral {
         referral: view,
         client: Some(facts),
@@ -615,7 +613,7 @@ pub async fn list_partner_referrals(
         ..ReferralFilter::default()
     };
     let (items, next) = state
-        .tx(move |conn| {
+        .write(move |conn| {
             let page = store::list_referrals(
                 conn,
                 &ReferralScope::Partner(partner.organization),
@@ -657,7 +655,7 @@ pub async fn get_partner_referral(
     let today = state.today();
     let id = id.into_inner();
     let view = state
-        .tx(move |conn| {
+        .write(move |conn| {
             let referral = partner_referral(conn, &partner, id)?;
             disclose(conn, &partner, &referral, today)
         })
@@ -692,7 +690,7 @@ pub async fn transition_partner_referral(
     let id = id.into_inner();
     let input = body.value;
     let referral = state
-        .tx(move |conn| {
+        .write(move |conn| {
             let mut referral = partner_referral(conn, &partner, id)?;
             if_match.check(referral.version)?;
             let expected = referral.version;
@@ -740,7 +738,7 @@ pub async fn update_partner_capacity(
     let id = id.into_inner();
     let report = body.value;
     let service = state
-        .tx(move |conn| {
+        .write(move |conn| {
             let mut service = directory::get_service(conn, id)?;
             allowed(
                 authorize_partner_service(partner.organization, service.organization_id),
@@ -939,7 +937,7 @@ fn new_webhook(
 
 async fn subscribe(state: web::Data<AppState>, hook: Webhook) -> Result<HttpResponse, ApiError> {
     let stored = state
-        .tx(move |conn| {
+        .write(move |conn| {
             if let Some(org) = hook.organization_id {
                 must_exist("organization_id", directory::get_organization(conn, org))?;
             }
@@ -1016,7 +1014,7 @@ pub async fn list_partner_webhooks(
     partner: Partner,
 ) -> Result<HttpResponse, ApiError> {
     let items = state
-        .db(move |conn| {
+        .read(move |conn| {
             Ok(hooks::organization_webhooks(
                 conn,
                 Some(partner.organization),
@@ -1046,7 +1044,7 @@ pub async fn list_webhook_deliveries(
     admin_only(&auth)?;
     let id = id.into_inner();
     let items = state
-        .db(move |conn| {
+        .read(move |conn| {
             hooks::get_webhook(conn, id)?;
             Ok(hooks::deliveries_of(conn, id, 100)?)
         })
@@ -1074,7 +1072,7 @@ pub async fn delete_webhook(
     admin_only(&auth)?;
     let id = id.into_inner();
     state
-        .tx(move |conn| Ok(hooks::disable_webhook(conn, id, spoke_persistence::now())?))
+        .write(move |conn| Ok(hooks::disable_webhook(conn, id, spoke_persistence::now())?))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

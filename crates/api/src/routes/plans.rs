@@ -20,6 +20,7 @@ use spoke_persistence::{DbConnection, StoreError, care};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Authenticated;
+use crate::db::Tx;
 use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, RequestId, etag, page_request};
 use crate::idempotency::{self, Created};
 use crate::openapi::{Conflict, Forbidden};
@@ -226,7 +227,7 @@ fn check_people(
 
 /// Writes a plan changed by the caller and its audit event.
 fn save(
-    conn: &mut DbConnection,
+    conn: &mut Tx,
     actor: &spoke_domain::policy::Actor,
     plan: &Plan,
     expected: i32,
@@ -245,7 +246,8 @@ fn save(
         plan.client_id,
         (PLAN, plan.id.to_string()),
         request_id,
-    )
+    );
+    Ok(())
 }
 
 /// Draft a service plan.
@@ -296,7 +298,7 @@ pub async fn create_plan(
             client_id,
             (PLAN, plan.id.to_string()),
             &request_id.0,
-        )?;
+        );
         Ok(Created {
             body: json_body(&PlanView::of(&plan, today))?,
             location: format!("/v1/clients/{client_id}/plans/{}", plan.id),
@@ -416,7 +418,7 @@ pub async fn replace_plan(
     let (client_id, plan_id) = path.into_inner();
     let input = body.value;
     let plan = state
-        .tx(move |conn| {
+        .write(move |conn| {
             load(conn, &actor, client_id, ClientAction::ManageCare, today)?;
             let mut plan = store::get_plan(conn, client_id, plan_id)?;
             if_match.check(plan.version)?;
@@ -444,7 +446,7 @@ enum Move {
 /// the superseded plan included, in the caller's transaction.
 #[allow(clippy::too_many_arguments)]
 fn make_move(
-    conn: &mut DbConnection,
+    conn: &mut Tx,
     actor: &spoke_domain::policy::Actor,
     client_id: ClientId,
     plan_id: PlanId,
@@ -507,7 +509,7 @@ macro_rules! plan_move {
             let approval_required = state.plan_approval_required;
             let (client_id, plan_id) = path.into_inner();
             let plan = state
-                .tx(move |conn| {
+                .write(move |conn| {
                     make_move(conn, &actor, client_id, plan_id, &if_match, $step, approval_required, today, &request_id.0)
                 })
                 .await?;
@@ -576,7 +578,7 @@ pub async fn decide_plan_approval(
     let (client_id, plan_id) = path.into_inner();
     let decision = body.value;
     let plan = state
-        .tx(move |conn| {
+        .write(move |conn| {
             load(conn, &actor, client_id, ClientAction::ApprovePlan, today)?;
             let mut plan = store::get_plan(conn, client_id, plan_id)?;
             if_match.check(plan.version)?;
@@ -648,7 +650,7 @@ pub async fn create_progress_note(
             client_id,
             ("progress_note", note.id.to_string()),
             &request_id.0,
-        )?;
+        );
         Ok(Created {
             body: json_body(&note)?,
             location: format!("/v1/clients/{client_id}/plans/{plan_id}/notes"),
@@ -681,7 +683,7 @@ pub async fn list_progress_notes(
     let today = state.today();
     let (client_id, plan_id) = path.into_inner();
     let notes = state
-        .tx(move |conn| {
+        .read(move |conn| {
             load(conn, &actor, client_id, ClientAction::Read, today)?;
             store::get_plan(conn, client_id, plan_id)?;
             let notes = store::notes(conn, plan_id)?;
@@ -692,7 +694,7 @@ pub async fn list_progress_notes(
                 client_id,
                 ("progress_notes", plan_id.to_string()),
                 &request_id.0,
-            )?;
+            );
             Ok(notes)
         })
         .await?;
@@ -725,7 +727,7 @@ pub async fn list_plans(
         review_due_before: search.review_due_before,
     };
     let page = state
-        .tx(move |conn| {
+        .read(move |conn| {
             let page = store::list_plans(
                 conn,
                 &client_scope(&actor, today),
@@ -734,21 +736,16 @@ pub async fn list_plans(
                 limit,
             )?;
             let now = spoke_persistence::now();
-            let events: Vec<AuditEvent> = page
-                .items
-                .iter()
-                .map(|p| {
-                    AuditEvent::for_record(
-                        actor.user_id,
-                        AuditAction::RecordRead,
-                        p.client_id,
-                        (PLAN, p.id.to_string()),
-                        &request_id.0,
-                        now,
-                    )
-                })
-                .collect();
-            spoke_persistence::audit::record(conn, &events)?;
+            for p in &page.items {
+                conn.audit(AuditEvent::for_record(
+                    actor.user_id,
+                    AuditAction::RecordRead,
+                    p.client_id,
+                    (PLAN, p.id.to_string()),
+                    &request_id.0,
+                    now,
+                ));
+            }
             Ok(page)
         })
         .await?;

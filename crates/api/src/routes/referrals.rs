@@ -407,7 +407,7 @@ pub async fn create_consent(
             client_id,
             (CONSENT, consent.id.to_string()),
             &request_id.0,
-        )?;
+        );
         Ok(Created {
             body: json_body(&ConsentView::of(&consent, today))?,
             location: format!("/v1/clients/{client_id}/consents/{}", consent.id),
@@ -568,7 +568,7 @@ pub async fn create_referral(
             client_id,
             (REFERRAL, referral.id.to_string()),
             &request_id.0,
-        )?;
+        );
         Ok(Created {
             body: json_body(&ReferralView::of(
                 &referral,
@@ -610,7 +610,7 @@ pub async fn list_referrals(
         updated_since: search.updated_since,
     };
     let page = state
-        .db(move |conn| {
+        .read(move |conn| {
             let scope = ReferralScope::Staff(client_scope(&actor, today));
             Ok(store::list_referrals(
                 conn,
@@ -646,7 +646,7 @@ pub async fn get_referral(
     let today = state.today();
     let id = id.into_inner();
     let referral = state
-        .tx(move |conn| {
+        .read(move |conn| {
             let referral = load_referral(conn, &actor, id, ClientAction::Read, today)?;
             audit_record(
                 conn,
@@ -655,7 +655,7 @@ pub async fn get_referral(
                 referral.client_id,
                 (REFERRAL, id.to_string()),
                 &request_id.0,
-            )?;
+            );
             Ok(referral)
         })
         .await?;
@@ -694,7 +694,7 @@ pub async fn replace_referral(
     let id = id.into_inner();
     let fields = body.value.parse()?;
     let referral = state
-        .tx(move |conn| {
+        .write(move |conn| {
             let mut referral = load_referral(conn, &actor, id, ClientAction::ManageCare, today)?;
             if_match.check(referral.version)?;
             let service = must_exist(
@@ -731,7 +731,7 @@ pub async fn replace_referral(
                 referral.client_id,
                 (REFERRAL, id.to_string()),
                 &request_id.0,
-            )?;
+            );
             Ok(referral)
         })
         .await?;
@@ -760,7 +760,7 @@ pub async fn get_referral_history(
     let today = state.today();
     let id = id.into_inner();
     let items = state
-        .db(move |conn| {
+        .read(move |conn| {
             load_referral(conn, &actor, id, ClientAction::Read, today)?;
             Ok(store::history(conn, id)?)
         })
@@ -797,7 +797,7 @@ pub async fn transition_referral(
     let id = id.into_inner();
     let input = body.value;
     let referral = state
-        .tx(move |conn| {
+        .write(move |conn| {
             let mut referral = load_referral(conn, &actor, id, ClientAction::ManageCare, today)?;
             if_match.check(referral.version)?;
             let consent = if input.status == ReferralStatus::Requested {
@@ -824,7 +824,7 @@ pub async fn transition_referral(
                 referral.client_id,
                 (REFERRAL, id.to_string()),
                 &request_id.0,
-            )?;
+            );
             Ok(referral)
         })
         .await?;
@@ -890,7 +890,7 @@ pub async fn redirect_referral(
             referral.client_id,
             (REFERRAL, referral.id.to_string()),
             &request_id.0,
-        )?;
+        );
         Ok(Created {
             body: json_body(&ReferralView::of(
                 &referral,

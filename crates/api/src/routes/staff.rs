@@ -201,7 +201,7 @@ pub async fn list_users(
         (visible, None) => visible,
     };
     let page = state
-        .db(move |conn| {
+        .read(move |conn| {
             Ok(store::list_users(
                 conn,
                 teams.as_deref(),
@@ -235,7 +235,9 @@ pub async fn get_user(
     id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let user = state.db(move |conn| Ok(store::get_user(conn, id)?)).await?;
+    let user = state
+        .read(move |conn| Ok(store::get_user(conn, id)?))
+        .await?;
     let action = StaffAction::ReadUser {
         user: user.id,
         team: user.team_id,
@@ -304,7 +306,7 @@ pub async fn update_user(
     };
     let acting_admin = auth.user.id;
     let user = state
-        .tx(move |conn| {
+        .write(move |conn| {
             let mut user = store::get_user(conn, id)?;
             if !user.is_active() {
                 return Err(ApiError::NotFound);
@@ -388,7 +390,7 @@ pub async fn delete_user(
         return Err(ApiError::Conflict("you cannot delete yourself".to_owned()));
     }
     state
-        .tx(move |conn| {
+        .write(move |conn| {
             let mut user = store::get_user(conn, id)?;
             if !user.is_active() {
                 return Err(ApiError::NotFound);
@@ -556,7 +558,7 @@ pub async fn list_teams(
         ));
     }
     let teams = state
-        .db(move |conn| Ok(store::list_teams(conn, scope.as_deref())?))
+        .read(move |conn| Ok(store::list_teams(conn, scope.as_deref())?))
         .await?;
     Ok(HttpResponse::Ok().json(teams.iter().map(TeamView::from).collect::<Vec<_>>()))
 }
@@ -586,7 +588,7 @@ pub async fn get_team(
         "only admins and the team's supervisors may read a team",
     )?;
     let (team, members) = state
-        .db(move |conn| {
+        .read(move |conn| {
             let team = store::get_team(conn, id)?;
             let mut members = Vec::new();
             let mut after = None;
@@ -647,7 +649,7 @@ pub async fn update_team(
     let id = id.into_inner();
     let name = ShortText::parse(&body.value.name).map_err(|e| FieldErrors::single("name", e))?;
     let team = state
-        .tx(move |conn| {
+        .write(move |conn| {
             let mut team = store::get_team(conn, id)?;
             if_match.check(team.version)?;
             let expected = team.version;

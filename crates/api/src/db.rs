@@ -1,0 +1,237 @@
+//! How a request reaches the database, in one of two shapes:
+//!
+//! - [`Db::read`]: a read-only transaction on a reader connection. On
+//!   SQLite it is deferred and never takes the write lock, so reads never
+//!   queue behind writes; on PostgreSQL it is `READ ONLY` and holds no write
+//!   transaction open while it reads. The audit events and disclosures the
+//!   read gathers are committed afterwards together with those of other
+//!   requests (group commit), and the read answers only once they are.
+//! - [`Db::write`]: one transaction in which the change, its audit events and
+//!   its disclosures commit together. On SQLite writes take turns on one
+//!   in-process queue in arrival order instead of the busy timeout's
+//!   sleep-and-retry loop; PostgreSQL runs them side by side.
+//!
+//! Both hand the work a [`Tx`]: the connection, and the trail of what the
+//! work saw and disclosed.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+use actix_web::web;
+use spoke_domain::audit::AuditEvent;
+use spoke_persistence::referrals::{Disclosure, record_disclosures};
+use spoke_persistence::{Backend, Database, DbConnection, StoreError, audit};
+use tokio::sync::{Mutex, mpsc, oneshot};
+
+use crate::problem::ApiError;
+
+/// What a unit of work leaves in the append-only logs: audit events and
+/// disclosures. Stored in the write transaction, or group-committed after a read.
+#[derive(Debug, Default)]
+pub struct Trail {
+    audit: Vec<AuditEvent>,
+    disclosures: Vec<Disclosure>,
+}
+
+impl Trail {
+    fn is_empty(&self) -> bool {
+        self.audit.is_empty() && self.disclosures.is_empty()
+    }
+
+    fn append(&mut self, other: Trail) {
+        self.audit.extend(other.audit);
+        self.disclosures.extend(other.disclosures);
+    }
+
+    fn store(&self, conn: &mut DbConnection) -> Result<(), StoreError> {
+        audit::record(conn, &self.audit)?;
+        record_disclosures(conn, &self.disclosures)
+    }
+}
+
+/// A unit of work's view of the database: the connection (through `Deref`,
+/// so store functions take it as they are) and the trail it leaves.
+#[allow(missing_debug_implementations)] // holds a connection
+pub struct Tx<'c> {
+    conn: &'c mut DbConnection,
+    trail: Trail,
+}
+
+impl Tx<'_> {
+    /// Records that the actor saw or changed a client record.
+    pub fn audit(&mut self, event: AuditEvent) {
+        self.trail.audit.push(event);
+    }
+
+    /// Records that client facts left the agency.
+    pub fn disclose(&mut self, disclosure: Disclosure) {
+        self.trail.disclosures.push(disclosure);
+    }
+}
+
+impl Deref for Tx<'_> {
+    type Target = DbConnection;
+
+    fn deref(&self) -> &DbConnection {
+        self.conn
+    }
+}
+
+impl DerefMut for Tx<'_> {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        self.conn
+    }
+}
+
+/// A trail waiting to be group-committed, and who waits for it.
+type Pending = (Trail, oneshot::Sender<Result<(), String>>);
+
+/// The most trails one group commit takes.
+const GROUP_LIMIT: usize = 512;
+
+/// The database as requests use it. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    database: Database,
+    /// SQLite's one writer at a time, served in arrival order.
+    writer: Arc<Mutex<()>>,
+    /// The group committer, when one runs.
+    group: Option<mpsc::UnboundedSender<Pending>>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("database", &self.database)
+            .field("group_commit", &self.group.is_some())
+            .finish()
+    }
+}
+
+impl Db {
+    /// Wraps `database`. Inside a Tokio runtime a group committer starts on
+    /// it; elsewhere (a command-line tool) each read stores its own trail.
+    pub fn new(database: Database) -> Db {
+        let mut db = Db {
+            database,
+            writer: Arc::new(Mutex::new(())),
+            group: None,
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let (sender, receiver) = mpsc::unbounded_channel();
+            runtime.spawn(group_commit(db.clone(), receiver));
+            db.group = Some(sender);
+        }
+        db
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
+    /// Runs `work` in a read-only transaction off the async executor, then
+    /// commits its trail (with other requests') before returning.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx) -> Result<T, ApiError> + Send + 'static,
+    {
+        let database = self.database.clone();
+        let (value, trail) = web::block(move || {
+            let mut conn = database.reader()?;
+            spoke_persistence::read_transaction(&mut conn, |conn| {
+                let mut tx = Tx {
+                    conn,
+                    trail: Trail::default(),
+                };
+                let value = work(&mut tx)?;
+                Ok::<_, ApiError>((value, tx.trail))
+            })
+        })
+        .await
+        .map_err(ApiError::internal)??;
+        if !trail.is_empty() {
+            self.commit_trail(trail).await?;
+        }
+        Ok(value)
+    }
+
+    /// Runs `work` in one write transaction off the async executor; its
+    /// trail commits with it.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx) -> Result<T, ApiError> + Send + 'static,
+    {
+        let turn = match self.database.backend() {
+            Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
+            Backend::Postgres => None,
+        };
+        let database = self.database.clone();
+        web::block(move || {
+            // Held until the transaction has ended, whatever happens to the request.
+            let _turn = turn;
+            let mut conn = database.conn()?;
+            spoke_persistence::transaction(&mut conn, |conn| {
+                let mut tx = Tx {
+                    conn,
+                    trail: Trail::default(),
+                };
+                let value = work(&mut tx)?;
+                tx.trail.store(tx.conn)?;
+                Ok(value)
+            })
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+
+    async fn commit_trail(&self, trail: Trail) -> Result<(), ApiError> {
+        let Some(group) = &self.group else {
+            return self.store_trail(trail).await;
+        };
+        let (done, wait) = oneshot::channel();
+        group
+            .send((trail, done))
+            .map_err(|_| ApiError::internal("the audit group committer has stopped"))?;
+        wait.await
+            .map_err(|_| ApiError::internal("the audit group committer has stopped"))?
+            .map_err(|cause| ApiError::internal(format!("audit group commit failed: {cause}")))
+    }
+
+    async fn store_trail(&self, trail: Trail) -> Result<(), ApiError> {
+        self.write(move |tx| {
+            tx.trail = trail;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// Commits the trails of reads in groups: whatever arrived while the last
+/// group was committing goes in the next one, in one transaction.
+async fn group_commit(db: Db, mut pending: mpsc::UnboundedReceiver<Pending>) {
+    let db = Db { group: None, ..db };
+    while let Some(first) = pending.recv().await {
+        let mut group = vec![first];
+        while group.len() < GROUP_LIMIT {
+            match pending.try_recv() {
+                Ok(more) => group.push(more),
+                Err(_) => break,
+            }
+        }
+        let mut trail = Trail::default();
+        let mut waiting = Vec::with_capacity(group.len());
+        for (one, done) in group {
+            trail.append(one);
+            waiting.push(done);
+        }
+        let result = db.store_trail(trail).await.map_err(|error| {
+            tracing::error!(%error, "audit group commit failed");
+            error.to_string()
+        });
+        for done in waiting {
+            let _ = done.send(result.clone());
+        }
+    }
+}
