@@ -482,8 +482,90 @@ fn reads_and_writes_are_audited(spoke: &Spoke) {
         .expect_problem(403);
 }
 
+fn name_search_ignores_case_and_accents(spoke: &Spoke) {
+    let team = spoke.team("North");
+    let cm = spoke.user("cm@example.org", Role::CaseManager, Some(team));
+    let other = spoke.user(
+        "other@example.org",
+        Role::CaseManager,
+        Some(spoke.team("South")),
+    );
+    let mut ids = Vec::new();
+    for (given, family) in [
+        ("José", "García"),
+        ("Ana", "Garcia"),
+        ("María", "Pérez"),
+        ("Li", "Wu"),
+    ] {
+        let created = spoke
+            .post("/v1/clients")
+            .as_user(&cm)
+            .json(client_body(given, family))
+            .send()
+            .expect(201);
+        ids.push(created.body["id"].as_str().unwrap().to_owned());
+    }
+    // Another team's García is never found by this case manager.
+    spoke
+        .post("/v1/clients")
+        .as_user(&other)
+        .json(client_body("Luis", "García"))
+        .send()
+        .expect(201);
+    let search = |name: &str| -> Vec<String> {
+        let encoded: String = name
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        let path = format!("/v1/clients?name={encoded}");
+        let mut found: Vec<String> = spoke.get(&path).as_user(&cm).send().expect(200).body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {}",
+                    c["given_name"].as_str().unwrap(),
+                    c["family_name"].as_str().unwrap()
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    assert_eq!(search("garcia"), ["Ana Garcia", "José García"]);
+    assert_eq!(search("GARCÍA"), ["Ana Garcia", "José García"]);
+    assert_eq!(search("jose garc"), ["José García"]);
+    assert_eq!(search("maria"), ["María Pérez"]);
+    assert_eq!(search("pérez"), ["María Pérez"]);
+    // One or two letters match too, anywhere in a name.
+    assert_eq!(search("wu"), ["Li Wu"]);
+    assert_eq!(search("é"), ["José García", "María Pérez"]);
+    // Search syntax means nothing: quotes and operators are plain text.
+    assert!(search("\"garcia\" OR wu").is_empty());
+    assert!(search("garcia\"").is_empty());
+    assert!(search("%").is_empty());
+    // A renamed client is found by the new name only.
+    spoke
+        .patch(&format!("/v1/clients/{}", ids[3]))
+        .as_user(&cm)
+        .if_match("\"1\"")
+        .json(json!({"family_name": "Nguyễn"}))
+        .send()
+        .expect(200);
+    assert_eq!(search("nguyen"), ["Li Nguyễn"]);
+    assert!(search("wu").is_empty());
+}
+
 both_backends!(
     create_read_and_search,
+    name_search_ignores_case_and_accents,
     five_hundred_clients_page_without_duplicates_or_gaps,
     updates_need_the_current_etag,
     status_moves_follow_the_lifecycle,

@@ -28,6 +28,16 @@ pub fn prepare_database(
     spoke_persistence::transaction(&mut conn, |conn| {
         spoke_persistence::directory::ensure_default_taxonomy(conn, spoke_persistence::now())
     })?;
+    let refolded = spoke_persistence::transaction(&mut conn, |conn| {
+        spoke_persistence::clients::backfill_search_names(conn, spoke_persistence::now())
+    });
+    match refolded {
+        Ok(0) => {}
+        Ok(changed) => tracing::info!(changed, "folded stored client names for search"),
+        // Another instance starting at the same moment did it first.
+        Err(spoke_persistence::StoreError::Conflict(_)) => {}
+        Err(other) => return Err(other.into()),
+    }
     let instruments = spoke_persistence::transaction(&mut conn, |conn| {
         spoke_persistence::assessments::ensure_builtin_instruments(conn, spoke_persistence::now())
     });

@@ -442,15 +442,43 @@ impl ClientDetails {
         }
     }
 
-    /// Lower-cased names, the text that name search matches against.
+    /// The names folded for search (see [`fold_for_search`]): the text that
+    /// name search matches against.
     pub fn search_text(&self) -> String {
-        let mut text = format!("{} {}", self.given_name, self.family_name);
-        if let Some(preferred) = &self.preferred_name {
-            text.push(' ');
-            text.push_str(preferred.as_str());
-        }
-        text.to_lowercase()
+        search_text(
+            self.given_name.as_str(),
+            self.family_name.as_str(),
+            self.preferred_name.as_ref().map(|name| name.as_str()),
+        )
     }
+}
+
+/// The text name search matches a client's names against: given, family
+/// and preferred names, folded.
+pub fn search_text(given: &str, family: &str, preferred: Option<&str>) -> String {
+    let mut text = format!("{given} {family}");
+    if let Some(preferred) = preferred {
+        text.push(' ');
+        text.push_str(preferred);
+    }
+    fold_for_search(&text)
+}
+
+/// Text as name search compares it: compatibility-decomposed, without
+/// accents and other combining marks, lower-cased, so "García", "GARCIA"
+/// and "garcia" are the same. Stored names and search terms both go
+/// through here.
+pub fn fold_for_search(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    // Lower-casing can itself make letters that decompose (and compatibility
+    // forms can decompose to capitals), so decompose on both sides of it.
+    text.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .collect()
 }
 
 /// One field of a JSON merge patch: absent, `null`, or a new value.
@@ -617,6 +645,23 @@ mod tests {
     }
 
     #[test]
+    fn name_search_ignores_case_and_accents() {
+        assert_eq!(fold_for_search("García"), "garcia");
+        assert_eq!(fold_for_search("JOSÉ Hernández"), "jose hernandez");
+        assert_eq!(fold_for_search("Nguyễn Thị"), "nguyen thi");
+        assert_eq!(fold_for_search("Zoë Ångström"), "zoe angstrom");
+        let client = ClientDetailsInput {
+            given_name: "María".into(),
+            family_name: "Pérez".into(),
+            preferred_name: Some("Mari".into()),
+            ..minimal()
+        }
+        .parse(today())
+        .unwrap();
+        assert_eq!(client.search_text(), "maria perez mari");
+    }
+
+    #[test]
     fn discharged_clients_come_back_through_intake_only() {
         use ClientStatus::*;
         assert_eq!(Discharged.move_to(Intake), Ok(Intake));
@@ -748,6 +793,15 @@ mod tests {
     }
 
     proptest! {
+        /// Folding twice is folding once, and what comes out has no
+        /// upper-case letters and no combining marks left.
+        #[test]
+        fn folding_is_stable(text in "\\PC{0,40}") {
+            let once = fold_for_search(&text);
+            prop_assert_eq!(fold_for_search(&once), once.clone());
+            prop_assert!(!once.chars().any(unicode_normalization::char::is_combining_mark));
+        }
+
         #[test]
         fn no_status_moves_to_itself(status in any_status()) {
             prop_assert!(!status.can_move_to(status));

@@ -14,7 +14,7 @@ use crate::StoreError;
 use crate::conn::{DbConnection, MultiBackend};
 use crate::page::{Keyset, Page};
 use crate::rows::{corrupt, from_db, from_json, one_versioned_row, parse_id, to_db, to_json};
-use crate::schema::clients;
+use crate::schema::{clients, data_backfills};
 
 /// Narrows a boxed query that reads `clients` (alone or joined) to the
 /// clients within a [`ClientScope`]: the one translation of the policy's
@@ -197,7 +197,7 @@ pub struct ClientFilter {
 fn like_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');
-    for c in text.to_lowercase().chars() {
+    for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {
             pattern.push('\\');
         }
@@ -221,7 +221,23 @@ pub fn list(
         .into_boxed::<MultiBackend>();
     query = within_scope!(query, scope);
     if let Some(name) = filter.name.as_deref() {
-        query = query.filter(clients::search_name.like(like_pattern(name)).escape('\\'));
+        let name = spoke_domain::client::fold_for_search(name);
+        let sqlite = matches!(conn, DbConnection::Sqlite(_));
+        query = if sqlite && name.chars().count() >= 3 {
+            // The trigram index: a phrase of the term's trigrams in order is
+            // exactly a substring match.
+            query.filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "clients.seq IN (SELECT rowid FROM clients_search WHERE clients_search MATCH ",
+                )
+                .bind::<diesel::sql_types::Text, _>(format!("\"{}\"", name.replace('"', "\"\"")))
+                .sql(")"),
+            )
+        } else {
+            // PostgreSQL's pg_trgm index serves LIKE itself; on SQLite a term
+            // of one or two letters has no trigram and scans the scope.
+            query.filter(clients::search_name.like(like_pattern(&name)).escape('\\'))
+        };
     }
     if let Some(date) = filter.date_of_birth {
         query = query.filter(clients::date_of_birth.eq(date));
@@ -258,6 +274,59 @@ pub fn list(
         at: client.created_at,
         id: client.id.to_string(),
     }))
+}
+
+/// The backfill that folds names stored before search folded them.
+const FOLDED_NAMES: &str = "clients.search_name folded";
+
+/// Refolds the stored search text of clients written before names were
+/// folded for search, once: later calls find it done and return at once.
+/// Returns how many clients changed.
+pub fn backfill_search_names(
+    conn: &mut DbConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, StoreError> {
+    let done: i64 = data_backfills::table
+        .filter(data_backfills::name.eq(FOLDED_NAMES))
+        .count()
+        .get_result(conn)?;
+    if done > 0 {
+        return Ok(0);
+    }
+    let mut changed = 0;
+    let mut after = String::new();
+    loop {
+        let rows: Vec<(String, String, String, Option<String>, String)> = clients::table
+            .select((
+                clients::id,
+                clients::given_name,
+                clients::family_name,
+                clients::preferred_name,
+                clients::search_name,
+            ))
+            .filter(clients::id.gt(&after))
+            .order(clients::id.asc())
+            .limit(1000)
+            .load(conn)?;
+        let Some(last) = rows.last() else { break };
+        after = last.0.clone();
+        for (id, given, family, preferred, stored) in rows {
+            let folded = spoke_domain::client::search_text(&given, &family, preferred.as_deref());
+            if folded != stored {
+                diesel::update(clients::table.find(id))
+                    .set(clients::search_name.eq(folded))
+                    .execute(conn)?;
+                changed += 1;
+            }
+        }
+    }
+    diesel::insert_into(data_backfills::table)
+        .values((
+            data_backfills::name.eq(FOLDED_NAMES),
+            data_backfills::done_at.eq(to_db(now)),
+        ))
+        .execute(conn)?;
+    Ok(changed)
 }
 
 /// How many clients exist in all.

@@ -478,3 +478,10 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_deliveries);
+
+diesel::table! {
+    data_backfills (name) {
+        name -> Text,
+        done_at -> Timestamp,
+    }
+}

@@ -222,6 +222,46 @@ fn search_filters_narrow_and_scope_hides_other_teams(db: &TestDb) {
     assert!(find(&mut conn, &ClientScope::Nothing, ClientFilter::default()).is_empty());
 }
 
+fn names_stored_before_folding_are_found_after_the_backfill(db: &TestDb) {
+    use diesel::connection::SimpleConnection;
+    let database = db.open(2);
+    let mut conn = database.conn().unwrap();
+    let north = team(&mut conn, "North");
+    let jose = new_client(north.id, "José", "García");
+    clients::insert(&mut conn, &jose).unwrap();
+    let find = |conn: &mut DbConnection, name: &str| {
+        let filter = ClientFilter {
+            name: Some(name.into()),
+            ..Default::default()
+        };
+        clients::list(conn, &ClientScope::All, &filter, None, 50)
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(find(&mut conn, "garcia"), [jose.id]);
+    // As a database written before names were folded holds them.
+    conn.batch_execute(
+        "UPDATE clients SET search_name = 'josé garcía'; DELETE FROM data_backfills;",
+    )
+    .unwrap();
+    assert!(find(&mut conn, "garcia").is_empty());
+    assert_eq!(clients::backfill_search_names(&mut conn, now()).unwrap(), 1);
+    assert_eq!(find(&mut conn, "garcia"), [jose.id]);
+    assert_eq!(find(&mut conn, "GARCÍA"), [jose.id]);
+    // Done once: a second start changes nothing.
+    assert_eq!(clients::backfill_search_names(&mut conn, now()).unwrap(), 0);
+    // The migration builds the index from the clients already stored.
+    spoke_persistence::testing::redo_migrations_from(&mut conn, "2026-11-27-000009_client_search")
+        .unwrap();
+    assert_eq!(find(&mut conn, "garcia"), [jose.id]);
+    let later = new_client(north.id, "Ana", "Garcia");
+    clients::insert(&mut conn, &later).unwrap();
+    assert_eq!(find(&mut conn, "garcia"), [jose.id, later.id]);
+}
+
 fn audit_events_are_append_only(db: &TestDb) {
     let database = db.open(2);
     let mut conn = database.conn().unwrap();
@@ -502,6 +542,7 @@ fn concurrent_writers_all_succeed(db: &TestDb) {
 }
 
 both_backends!(
+    names_stored_before_folding_are_found_after_the_backfill,
     a_client_round_trips_with_every_field,
     an_update_with_a_stale_version_changes_nothing,
     pages_cover_every_client_once_even_with_equal_timestamps,

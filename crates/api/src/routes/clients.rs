@@ -140,7 +140,8 @@ pub struct CaseManagerAssignment {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ClientSearch {
-    /// Part of the given, family or preferred name, in any case.
+    /// Part of the given, family or preferred name, in any case and with or without accents ("garcia"
+    /// finds "García").
     pub name: Option<String>,
     /// Exact date of birth.
     pub date_of_birth: Option<NaiveDate>,

@@ -1,0 +1,10 @@
+DROP TABLE data_backfills;
+DROP INDEX clients_team_status_page;
+DROP INDEX clients_status_page;
+DROP INDEX clients_case_manager_page;
+CREATE INDEX clients_case_manager ON clients (primary_case_manager_id);
+DROP TRIGGER clients_search_update;
+DROP TRIGGER clients_search_insert;
+DROP TABLE clients_search;
+DROP INDEX clients_seq;
+ALTER TABLE clients DROP COLUMN seq;
