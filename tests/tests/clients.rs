@@ -448,7 +448,13 @@ fn reads_and_writes_are_audited(spoke: &Spoke) {
             "client.created"
         ]
     );
+    let listed = &log.body["items"][1];
+    assert_eq!(listed["client_id"], serde_json::Value::Null);
+    assert_eq!(listed["client_ids"], json!([id]));
+    assert_eq!(listed["resource_type"], "client_list");
     let created_event = &log.body["items"][3];
+    assert_eq!(created_event["client_id"], id);
+    assert_eq!(created_event["client_ids"], json!([id]));
     assert_eq!(created_event["request_id"], "trace-create-1");
     assert_eq!(created_event["actor_id"], cm.id.to_string());
     assert_eq!(created_event["resource_type"], "client");
@@ -480,6 +486,35 @@ fn reads_and_writes_are_audited(spoke: &Spoke) {
         .as_user(&cm)
         .send()
         .expect_problem(403);
+
+    // A page of clients is one event naming each client it showed, found
+    // from any of them.
+    let mut shown = vec![id.clone()];
+    for family in ["Kim", "Park"] {
+        let created = spoke
+            .post("/v1/clients")
+            .as_user(&cm)
+            .json(client_body("Jo", family))
+            .send()
+            .expect(201);
+        shown.push(created.body["id"].as_str().unwrap().to_owned());
+    }
+    spoke
+        .get("/v1/clients?limit=3")
+        .as_user(&cm)
+        .header("X-Request-Id", "trace-list-1")
+        .send()
+        .expect(200);
+    for client in &shown {
+        let log = spoke
+            .get(&format!("/v1/audit-events?client_id={client}&limit=1"))
+            .as_user(&admin)
+            .send()
+            .expect(200);
+        let event = &log.body["items"][0];
+        assert_eq!(event["request_id"], "trace-list-1");
+        assert_eq!(event["client_ids"], json!(shown));
+    }
 }
 
 fn name_search_ignores_case_and_accents(spoke: &Spoke) {

@@ -1,5 +1,9 @@
 //! The audit log. Only inserts and reads exist here, and the database
 //! refuses updates and deletes of audit rows with triggers.
+//!
+//! An event names the clients it is about in `audit_event_clients` (one
+//! row per client, keyed by client and time), so "who saw client X" is an
+//! index range whether X was read alone or shown on a list page.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -9,8 +13,8 @@ use spoke_domain::ids::{ClientId, UserId};
 use crate::StoreError;
 use crate::conn::{DbConnection, MultiBackend};
 use crate::page::{Keyset, Page};
-use crate::rows::{corrupt, from_db, parse_id, to_db};
-use crate::schema::audit_events;
+use crate::rows::{corrupt, from_db, from_json, parse_id, to_db, to_json};
+use crate::schema::{audit_event_clients, audit_events};
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_events)]
@@ -19,10 +23,19 @@ struct AuditRow {
     occurred_at: chrono::NaiveDateTime,
     actor_id: String,
     action: String,
-    client_id: String,
+    client_id: Option<String>,
+    client_ids: Option<String>,
     resource_type: String,
     resource_id: String,
     request_id: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = audit_event_clients)]
+struct SubjectRow {
+    client_id: String,
+    occurred_at: chrono::NaiveDateTime,
+    event_id: String,
 }
 
 impl From<&AuditEvent> for AuditRow {
@@ -32,7 +45,12 @@ impl From<&AuditEvent> for AuditRow {
             occurred_at: to_db(event.occurred_at),
             actor_id: event.actor_id.to_string(),
             action: event.action.as_str().to_owned(),
-            client_id: event.client_id.to_string(),
+            client_id: event.client_id.map(|id| id.to_string()),
+            // Only an event about several clients lists them.
+            client_ids: event
+                .client_id
+                .is_none()
+                .then(|| to_json(&event.client_ids)),
             resource_type: event.resource_type.clone(),
             resource_id: event.resource_id.clone(),
             request_id: event.request_id.clone(),
@@ -42,13 +60,20 @@ impl From<&AuditEvent> for AuditRow {
 
 impl AuditRow {
     fn into_event(self) -> Result<AuditEvent, StoreError> {
+        let client_id: Option<ClientId> = self.client_id.as_deref().map(parse_id).transpose()?;
+        let client_ids = match (&client_id, self.client_ids.as_deref()) {
+            (Some(one), _) => vec![*one],
+            (None, Some(many)) => from_json::<Vec<ClientId>>(many)?,
+            (None, None) => return Err(corrupt("audit event without a client", &self.id)),
+        };
         Ok(AuditEvent {
             id: parse_id(&self.id)?,
             occurred_at: from_db(self.occurred_at),
             actor_id: parse_id(&self.actor_id)?,
             action: AuditAction::parse(&self.action)
                 .ok_or_else(|| corrupt("audit action", &self.action))?,
-            client_id: parse_id(&self.client_id)?,
+            client_id,
+            client_ids,
             resource_type: self.resource_type,
             resource_id: self.resource_id,
             request_id: self.request_id,
@@ -61,11 +86,28 @@ pub fn record(conn: &mut DbConnection, events: &[AuditEvent]) -> Result<(), Stor
     if events.is_empty() {
         return Ok(());
     }
-    // Chunked to stay under SQLite's bound-parameter limit.
+    let subjects: Vec<SubjectRow> = events
+        .iter()
+        .flat_map(|event| {
+            event.client_ids.iter().map(|client| SubjectRow {
+                client_id: client.to_string(),
+                occurred_at: to_db(event.occurred_at),
+                event_id: event.id.to_string(),
+            })
+        })
+        .collect();
+    // Chunked to stay under SQLite's bound-parameter limit. Multi-row
+    // inserts are backend-specific SQL, so each backend runs its own.
     for chunk in events.chunks(100) {
         let rows: Vec<AuditRow> = chunk.iter().map(AuditRow::from).collect();
         let insert = diesel::insert_into(audit_events::table).values(rows);
-        // Multi-row inserts are backend-specific SQL, so each backend runs its own.
+        match conn {
+            DbConnection::Sqlite(inner) => insert.execute(inner)?,
+            DbConnection::Postgres(inner) => insert.execute(inner)?,
+        };
+    }
+    for chunk in subjects.chunks(500) {
+        let insert = diesel::insert_into(audit_event_clients::table).values(chunk);
         match conn {
             DbConnection::Sqlite(inner) => insert.execute(inner)?,
             DbConnection::Postgres(inner) => insert.execute(inner)?,
@@ -96,7 +138,14 @@ pub fn list(
         .select(AuditRow::as_select())
         .into_boxed::<MultiBackend>();
     if let Some(client) = filter.client_id {
-        query = query.filter(audit_events::client_id.eq(client.to_string()));
+        // The events naming the client, through its range of the subjects' key.
+        query = query.filter(
+            audit_events::id.eq_any(
+                audit_event_clients::table
+                    .filter(audit_event_clients::client_id.eq(client.to_string()))
+                    .select(audit_event_clients::event_id),
+            ),
+        );
     }
     if let Some(actor) = filter.actor_id {
         query = query.filter(audit_events::actor_id.eq(actor.to_string()));

@@ -74,7 +74,8 @@ diesel::table! {
         occurred_at -> Timestamp,
         actor_id -> Text,
         action -> Text,
-        client_id -> Text,
+        client_id -> Nullable<Text>,
+        client_ids -> Nullable<Text>,
         resource_type -> Text,
         resource_id -> Text,
         request_id -> Text,
@@ -485,3 +486,13 @@ diesel::table! {
         done_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    audit_event_clients (client_id, occurred_at, event_id) {
+        client_id -> Text,
+        occurred_at -> Timestamp,
+        event_id -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(audit_events, audit_event_clients);

@@ -262,6 +262,33 @@ fn names_stored_before_folding_are_found_after_the_backfill(db: &TestDb) {
     assert_eq!(find(&mut conn, "garcia"), [jose.id, later.id]);
 }
 
+fn a_list_event_is_found_from_each_client_it_names(db: &TestDb) {
+    let database = db.open(2);
+    let mut conn = database.conn().unwrap();
+    let actor = UserId::generate();
+    let (a, b) = (ClientId::generate(), ClientId::generate());
+    let listed = AuditEvent::for_list(actor, vec![a, b], "list", now()).unwrap();
+    let read = AuditEvent::for_client(actor, AuditAction::ClientRead, b, "read", now());
+    audit::record(&mut conn, &[listed.clone(), read.clone()]).unwrap();
+    let about = |conn: &mut DbConnection, client: ClientId| {
+        let filter = audit::AuditFilter {
+            client_id: Some(client),
+            ..Default::default()
+        };
+        audit::list(conn, &filter, None, 10).unwrap().items
+    };
+    assert_eq!(about(&mut conn, a), std::slice::from_ref(&listed));
+    assert_eq!(about(&mut conn, b), [read.clone(), listed.clone()]);
+    assert!(about(&mut conn, ClientId::generate()).is_empty());
+    // Undoing the migration splits the list event into one per client, and
+    // redoing it keeps every client's history readable.
+    spoke_persistence::testing::redo_migrations_from(&mut conn, "2026-11-27-000010_audit_subjects")
+        .unwrap();
+    let after: Vec<AuditAction> = about(&mut conn, a).iter().map(|e| e.action).collect();
+    assert_eq!(after, [AuditAction::ClientListed]);
+    assert_eq!(about(&mut conn, b).len(), 2);
+}
+
 fn audit_events_are_append_only(db: &TestDb) {
     let database = db.open(2);
     let mut conn = database.conn().unwrap();
@@ -543,6 +570,7 @@ fn concurrent_writers_all_succeed(db: &TestDb) {
 
 both_backends!(
     names_stored_before_folding_are_found_after_the_backfill,
+    a_list_event_is_found_from_each_client_it_names,
     a_client_round_trips_with_every_field,
     an_update_with_a_stale_version_changes_nothing,
     pages_cover_every_client_once_even_with_equal_timestamps,

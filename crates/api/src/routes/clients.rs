@@ -366,7 +366,8 @@ pub async fn create_client(
 /// Search clients.
 ///
 /// Only the clients the signed-in user may see: an admin all, a supervisor or case manager their team's.
-/// Oldest first. Every client returned is recorded in the audit log.
+/// Oldest first. The page is recorded in the audit log as one `client.listed` event naming every client it
+/// showed.
 #[utoipa::path(
     tag = "clients",
     operation_id = "list_clients",
@@ -407,15 +408,14 @@ pub async fn list_clients(
                 after.as_ref(),
                 limit,
             )?;
-            let now = spoke_persistence::now();
-            for client in &page.items {
-                tx.audit(AuditEvent::for_client(
-                    actor.user_id,
-                    AuditAction::ClientListed,
-                    client.id,
-                    &request_id.0,
-                    now,
-                ));
+            let shown = page.items.iter().map(|client| client.id).collect();
+            if let Some(event) = AuditEvent::for_list(
+                actor.user_id,
+                shown,
+                &request_id.0,
+                spoke_persistence::now(),
+            ) {
+                tx.audit(event);
             }
             Ok(page)
         })
