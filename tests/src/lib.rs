@@ -346,6 +346,7 @@ fn launch(
         token_lifetime: chrono::Duration::minutes(15),
         workers: Some(2),
         timezone: chrono_tz::Tz::UTC,
+        fixed_now: None,
         plan_approval_required: false,
         // Retries in tens of milliseconds, so a test sees a day's schedule in a moment.
         webhooks: spoke_api::webhooks::WorkerSettings {

@@ -10,6 +10,7 @@ use spoke_domain::ids::UserId;
 use spoke_persistence::StoreError;
 use spoke_persistence::idempotency::{self, StoredResponse};
 
+use crate::context::{Caller, Cx};
 use crate::db::Tx;
 use crate::extract::IdempotencyKey;
 use crate::problem::ApiError;
@@ -97,35 +98,76 @@ where
     F: FnOnce(&mut Tx) -> Result<Created, ApiError> + Send + 'static,
 {
     let fingerprint = fingerprint(req, raw_body);
-    let request_fingerprint = fingerprint.clone();
+    let expected = fingerprint.clone();
     let outcome = state
-        .write(move |conn| {
-            let Some(key) = key.0 else {
-                return work(conn).map(Outcome::Fresh);
-            };
-            if let Some(stored) = idempotency::find(conn, user, &key)? {
-                return Ok(Outcome::Replay(stored));
-            }
-            let created = work(conn)?;
-            let stored = StoredResponse {
-                fingerprint,
-                status_code: StatusCode::CREATED.as_u16(),
-                body: created.body.clone(),
-                location: Some(created.location.clone()),
-                etag: created.etag.clone(),
-                created_at: spoke_persistence::now(),
-            };
-            match idempotency::save(conn, user, &key, &stored) {
-                Ok(()) => Ok(Outcome::Fresh(created)),
-                // A twin request with the same key committed first; this one
-                // rolls back and the client's retry gets the stored answer.
-                Err(StoreError::Conflict(_)) => Err(ApiError::Conflict(
-                    "a request with this Idempotency-Key is in progress; retry shortly".to_owned(),
-                )),
-                Err(other) => Err(other.into()),
-            }
+        .write(move |tx| once(tx, user, key, fingerprint, work))
+        .await?;
+    answer(outcome, &expected)
+}
+
+/// Like [`create`], for a use case run by `caller`, signed in inside the
+/// same transaction.
+pub async fn create_as<F>(
+    state: &AppState,
+    caller: Caller,
+    key: IdempotencyKey,
+    req: &HttpRequest,
+    raw_body: &[u8],
+    work: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&mut Tx, &Cx) -> Result<Created, ApiError> + Send + 'static,
+{
+    let fingerprint = fingerprint(req, raw_body);
+    let expected = fingerprint.clone();
+    let user = caller.user_id();
+    let outcome = state
+        .write(move |tx| {
+            let cx = caller.sign_in(tx)?;
+            once(tx, user, key, fingerprint, |tx| work(tx, &cx))
         })
         .await?;
+    answer(outcome, &expected)
+}
+
+/// In the caller's transaction: the stored answer to `key`, or `work`'s
+/// answer stored under it.
+fn once(
+    tx: &mut Tx,
+    user: UserId,
+    key: IdempotencyKey,
+    fingerprint: String,
+    work: impl FnOnce(&mut Tx) -> Result<Created, ApiError>,
+) -> Result<Outcome, ApiError> {
+    let Some(key) = key.0 else {
+        return work(tx).map(Outcome::Fresh);
+    };
+    if let Some(stored) = idempotency::find(tx, user, &key)? {
+        return Ok(Outcome::Replay(stored));
+    }
+    let created = work(tx)?;
+    let stored = StoredResponse {
+        fingerprint,
+        status_code: StatusCode::CREATED.as_u16(),
+        body: created.body.clone(),
+        location: Some(created.location.clone()),
+        etag: created.etag.clone(),
+        created_at: spoke_persistence::now(),
+    };
+    match idempotency::save(tx, user, &key, &stored) {
+        Ok(()) => Ok(Outcome::Fresh(created)),
+        // A twin request with the same key committed first; this one
+        // rolls back and the client's retry gets the stored answer.
+        Err(StoreError::Conflict(_)) => Err(ApiError::Conflict(
+            "a request with this Idempotency-Key is in progress; retry shortly".to_owned(),
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// 201 with what was created, or the stored answer replayed when the request
+/// is the one first answered.
+fn answer(outcome: Outcome, request_fingerprint: &str) -> Result<HttpResponse, ApiError> {
     match outcome {
         Outcome::Fresh(created) => Ok(respond(
             StatusCode::CREATED,

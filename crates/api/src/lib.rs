@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod config;
+pub mod context;
 pub mod db;
 pub mod extract;
 pub mod hsds;
@@ -17,4 +18,5 @@ pub mod routes;
 pub mod seed;
 pub mod server;
 pub mod state;
+pub mod usecases;
 pub mod webhooks;

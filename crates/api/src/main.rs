@@ -183,6 +183,7 @@ fn serve_command(database_url: &str, database: Database, args: ServeArgs) -> Res
         token_lifetime: chrono::Duration::minutes(i64::from(args.token_ttl_minutes)),
         workers: args.workers,
         timezone: args.timezone,
+        fixed_now: None,
         plan_approval_required: args.plan_approval_required,
         webhooks: spoke_api::webhooks::WorkerSettings::default(),
     };

@@ -78,6 +78,8 @@ pub struct ServerSettings {
     pub workers: Option<usize>,
     /// The deployment's time zone, for the directory's "open now" and "today".
     pub timezone: chrono_tz::Tz,
+    /// Stops the clock at this moment (tests); `None` reads the system clock.
+    pub fixed_now: Option<chrono::DateTime<chrono::Utc>>,
     /// Whether a supervisor must approve a service plan before it becomes active.
     pub plan_approval_required: bool,
     /// How the webhook delivery worker runs.
@@ -96,7 +98,10 @@ impl ServerSettings {
             ),
             login_throttle: LoginThrottle::new(10, Duration::from_secs(15 * 60)),
             decoy_hash: decoy_hash(),
-            timezone: self.timezone,
+            clock: match self.fixed_now {
+                Some(at) => crate::context::Clock::fixed(self.timezone, at),
+                None => crate::context::Clock::new(self.timezone),
+            },
             plan_approval_required: self.plan_approval_required,
         }
     }

@@ -1,6 +1,8 @@
-//! What every request handler shares: the database, the token keys, settings.
+//! What every request handler shares: the database, the clock, the token
+//! keys, settings.
 
 use crate::auth::{LoginThrottle, Tokens};
+use crate::context::{Caller, Clock, Cx};
 use crate::db::{Db, Tx};
 use crate::problem::ApiError;
 
@@ -8,12 +10,12 @@ use crate::problem::ApiError;
 #[derive(Debug)]
 pub struct AppState {
     pub db: Db,
+    /// The one clock: "now", and "today" in the deployment's time zone.
+    pub clock: Clock,
     pub tokens: Tokens,
     pub login_throttle: LoginThrottle,
     /// A hash checked when an email is unknown, so both failures take as long.
     pub decoy_hash: String,
-    /// The deployment's time zone, for "open now" and "today".
-    pub timezone: chrono_tz::Tz,
     /// Whether a supervisor must approve a service plan before it becomes active.
     pub plan_approval_required: bool,
 }
@@ -21,14 +23,12 @@ pub struct AppState {
 impl AppState {
     /// Today's date where the deployment is.
     pub fn today(&self) -> chrono::NaiveDate {
-        self.local_now().date()
+        self.clock.today()
     }
 
     /// The wall-clock time where the deployment is.
     pub fn local_now(&self) -> chrono::NaiveDateTime {
-        chrono::Utc::now()
-            .with_timezone(&self.timezone)
-            .naive_local()
+        self.clock.local_now()
     }
 
     /// A read: see [`Db::read`].
@@ -47,5 +47,33 @@ impl AppState {
         F: FnOnce(&mut Tx) -> Result<T, ApiError> + Send + 'static,
     {
         self.db.write(work).await
+    }
+
+    /// A read by `caller`, signed in inside the same transaction.
+    pub async fn read_as<T, F>(&self, caller: Caller, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx, &Cx) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.db
+            .read(move |tx| {
+                let cx = caller.sign_in(tx)?;
+                work(tx, &cx)
+            })
+            .await
+    }
+
+    /// A write by `caller`, signed in inside the same transaction.
+    pub async fn write_as<T, F>(&self, caller: Caller, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx, &Cx) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.db
+            .write(move |tx| {
+                let cx = caller.sign_in(tx)?;
+                work(tx, &cx)
+            })
+            .await
     }
 }

@@ -19,3 +19,35 @@ pub mod staff;
 pub mod values;
 
 pub use error::{FieldError, FieldErrors, ValueError};
+
+/// A record changed under optimistic concurrency: every change raises its
+/// version, which is also its ETag.
+pub trait Versioned {
+    fn version(&self) -> i32;
+    /// Marks a change made at `now`: the version goes up by one.
+    fn touch(&mut self, now: chrono::DateTime<chrono::Utc>);
+}
+
+/// Implements [`Versioned`] for a record with a `version` field and an
+/// inherent `touch(now)`.
+macro_rules! versioned {
+    ($($record:ty),* $(,)?) => {$(
+        impl $crate::Versioned for $record {
+            fn version(&self) -> i32 {
+                self.version
+            }
+            fn touch(&mut self, now: chrono::DateTime<chrono::Utc>) {
+                <$record>::touch(self, now)
+            }
+        }
+    )*};
+}
+
+versioned!(
+    client::Client,
+    care::CareTeamMember,
+    care::NaturalSupport,
+    directory::Organization,
+    directory::Location,
+    directory::Service,
+);

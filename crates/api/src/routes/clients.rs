@@ -1,6 +1,5 @@
-//! Client records: create, read, search, change, move through statuses,
-//! assign a primary case manager. Every read and write is audited in the
-//! same transaction.
+//! Client records over HTTP: each handler parses the request, runs one use
+//! case of [`crate::usecases::clients`] and shapes the answer.
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -8,14 +7,11 @@ use serde::{Deserialize, Serialize};
 use spoke_domain::audit::{AuditAction, AuditEvent};
 use spoke_domain::client::{Client, ClientDetails, ClientDetailsInput, ClientPatch, ClientStatus};
 use spoke_domain::ids::{ClientId, TeamId, UserId};
-use spoke_domain::policy::{Actor, ClientAction, authorize_client, client_scope};
-use spoke_domain::staff::Role;
-use spoke_persistence::clients::{self as store, ClientFilter};
-use spoke_persistence::{DbConnection, StoreError, care, staff};
+use spoke_domain::policy::{Actor, ClientAction};
+use spoke_persistence::clients::ClientFilter;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::accounts::existing_team;
-use crate::auth::Authenticated;
+use crate::context::Caller;
 use crate::db::Tx;
 use crate::extract::{
     ApiJson, ApiQuery, IdempotencyKey, IfMatch, RequestId, etag, from_value, page_request,
@@ -23,8 +19,10 @@ use crate::extract::{
 use crate::idempotency::{self, Created};
 use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
-use crate::routes::{Page, allowed};
+use crate::routes::{Page, json_body, ok_with_etag};
 use crate::state::AppState;
+pub(crate) use crate::usecases::clients::load;
+use crate::usecases::clients::{self as usecases, NewClient};
 use uuid::Uuid;
 
 /// A client record.
@@ -158,75 +156,6 @@ pub struct ClientSearch {
     pub cursor: Option<String>,
 }
 
-const NOT_YOURS: &str =
-    "only the client's primary case manager, the team's supervisors or an admin may do this";
-
-/// Loads a client the actor may `action` on the day `today`, or the 404/403
-/// the policy says. Every route under a client goes through here.
-pub(crate) fn load(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: ClientId,
-    action: ClientAction,
-    today: NaiveDate,
-) -> Result<Client, ApiError> {
-    let client = store::get(conn, id)?;
-    let care_team = care::staff_on_care_team(conn, id, today)?;
-    allowed(
-        authorize_client(actor, action, id, &client.facts(care_team, today)),
-        NOT_YOURS,
-    )?;
-    Ok(client)
-}
-
-/// Checks that `user` may hold `team`'s client as primary case manager.
-fn check_case_manager(
-    conn: &mut DbConnection,
-    field: &str,
-    user: UserId,
-    team: TeamId,
-) -> Result<(), ApiError> {
-    let invalid = || {
-        ApiError::invalid_field(
-            field,
-            "not_a_case_manager",
-            "must be an active case manager or supervisor of the client's team",
-        )
-    };
-    let user = match staff::get_user(conn, user) {
-        Ok(user) => user,
-        Err(StoreError::NotFound) => return Err(invalid()),
-        Err(other) => return Err(other.into()),
-    };
-    if user.is_active() && user.role.can_hold_caseload() && user.team_id == Some(team) {
-        Ok(())
-    } else {
-        Err(invalid())
-    }
-}
-
-/// Writes a changed client and its audit event in the caller's transaction.
-fn save(
-    tx: &mut Tx,
-    client: &mut Client,
-    actor: &Actor,
-    action: AuditAction,
-    request_id: &str,
-) -> Result<(), ApiError> {
-    let expected = client.version;
-    let now = spoke_persistence::now();
-    client.touch(now);
-    store::update(tx, client, expected)?;
-    tx.audit(AuditEvent::for_client(
-        actor.user_id,
-        action,
-        client.id,
-        request_id,
-        now,
-    ));
-    Ok(())
-}
-
 /// Works on a record kept about `client` in one transaction: the policy
 /// check for `action` (today), then `work`, then the audit event of
 /// `audit` on `resource` (type, id). A read audit action makes it a read
@@ -283,9 +212,7 @@ pub(crate) fn audit_record(
 }
 
 fn with_etag(client: &Client) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(("ETag", etag(client.version)))
-        .json(ClientView::from(client))
+    ok_with_etag(client.version, &ClientView::from(client))
 }
 
 /// Create a client.
@@ -308,54 +235,25 @@ fn with_etag(client: &Client) -> HttpResponse {
 #[post("/clients")]
 pub async fn create_client(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     key: IdempotencyKey,
     req: HttpRequest,
     body: ApiJson<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let now = spoke_persistence::now();
     let CreateClientRequest {
         details,
         team_id,
         primary_case_manager_id,
     } = CreateClientRequest::from_json(body.value)?;
-    let details = details.parse(now.date_naive())?;
-    let team_id = team_id.or(actor.team_id).ok_or_else(|| {
-        ApiError::invalid_field(
-            "team_id",
-            "required",
-            "an admin must name the client's team",
-        )
-    })?;
-    let primary =
-        primary_case_manager_id.or((actor.role == Role::CaseManager).then_some(actor.user_id));
-    let client = Client::new(details, team_id, primary, now);
-    allowed(
-        authorize_client(
-            &actor,
-            ClientAction::Create,
-            client.id,
-            &client.facts(Vec::new(), state.today()),
-        ),
-        "you may create clients only in your own team, and a case manager only in their own caseload",
-    )?;
-    idempotency::create(&state, actor.user_id, key, &req, &body.raw, move |conn| {
-        existing_team(conn, "team_id", client.team_id)?;
-        if let Some(manager) = client.primary_case_manager_id {
-            check_case_manager(conn, "primary_case_manager_id", manager, client.team_id)?;
-        }
-        store::insert(conn, &client)?;
-        conn.audit(AuditEvent::for_client(
-            actor.user_id,
-            AuditAction::ClientCreated,
-            client.id,
-            &request_id.0,
-            now,
-        ));
+    let new = NewClient {
+        details: details.parse(caller.today())?,
+        team_id,
+        primary_case_manager_id,
+    };
+    idempotency::create_as(&state, caller, key, &req, &body.raw, move |tx, cx| {
+        let client = usecases::create(tx, cx, new)?;
         Ok(Created {
-            body: serde_json::to_string(&ClientView::from(&client)).map_err(ApiError::internal)?,
+            body: json_body(&ClientView::from(&client))?,
             location: format!("/v1/clients/{}", client.id),
             etag: Some(etag(client.version)),
         })
@@ -380,12 +278,9 @@ pub async fn create_client(
 #[get("/clients")]
 pub async fn list_clients(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     query: ApiQuery<ClientSearch>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
     let search = query.0;
     let (limit, after) = page_request(search.limit, search.cursor.as_deref())?;
     let filter = ClientFilter {
@@ -400,24 +295,8 @@ pub async fn list_clients(
         team_id: search.team_id,
     };
     let page = state
-        .read(move |tx| {
-            let page = store::list(
-                tx,
-                &client_scope(&actor, today),
-                &filter,
-                after.as_ref(),
-                limit,
-            )?;
-            let shown = page.items.iter().map(|client| client.id).collect();
-            if let Some(event) = AuditEvent::for_list(
-                actor.user_id,
-                shown,
-                &request_id.0,
-                spoke_persistence::now(),
-            ) {
-                tx.audit(event);
-            }
-            Ok(page)
+        .read_as(caller, move |tx, cx| {
+            usecases::list(tx, cx, &filter, after.as_ref(), limit)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_store(page, |client| ClientView::from(client))))
@@ -438,25 +317,12 @@ pub async fn list_clients(
 #[get("/clients/{id}")]
 pub async fn get_client(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ClientId>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
     let id = id.into_inner();
     let client = state
-        .read(move |tx| {
-            let client = load(tx, &actor, id, ClientAction::Read, today)?;
-            tx.audit(AuditEvent::for_client(
-                actor.user_id,
-                AuditAction::ClientRead,
-                id,
-                &request_id.0,
-                spoke_persistence::now(),
-            ));
-            Ok(client)
-        })
+        .read_as(caller, move |tx, cx| usecases::get(tx, cx, id))
         .await?;
     Ok(with_etag(&client))
 }
@@ -483,33 +349,16 @@ pub async fn get_client(
 #[patch("/clients/{id}")]
 pub async fn update_client(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ClientId>,
     if_match: IfMatch,
     body: ApiJson<ClientPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
     let id = id.into_inner();
     let patch = body.value;
     let client = state
-        .write(move |conn| {
-            let mut client = load(conn, &actor, id, ClientAction::Update, today)?;
-            if_match.check(client.version)?;
-            let today = spoke_persistence::now().date_naive();
-            let details = client.details.to_input().apply(patch).parse(today)?;
-            if details != client.details {
-                client.details = details;
-                save(
-                    conn,
-                    &mut client,
-                    &actor,
-                    AuditAction::ClientUpdated,
-                    &request_id.0,
-                )?;
-            }
-            Ok(client)
+        .write_as(caller, move |tx, cx| {
+            usecases::update(tx, cx, id, &if_match, patch)
         })
         .await?;
     Ok(with_etag(&client))
@@ -539,29 +388,16 @@ pub async fn update_client(
 #[post("/clients/{id}/status")]
 pub async fn change_client_status(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ClientId>,
     if_match: IfMatch,
     body: ApiJson<StatusChange>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
     let id = id.into_inner();
     let to = body.value.status;
     let client = state
-        .write(move |conn| {
-            let mut client = load(conn, &actor, id, ClientAction::ChangeStatus, today)?;
-            if_match.check(client.version)?;
-            client.status = client.status.move_to(to)?;
-            save(
-                conn,
-                &mut client,
-                &actor,
-                AuditAction::ClientStatusChanged,
-                &request_id.0,
-            )?;
-            Ok(client)
+        .write_as(caller, move |tx, cx| {
+            usecases::change_status(tx, cx, id, &if_match, to)
         })
         .await?;
     Ok(with_etag(&client))
@@ -589,34 +425,16 @@ pub async fn change_client_status(
 #[put("/clients/{id}/case-manager")]
 pub async fn assign_client_case_manager(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ClientId>,
     if_match: IfMatch,
     body: ApiJson<CaseManagerAssignment>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
     let id = id.into_inner();
     let manager = body.value.case_manager_id;
     let client = state
-        .write(move |conn| {
-            let mut client = load(conn, &actor, id, ClientAction::AssignCaseManager, today)?;
-            if_match.check(client.version)?;
-            if let Some(manager) = manager {
-                check_case_manager(conn, "case_manager_id", manager, client.team_id)?;
-            }
-            if client.primary_case_manager_id != manager {
-                client.primary_case_manager_id = manager;
-                save(
-                    conn,
-                    &mut client,
-                    &actor,
-                    AuditAction::ClientAssigned,
-                    &request_id.0,
-                )?;
-            }
-            Ok(client)
+        .write_as(caller, move |tx, cx| {
+            usecases::assign_case_manager(tx, cx, id, &if_match, manager)
         })
         .await?;
     Ok(with_etag(&client))

@@ -1,0 +1,147 @@
+//! What every use case is given: who acts, when, and under which request.
+//!
+//! A request's [`Caller`] is checked from its token alone, without the
+//! database; the unit of work then signs the caller in (one read of the user
+//! inside the same transaction) and hands the work a [`Cx`].
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, Utc};
+use futures_util::future::{Ready, ready};
+use spoke_domain::ids::UserId;
+use spoke_domain::policy::Actor;
+use spoke_persistence::{DbConnection, StoreError, staff};
+
+use crate::auth::{Subject, bearer_token};
+use crate::extract::RequestId;
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// The one clock: "now" in UTC and "today" where the agency works
+/// (`SPOKE_TIMEZONE`). Tests may stop it at a moment of their choosing.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    timezone: chrono_tz::Tz,
+    fixed: Option<DateTime<Utc>>,
+}
+
+impl Clock {
+    pub fn new(timezone: chrono_tz::Tz) -> Clock {
+        Clock {
+            timezone,
+            fixed: None,
+        }
+    }
+
+    /// A clock that always reads `at`.
+    pub fn fixed(timezone: chrono_tz::Tz, at: DateTime<Utc>) -> Clock {
+        Clock {
+            timezone,
+            fixed: Some(at),
+        }
+    }
+
+    /// Now, at the precision both databases keep (microseconds), so a value
+    /// read back equals the value written.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.fixed.unwrap_or_else(Utc::now).trunc_subsecs(6)
+    }
+
+    /// The wall-clock time where the agency is.
+    pub fn local_now(&self) -> NaiveDateTime {
+        self.now().with_timezone(&self.timezone).naive_local()
+    }
+
+    /// Today's date where the agency is.
+    pub fn today(&self) -> NaiveDate {
+        self.local_now().date()
+    }
+
+    pub fn timezone(&self) -> chrono_tz::Tz {
+        self.timezone
+    }
+}
+
+/// Who acts, when, under which request: the context of one use case.
+#[derive(Debug, Clone)]
+pub struct Cx {
+    pub actor: Actor,
+    pub now: DateTime<Utc>,
+    pub today: NaiveDate,
+    pub request_id: String,
+}
+
+/// A staff user whose access token checked out (signature, expiry, issuer,
+/// audience), read from the clock at the request's start. Who they are now
+/// (role, team, still active) is read by [`Caller::sign_in`] inside the unit of
+/// work, so a request costs one trip to the database, not two.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    user_id: UserId,
+    request_id: String,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+}
+
+impl Caller {
+    /// The context of the caller as the database knows them: a user deleted
+    /// since the token was issued is refused.
+    pub fn sign_in(self, conn: &mut DbConnection) -> Result<Cx, ApiError> {
+        let user = match staff::get_user(conn, self.user_id) {
+            Ok(user) if user.is_active() => user,
+            Ok(_) | Err(StoreError::NotFound) => {
+                return Err(ApiError::Unauthorized(
+                    "the access token is invalid or expired",
+                ));
+            }
+            Err(other) => return Err(other.into()),
+        };
+        Ok(Cx {
+            actor: Actor {
+                user_id: user.id,
+                role: user.role,
+                team_id: user.team_id,
+            },
+            now: self.now,
+            today: self.today,
+            request_id: self.request_id,
+        })
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.today
+    }
+
+    pub fn user_id(&self) -> UserId {
+        self.user_id
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready((|| {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| ApiError::internal("application state missing"))?;
+            let Subject::Staff(user_id) = state.tokens.verify(&bearer_token(req)?)? else {
+                return Err(ApiError::Forbidden(
+                    "a partner token reaches only the partner operations under /v1/partner",
+                ));
+            };
+            let request_id = req
+                .extensions()
+                .get::<RequestId>()
+                .map(|id| id.0.clone())
+                .ok_or_else(|| ApiError::internal("request id middleware missing"))?;
+            Ok(Caller {
+                user_id,
+                request_id,
+                now: state.clock.now(),
+                today: state.clock.today(),
+            })
+        })())
+    }
+}

@@ -1,0 +1,42 @@
+//! Use cases: one function per thing a user can do, callable from a
+//! handler, the command line, a worker or a test without HTTP.
+//!
+//! Each takes the unit of work (`&mut Tx`: the connection and the audit
+//! trail), the context (`&Cx`: actor, clock reading, request id) and typed
+//! input, and returns domain values. Inside it the policy is asked, the
+//! domain decides, the store stores and the audit event is recorded. Whether
+//! it runs as a read or a write is the caller's choice of
+//! [`AppState::read_as`](crate::state::AppState::read_as) or
+//! [`AppState::write_as`](crate::state::AppState::write_as); a use case that
+//! writes fails loudly in a read.
+
+pub mod clients;
+
+use chrono::{DateTime, Utc};
+use spoke_domain::Versioned;
+
+use crate::db::Tx;
+use crate::extract::IfMatch;
+use crate::problem::ApiError;
+
+/// The one way a versioned record changes: the caller's If-Match against
+/// the version loaded, the change (which says whether anything changed),
+/// and only then the touch and the save at the version loaded. Returns
+/// whether the record changed; an unchanged record is not saved again.
+pub fn change_versioned<R: Versioned>(
+    tx: &mut Tx,
+    record: &mut R,
+    if_match: &IfMatch,
+    now: DateTime<Utc>,
+    change: impl FnOnce(&mut Tx, &mut R) -> Result<bool, ApiError>,
+    save: impl FnOnce(&mut Tx, &R, i32) -> Result<(), ApiError>,
+) -> Result<bool, ApiError> {
+    if_match.check(record.version())?;
+    let expected = record.version();
+    if !change(tx, record)? {
+        return Ok(false);
+    }
+    record.touch(now);
+    save(tx, record, expected)?;
+    Ok(true)
+}
