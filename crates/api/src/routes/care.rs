@@ -1,29 +1,24 @@
-//! The people around a client: the care team and natural supports. The
-//! client's keepers (their case manager, the team's supervisors, admins)
-//! change them; whoever may read the client reads them. Every read and
-//! write is audited in the same transaction.
+//! The people around a client over HTTP: each handler parses the request,
+//! runs one use case of [`crate::usecases::care`] and shapes the answer.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use spoke_domain::audit::AuditAction;
 use spoke_domain::care::{
-    CareTeamFields, CareTeamInput, CareTeamKind, CareTeamMember, CareTeamPerson, NaturalSupport,
+    CareTeamInput, CareTeamKind, CareTeamMember, CareTeamPerson, NaturalSupport,
     NaturalSupportFields, NaturalSupportInput, Profession,
 };
 use spoke_domain::ids::{CareTeamMemberId, ClientId, NaturalSupportId, UserId};
-use spoke_domain::policy::ClientAction;
-use spoke_persistence::{DbConnection, StoreError, care, staff};
 use utoipa::ToSchema;
 
-use crate::auth::Authenticated;
-use crate::extract::{ApiJson, IdempotencyKey, IfMatch, RequestId, etag};
+use crate::context::Caller;
+use crate::extract::{ApiJson, IdempotencyKey, IfMatch, etag};
 use crate::idempotency::{self, Created};
 use crate::openapi::Forbidden;
 use crate::problem::ApiError;
-use crate::routes::clients::{audit_record, load, on_client_record};
 use crate::routes::{json_body, ok_with_etag};
 use crate::state::AppState;
+use crate::usecases::care as usecases;
 
 /// A member of a client's care team.
 #[derive(Debug, Serialize, ToSchema)]
@@ -158,28 +153,6 @@ pub struct NaturalSupportList {
     pub items: Vec<NaturalSupportView>,
 }
 
-/// A staff member of a care team must be an active user.
-fn check_staff(conn: &mut DbConnection, fields: &CareTeamFields) -> Result<(), ApiError> {
-    let CareTeamPerson::Staff { user_id } = fields.person else {
-        return Ok(());
-    };
-    let unknown = || {
-        ApiError::invalid_field(
-            "user_id",
-            "unknown_user",
-            "no active staff user has this id",
-        )
-    };
-    match staff::get_user(conn, user_id) {
-        Ok(user) if user.is_active() => Ok(()),
-        Ok(_) | Err(StoreError::NotFound) => Err(unknown()),
-        Err(other) => Err(other.into()),
-    }
-}
-
-const MEMBER: &str = "care_team_member";
-const SUPPORT: &str = "natural_support";
-
 /// Add a care-team member.
 ///
 /// A staff user (`kind: staff`, with `user_id`) or an outside professional (`kind: external`, with `name`
@@ -199,30 +172,17 @@ const SUPPORT: &str = "natural_support";
 #[post("/clients/{id}/care-team")]
 pub async fn create_care_team_member(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ClientId>,
     key: IdempotencyKey,
     req: HttpRequest,
     body: ApiJson<CareTeamInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
+    let today = caller.today();
     let client_id = id.into_inner();
     let fields = body.value.parse()?;
-    idempotency::create(&state, actor.user_id, key, &req, &body.raw, move |conn| {
-        load(conn, &actor, client_id, ClientAction::ManageCare, today)?;
-        check_staff(conn, &fields)?;
-        let member = CareTeamMember::new(client_id, fields, spoke_persistence::now());
-        care::insert_member(conn, &member)?;
-        audit_record(
-            conn,
-            &actor,
-            AuditAction::RecordCreated,
-            client_id,
-            (MEMBER, member.id.to_string()),
-            &request_id.0,
-        );
+    idempotency::create_as(&state, caller, key, &req, &body.raw, move |tx, cx| {
+        let member = usecases::create_member(tx, cx, client_id, fields)?;
         Ok(Created {
             body: json_body(&CareTeamMemberView::of(&member, today))?,
             location: format!("/v1/clients/{client_id}/care-team/{}", member.id),
@@ -244,23 +204,16 @@ pub async fn create_care_team_member(
 #[get("/clients/{id}/care-team")]
 pub async fn list_care_team(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ClientId>,
 ) -> Result<HttpResponse, ApiError> {
-    let today = state.today();
+    let today = caller.today();
     let client_id = id.into_inner();
-    let members = on_client_record(
-        &state,
-        auth.actor(),
-        request_id,
-        client_id,
-        ClientAction::Read,
-        AuditAction::RecordRead,
-        ("care_team", client_id.to_string()),
-        move |conn| Ok(care::list_members(conn, client_id)?),
-    )
-    .await?;
+    let members = state
+        .read_as(caller, move |tx, cx| {
+            usecases::list_members(tx, cx, client_id)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(CareTeamList {
         items: members
             .iter()
@@ -284,27 +237,16 @@ pub async fn list_care_team(
 #[get("/clients/{id}/care-team/{member_id}")]
 pub async fn get_care_team_member(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     path: web::Path<(ClientId, CareTeamMemberId)>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
+    let today = caller.today();
     let (client_id, member_id) = path.into_inner();
-    let member = on_client_record(
-        &state,
-        actor,
-        request_id,
-        client_id,
-        ClientAction::Read,
-        AuditAction::RecordRead,
-        (MEMBER, member_id.to_string()),
-        move |conn| {
-            let member = care::get_member(conn, client_id, member_id)?;
-            Ok(member)
-        },
-    )
-    .await?;
+    let member = state
+        .read_as(caller, move |tx, cx| {
+            usecases::get_member(tx, cx, client_id, member_id)
+        })
+        .await?;
     Ok(ok_with_etag(
         member.version,
         &CareTeamMemberView::of(&member, today),
@@ -330,36 +272,19 @@ pub async fn get_care_team_member(
 #[put("/clients/{id}/care-team/{member_id}")]
 pub async fn replace_care_team_member(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     path: web::Path<(ClientId, CareTeamMemberId)>,
     if_match: IfMatch,
     body: ApiJson<CareTeamInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
+    let today = caller.today();
     let (client_id, member_id) = path.into_inner();
     let fields = body.value.parse()?;
-    let member = on_client_record(
-        &state,
-        actor,
-        request_id,
-        client_id,
-        ClientAction::ManageCare,
-        AuditAction::RecordUpdated,
-        (MEMBER, member_id.to_string()),
-        move |conn| {
-            let mut member = care::get_member(conn, client_id, member_id)?;
-            if_match.check(member.version)?;
-            check_staff(conn, &fields)?;
-            let expected = member.version;
-            member.fields = fields;
-            member.touch(spoke_persistence::now());
-            care::update_member(conn, &member, expected)?;
-            Ok(member)
-        },
-    )
-    .await?;
+    let member = state
+        .write_as(caller, move |tx, cx| {
+            usecases::replace_member(tx, cx, client_id, member_id, &if_match, fields)
+        })
+        .await?;
     Ok(ok_with_etag(
         member.version,
         &CareTeamMemberView::of(&member, today),
@@ -383,29 +308,16 @@ pub async fn replace_care_team_member(
 #[post("/clients/{id}/natural-supports")]
 pub async fn create_natural_support(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ClientId>,
     key: IdempotencyKey,
     req: HttpRequest,
     body: ApiJson<NaturalSupportInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
     let client_id = id.into_inner();
     let fields = body.value.parse()?;
-    idempotency::create(&state, actor.user_id, key, &req, &body.raw, move |conn| {
-        load(conn, &actor, client_id, ClientAction::ManageCare, today)?;
-        let support = NaturalSupport::new(client_id, fields, spoke_persistence::now());
-        care::insert_support(conn, &support)?;
-        audit_record(
-            conn,
-            &actor,
-            AuditAction::RecordCreated,
-            client_id,
-            (SUPPORT, support.id.to_string()),
-            &request_id.0,
-        );
+    idempotency::create_as(&state, caller, key, &req, &body.raw, move |tx, cx| {
+        let support = usecases::create_support(tx, cx, client_id, fields)?;
         Ok(Created {
             body: json_body(&NaturalSupportView::from(&support))?,
             location: format!("/v1/clients/{client_id}/natural-supports/{}", support.id),
@@ -427,26 +339,15 @@ pub async fn create_natural_support(
 #[get("/clients/{id}/natural-supports")]
 pub async fn list_natural_supports(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ClientId>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
     let client_id = id.into_inner();
-    let supports = on_client_record(
-        &state,
-        actor,
-        request_id,
-        client_id,
-        ClientAction::Read,
-        AuditAction::RecordRead,
-        ("natural_supports", client_id.to_string()),
-        move |conn| {
-            let supports = care::list_supports(conn, client_id)?;
-            Ok(supports)
-        },
-    )
-    .await?;
+    let supports = state
+        .read_as(caller, move |tx, cx| {
+            usecases::list_supports(tx, cx, client_id)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(NaturalSupportList {
         items: supports.iter().map(NaturalSupportView::from).collect(),
     }))
@@ -467,26 +368,15 @@ pub async fn list_natural_supports(
 #[get("/clients/{id}/natural-supports/{support_id}")]
 pub async fn get_natural_support(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     path: web::Path<(ClientId, NaturalSupportId)>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
     let (client_id, support_id) = path.into_inner();
-    let support = on_client_record(
-        &state,
-        actor,
-        request_id,
-        client_id,
-        ClientAction::Read,
-        AuditAction::RecordRead,
-        (SUPPORT, support_id.to_string()),
-        move |conn| {
-            let support = care::get_support(conn, client_id, support_id)?;
-            Ok(support)
-        },
-    )
-    .await?;
+    let support = state
+        .read_as(caller, move |tx, cx| {
+            usecases::get_support(tx, cx, client_id, support_id)
+        })
+        .await?;
     Ok(ok_with_etag(
         support.version,
         &NaturalSupportView::from(&support),
@@ -512,34 +402,18 @@ pub async fn get_natural_support(
 #[put("/clients/{id}/natural-supports/{support_id}")]
 pub async fn replace_natural_support(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     path: web::Path<(ClientId, NaturalSupportId)>,
     if_match: IfMatch,
     body: ApiJson<NaturalSupportInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
     let (client_id, support_id) = path.into_inner();
     let fields = body.value.parse()?;
-    let support = on_client_record(
-        &state,
-        actor,
-        request_id,
-        client_id,
-        ClientAction::ManageCare,
-        AuditAction::RecordUpdated,
-        (SUPPORT, support_id.to_string()),
-        move |conn| {
-            let mut support = care::get_support(conn, client_id, support_id)?;
-            if_match.check(support.version)?;
-            let expected = support.version;
-            support.fields = fields;
-            support.touch(spoke_persistence::now());
-            care::update_support(conn, &support, expected)?;
-            Ok(support)
-        },
-    )
-    .await?;
+    let support = state
+        .write_as(caller, move |tx, cx| {
+            usecases::replace_support(tx, cx, client_id, support_id, &if_match, fields)
+        })
+        .await?;
     Ok(ok_with_etag(
         support.version,
         &NaturalSupportView::from(&support),
@@ -565,28 +439,15 @@ pub async fn replace_natural_support(
 #[delete("/clients/{id}/natural-supports/{support_id}")]
 pub async fn delete_natural_support(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     path: web::Path<(ClientId, NaturalSupportId)>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
     let (client_id, support_id) = path.into_inner();
-    on_client_record(
-        &state,
-        actor,
-        request_id,
-        client_id,
-        ClientAction::ManageCare,
-        AuditAction::RecordDeleted,
-        (SUPPORT, support_id.to_string()),
-        move |conn| {
-            let support = care::get_support(conn, client_id, support_id)?;
-            if_match.check(support.version)?;
-            care::delete_support(conn, client_id, support_id, support.version)?;
-            Ok(())
-        },
-    )
-    .await?;
+    state
+        .write_as(caller, move |tx, cx| {
+            usecases::delete_support(tx, cx, client_id, support_id, &if_match)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -41,6 +41,31 @@ pub(crate) fn load(
     Ok(client)
 }
 
+/// Works on a record kept about `client`: the policy check for `action` on
+/// the day of `cx`, then `work`, then the audit event `audit` on `resource`
+/// (type, id). Every use case under a client goes through here.
+pub(crate) fn under_client<T>(
+    tx: &mut Tx,
+    cx: &Cx,
+    client: ClientId,
+    action: ClientAction,
+    audit: AuditAction,
+    resource: (&str, String),
+    work: impl FnOnce(&mut Tx) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    load(tx, &cx.actor, client, action, cx.today)?;
+    let value = work(tx)?;
+    tx.audit(AuditEvent::for_record(
+        cx.actor.user_id,
+        audit,
+        client,
+        resource,
+        &cx.request_id,
+        cx.now,
+    ));
+    Ok(value)
+}
+
 /// Checks that `user` may hold `team`'s client as primary case manager.
 fn check_case_manager(
     conn: &mut DbConnection,

@@ -10,6 +10,7 @@
 //! [`AppState::write_as`](crate::state::AppState::write_as); a use case that
 //! writes fails loudly in a read.
 
+pub mod care;
 pub mod clients;
 
 use chrono::{DateTime, Utc};
