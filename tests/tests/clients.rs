@@ -547,7 +547,7 @@ fn name_search_ignores_case_and_accents(spoke: &Spoke) {
         .json(client_body("Luis", "García"))
         .send()
         .expect(201);
-    let search = |name: &str| -> Vec<String> {
+    let search_as = |user: &spoke_tests::TestUser, name: &str| -> Vec<String> {
         let encoded: String = name
             .bytes()
             .map(|b| {
@@ -559,21 +559,23 @@ fn name_search_ignores_case_and_accents(spoke: &Spoke) {
             })
             .collect();
         let path = format!("/v1/clients?name={encoded}");
-        let mut found: Vec<String> = spoke.get(&path).as_user(&cm).send().expect(200).body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                format!(
-                    "{} {}",
-                    c["given_name"].as_str().unwrap(),
-                    c["family_name"].as_str().unwrap()
-                )
-            })
-            .collect();
+        let mut found: Vec<String> =
+            spoke.get(&path).as_user(user).send().expect(200).body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} {}",
+                        c["given_name"].as_str().unwrap(),
+                        c["family_name"].as_str().unwrap()
+                    )
+                })
+                .collect();
         found.sort();
         found
     };
+    let search = |name: &str| search_as(&cm, name);
     assert_eq!(search("garcia"), ["Ana Garcia", "José García"]);
     assert_eq!(search("GARCÍA"), ["Ana Garcia", "José García"]);
     assert_eq!(search("jose garc"), ["José García"]);
@@ -596,6 +598,14 @@ fn name_search_ignores_case_and_accents(spoke: &Spoke) {
         .expect(200);
     assert_eq!(search("nguyen"), ["Li Nguyễn"]);
     assert!(search("wu").is_empty());
+    // Across teams (an admin's scope) the same search finds the same names.
+    let admin = spoke.admin();
+    assert_eq!(
+        search_as(&admin, "GARCÍA"),
+        ["Ana Garcia", "José García", "Luis García"]
+    );
+    assert_eq!(search_as(&admin, "nguy"), ["Li Nguyễn"]);
+    assert!(search_as(&admin, "\"garcia\" OR wu").is_empty());
 }
 
 both_backends!(

@@ -222,8 +222,13 @@ pub fn list(
     query = within_scope!(query, scope);
     if let Some(name) = filter.name.as_deref() {
         let name = spoke_domain::client::fold_for_search(name);
+        // Within one team (the scope of supervisors and case managers, or a
+        // team filter) the team's rows in keyset order are checked one by
+        // one: as flat as the team is small, however large the agency. Across
+        // teams SQLite asks the trigram index.
+        let one_team = matches!(scope, ClientScope::Team(_)) || filter.team_id.is_some();
         let sqlite = matches!(conn, DbConnection::Sqlite(_));
-        query = if sqlite && name.chars().count() >= 3 {
+        query = if sqlite && !one_team && name.chars().count() >= 3 {
             // The trigram index: a phrase of the term's trigrams in order is
             // exactly a substring match.
             query.filter(
