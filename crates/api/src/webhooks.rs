@@ -58,12 +58,14 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String
 
 /// Writes the event of a referral change to the outbox of every
 /// subscription that hears it, in the caller's transaction. A partner's
-/// subscription never hears of a draft.
+/// subscription never hears of a draft. `today` is the agency's day (the
+/// referral's `overdue` is judged against it, as every read judges it).
 pub fn enqueue(
     conn: &mut DbConnection,
     referral: &Referral,
     event_type: &str,
     event: &ReferralEvent,
+    today: chrono::NaiveDate,
 ) -> Result<(), ApiError> {
     let event_id = OutboxEventId::generate();
     let now = spoke_persistence::now();
@@ -84,7 +86,7 @@ pub fn enqueue(
             "type": event_type,
             "timestamp": now,
             "data": {
-                "referral": ReferralView::of(referral, side, now.date_naive()),
+                "referral": ReferralView::of(referral, side, today),
                 "change": event,
             }
         });

@@ -704,7 +704,7 @@ pub async fn transition_partner_referral(
                 spoke_persistence::now(),
             )?;
             store::save_move(conn, &referral, expected, &event)?;
-            crate::webhooks::enqueue(conn, &referral, "referral.status_changed", &event)?;
+            crate::webhooks::enqueue(conn, &referral, "referral.status_changed", &event, today)?;
             Ok(referral)
         })
         .await?;

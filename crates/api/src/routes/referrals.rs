@@ -560,7 +560,7 @@ pub async fn create_referral(
             spoke_persistence::now(),
         );
         store::insert_referral(conn, &referral, &created)?;
-        crate::webhooks::enqueue(conn, &referral, "referral.created", &created)?;
+        crate::webhooks::enqueue(conn, &referral, "referral.created", &created, today)?;
         audit_record(
             conn,
             &actor,
@@ -723,7 +723,7 @@ pub async fn replace_referral(
                 reason: None,
                 business_status: None,
             };
-            crate::webhooks::enqueue(conn, &referral, "referral.updated", &change)?;
+            crate::webhooks::enqueue(conn, &referral, "referral.updated", &change, today)?;
             audit_record(
                 conn,
                 &actor,
@@ -816,7 +816,7 @@ pub async fn transition_referral(
                 spoke_persistence::now(),
             )?;
             store::save_move(conn, &referral, expected, &event)?;
-            crate::webhooks::enqueue(conn, &referral, "referral.status_changed", &event)?;
+            crate::webhooks::enqueue(conn, &referral, "referral.status_changed", &event, today)?;
             audit_record(
                 conn,
                 &actor,
@@ -882,7 +882,7 @@ pub async fn redirect_referral(
         );
         referral.redirected_from = Some(rejected.id);
         store::insert_referral(conn, &referral, &created)?;
-        crate::webhooks::enqueue(conn, &referral, "referral.created", &created)?;
+        crate::webhooks::enqueue(conn, &referral, "referral.created", &created, today)?;
         audit_record(
             conn,
             &actor,
