@@ -22,11 +22,10 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use spoke_api::auth::Tokens;
 use spoke_domain::client::{Client, ClientDetailsInput, ClientStatus};
-use spoke_domain::ids::{ClientId, TeamId, UserId};
-use spoke_domain::staff::{Role, Team, User};
-use spoke_domain::values::{Email, ShortText};
-use spoke_persistence::testing::{POSTGRES_URL_VAR, TestDb};
-use spoke_persistence::{Backend, Database, clients, now, staff, transaction};
+use spoke_domain::ids::{ClientId, UserId};
+use spoke_domain::staff::Role;
+use spoke_persistence::testing::{POSTGRES_URL_VAR, TestDb, fixtures};
+use spoke_persistence::{Backend, Database, clients, now, transaction};
 
 const SECRET: &[u8] = b"spoke-bench-secret-0123456789abcdefghijklmnop";
 /// Clients per team at every size: teams stay the size real teams are, and
@@ -175,40 +174,16 @@ fn load(database: &Database, size: usize) -> Data {
     let at = now();
     let teams = size.div_ceil(TEAM_SIZE);
     let mut managers = Vec::with_capacity(teams);
-    let admin = User {
-        id: UserId::generate(),
-        email: Email::parse("admin@bench.spoke.test").unwrap(),
-        display_name: ShortText::parse("Bench admin").unwrap(),
-        role: Role::Admin,
-        team_id: None,
-        deleted_at: None,
-        created_at: at,
-        updated_at: at,
-        version: 1,
-    };
+    let admin = fixtures::user(&mut conn, "admin@bench.spoke.test", Role::Admin, None);
     transaction(&mut conn, |conn| {
-        staff::insert_user(conn, &admin, "not a password hash")?;
         for n in 0..teams {
-            let team = Team {
-                id: TeamId::generate(),
-                name: ShortText::parse(&format!("Team {n}")).unwrap(),
-                created_at: at,
-                updated_at: at,
-                version: 1,
-            };
-            staff::insert_team(conn, &team)?;
-            let user = User {
-                id: UserId::generate(),
-                email: Email::parse(&format!("cm{n}@bench.spoke.test")).unwrap(),
-                display_name: ShortText::parse(&format!("Case manager {n}")).unwrap(),
-                role: Role::CaseManager,
-                team_id: Some(team.id),
-                deleted_at: None,
-                created_at: at,
-                updated_at: at,
-                version: 1,
-            };
-            staff::insert_user(conn, &user, "not a password hash")?;
+            let team = fixtures::team(conn, &format!("Team {n}"));
+            let user = fixtures::user(
+                conn,
+                &format!("cm{n}@bench.spoke.test"),
+                Role::CaseManager,
+                Some(team.id),
+            );
             managers.push((team.id, user.id));
         }
         Ok::<_, spoke_persistence::StoreError>(())
