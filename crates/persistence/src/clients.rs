@@ -207,6 +207,35 @@ fn like_pattern(text: &str) -> String {
     pattern
 }
 
+/// A search term as an FTS5 phrase: quoted, so its words and any search
+/// syntax in it are plain text.
+fn trigram_phrase(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// How many matches make a name too common for the trigram index to help:
+/// the index finds every match and then sorts them, while walking the
+/// clients in keyset order stops at the first page of them.
+const COMMON_NAME_MATCHES: i64 = 1000;
+
+/// Whether the trigram index holds at least [`COMMON_NAME_MATCHES`] clients
+/// with `phrase` (SQLite only). Counting stops there.
+fn too_common(conn: &mut DbConnection, phrase: &str) -> Result<bool, StoreError> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let count: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM \
+         (SELECT 1 FROM clients_search WHERE clients_search MATCH ? LIMIT ?)",
+    )
+    .bind::<diesel::sql_types::Text, _>(phrase)
+    .bind::<diesel::sql_types::BigInt, _>(COMMON_NAME_MATCHES)
+    .get_result(conn)?;
+    Ok(count.n >= COMMON_NAME_MATCHES)
+}
+
 /// The clients within `scope` that match `filter`, oldest first, `limit` at
 /// a time, starting after `after`.
 pub fn list(
@@ -228,14 +257,18 @@ pub fn list(
         // teams SQLite asks the trigram index.
         let one_team = matches!(scope, ClientScope::Team(_)) || filter.team_id.is_some();
         let sqlite = matches!(conn, DbConnection::Sqlite(_));
-        query = if sqlite && !one_team && name.chars().count() >= 3 {
+        let indexed = sqlite
+            && !one_team
+            && name.chars().count() >= 3
+            && !too_common(conn, &trigram_phrase(&name))?;
+        query = if indexed {
             // The trigram index: a phrase of the term's trigrams in order is
             // exactly a substring match.
             query.filter(
                 diesel::dsl::sql::<diesel::sql_types::Bool>(
                     "clients.seq IN (SELECT rowid FROM clients_search WHERE clients_search MATCH ",
                 )
-                .bind::<diesel::sql_types::Text, _>(format!("\"{}\"", name.replace('"', "\"\"")))
+                .bind::<diesel::sql_types::Text, _>(trigram_phrase(&name))
                 .sql(")"),
             )
         } else {

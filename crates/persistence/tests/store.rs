@@ -289,6 +289,47 @@ fn a_list_event_is_found_from_each_client_it_names(db: &TestDb) {
     assert_eq!(about(&mut conn, b).len(), 2);
 }
 
+fn a_common_name_pages_in_keyset_order_like_a_rare_one(db: &TestDb) {
+    let database = db.open(2);
+    let mut conn = database.conn().unwrap();
+    let north = team(&mut conn, "North");
+    let start = now();
+    // More clients named García than the trigram index is asked about, and
+    // others between them.
+    let all: Vec<Client> = (0..1100)
+        .map(|n| {
+            let family = if n % 11 == 0 { "Lee" } else { "García" };
+            let mut client = new_client(north.id, "Ana", family);
+            client.created_at = start + Duration::seconds(n);
+            client
+        })
+        .collect();
+    transaction(&mut conn, |conn| clients::insert_many(conn, &all)).unwrap();
+    for (name, family) in [("garcia", "García"), ("lee", "Lee")] {
+        let expected: Vec<ClientId> = all
+            .iter()
+            .filter(|c| c.details.family_name.as_str() == family)
+            .map(|c| c.id)
+            .collect();
+        let filter = ClientFilter {
+            name: Some(name.into()),
+            ..Default::default()
+        };
+        let mut found = Vec::new();
+        let mut after = None;
+        loop {
+            let page =
+                clients::list(&mut conn, &ClientScope::All, &filter, after.as_ref(), 200).unwrap();
+            found.extend(page.items.iter().map(|c| c.id));
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(found, expected, "{name}");
+    }
+}
+
 fn audit_events_are_append_only(db: &TestDb) {
     let database = db.open(2);
     let mut conn = database.conn().unwrap();
@@ -570,6 +611,7 @@ fn concurrent_writers_all_succeed(db: &TestDb) {
 
 both_backends!(
     names_stored_before_folding_are_found_after_the_backfill,
+    a_common_name_pages_in_keyset_order_like_a_rare_one,
     a_list_event_is_found_from_each_client_it_names,
     a_client_round_trips_with_every_field,
     an_update_with_a_stale_version_changes_nothing,

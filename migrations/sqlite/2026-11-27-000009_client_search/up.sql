@@ -32,6 +32,13 @@ BEGIN
     INSERT INTO clients_search (rowid, name) VALUES (new.seq, new.search_name);
 END;
 
+-- The keyset indexes carry the folded name, so a name search that walks a
+-- team's rows (or everyone's, for a name too common for the trigram index to
+-- help) reads index pages only, not a table row per client.
+DROP INDEX clients_page;
+CREATE INDEX clients_page ON clients (created_at, id, search_name);
+DROP INDEX clients_team_page;
+CREATE INDEX clients_team_page ON clients (team_id, created_at, id, search_name);
 DROP INDEX clients_case_manager;
 CREATE INDEX clients_case_manager_page ON clients (primary_case_manager_id, created_at, id);
 CREATE INDEX clients_status_page ON clients (status, created_at, id);
