@@ -54,7 +54,12 @@ impl Clock {
 
     /// Today's date where the agency is.
     pub fn today(&self) -> NaiveDate {
-        self.local_now().date()
+        self.day_of(self.now())
+    }
+
+    /// The agency's date at the moment `at`.
+    pub fn day_of(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.timezone).date_naive()
     }
 
     pub fn timezone(&self) -> chrono_tz::Tz {
@@ -136,11 +141,12 @@ impl FromRequest for Caller {
                 .get::<RequestId>()
                 .map(|id| id.0.clone())
                 .ok_or_else(|| ApiError::internal("request id middleware missing"))?;
+            let now = state.clock.now();
             Ok(Caller {
                 user_id,
                 request_id,
-                now: state.clock.now(),
-                today: state.clock.today(),
+                now,
+                today: state.clock.day_of(now),
             })
         })())
     }

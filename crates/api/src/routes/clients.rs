@@ -11,7 +11,7 @@ use spoke_domain::policy::{Actor, ClientAction};
 use spoke_persistence::clients::ClientFilter;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::context::Caller;
+use crate::context::{Caller, Cx};
 use crate::db::Tx;
 use crate::extract::{
     ApiJson, ApiQuery, IdempotencyKey, IfMatch, RequestId, etag, from_value, page_request,
@@ -22,6 +22,7 @@ use crate::problem::ApiError;
 use crate::routes::{Page, json_body, ok_with_etag};
 use crate::state::AppState;
 pub(crate) use crate::usecases::clients::load;
+use crate::usecases::clients::under_client;
 use crate::usecases::clients::{self as usecases, NewClient};
 use uuid::Uuid;
 
@@ -177,13 +178,14 @@ where
     T: Send + 'static,
     F: FnOnce(&mut Tx) -> Result<T, ApiError> + Send + 'static,
 {
-    let today = state.today();
-    let unit = move |tx: &mut Tx| {
-        load(tx, &actor, client, action, today)?;
-        let value = work(tx)?;
-        audit_record(tx, &actor, audit, client, resource, &request_id.0);
-        Ok(value)
+    let now = state.clock.now();
+    let cx = Cx {
+        actor,
+        now,
+        today: state.clock.day_of(now),
+        request_id: request_id.0,
     };
+    let unit = move |tx: &mut Tx| under_client(tx, &cx, client, action, audit, resource, work);
     if audit.is_read() {
         state.read(unit).await
     } else {
