@@ -102,6 +102,13 @@ pub fn client_scope(actor: &Actor, today: NaiveDate) -> ClientScope {
     }
 }
 
+/// Whether deciding for `actor` needs the client's care team: only an actor
+/// who sees clients through their care teams does. For everyone else the
+/// decision is the same whatever the care team, so it need not be read.
+pub fn needs_care_team(actor: &Actor) -> bool {
+    actor.role == Role::CareTeamMember
+}
+
 impl ClientScope {
     pub fn contains(&self, _client: ClientId, facts: &ClientFacts) -> bool {
         match self {
@@ -480,6 +487,33 @@ mod tests {
             };
             let visible = client_scope(&who, facts.on).contains(client, &facts);
             prop_assert_eq!(visible, authorize_client(&who, Read, client, &facts) == Allow);
+        }
+
+        /// For an actor who does not need the care team, the decision does not
+        /// depend on it: leaving it unread changes nothing.
+        #[test]
+        fn the_care_team_matters_only_when_the_policy_says_so(
+            role in any_role(),
+            action in any_action(),
+            same_team in any::<bool>(),
+            is_primary in any::<bool>(),
+        ) {
+            let w = world();
+            let who = actor(role, Some(w.team_a));
+            let client = ClientId::generate();
+            let without = ClientFacts {
+                team_id: if same_team { w.team_a } else { w.team_b },
+                primary_case_manager_id: is_primary.then_some(who.user_id),
+                care_team: vec![],
+                on: day(),
+            };
+            let with = ClientFacts { care_team: vec![who.user_id, UserId::generate()], ..without.clone() };
+            if !needs_care_team(&who) {
+                prop_assert_eq!(
+                    authorize_client(&who, action, client, &without),
+                    authorize_client(&who, action, client, &with)
+                );
+            }
         }
 
         /// Whatever the action, a client outside the actor's scope is never

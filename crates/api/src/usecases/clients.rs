@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use spoke_domain::audit::{AuditAction, AuditEvent};
 use spoke_domain::client::{Client, ClientDetails, ClientPatch, ClientStatus};
 use spoke_domain::ids::{ClientId, TeamId, UserId};
-use spoke_domain::policy::{Actor, ClientAction, authorize_client, client_scope};
+use spoke_domain::policy::{Actor, ClientAction, authorize_client, client_scope, needs_care_team};
 use spoke_domain::staff::Role;
 use spoke_persistence::clients::{self as store, ClientFilter};
 use spoke_persistence::page::{Keyset, Page};
@@ -33,7 +33,11 @@ pub(crate) fn load(
     today: NaiveDate,
 ) -> Result<Client, ApiError> {
     let client = store::get(conn, id)?;
-    let care_team = care::staff_on_care_team(conn, id, today)?;
+    let care_team = if needs_care_team(actor) {
+        care::staff_on_care_team(conn, id, today)?
+    } else {
+        Vec::new()
+    };
     allowed(
         authorize_client(actor, action, id, &client.facts(care_team, today)),
         NOT_YOURS,
