@@ -250,28 +250,13 @@ impl FromRequest for Authenticated {
     type Error = ApiError;
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer_token(req);
+        let caller = crate::context::Caller::from_request(req, payload).into_inner();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            let Subject::Staff(user_id) = state.tokens.verify(&token?)? else {
-                return Err(ApiError::Forbidden(
-                    "a partner token reaches only the partner operations under /v1/partner",
-                ));
-            };
-            let user = state
-                .read(move |conn| Ok(spoke_persistence::staff::get_user(conn, user_id)?))
-                .await
-                .map_err(|error| match error {
-                    ApiError::NotFound => {
-                        ApiError::Unauthorized("the access token is invalid or expired")
-                    }
-                    other => other,
-                })?;
-            if !user.is_active() {
-                return Err(ApiError::Unauthorized("this user no longer exists"));
-            }
+            let caller = caller?;
+            let user = state.read(move |conn| caller.user(conn)).await?;
             Ok(Authenticated { user })
         })
     }

@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, Utc};
 use futures_util::future::{Ready, ready};
 use spoke_domain::ids::UserId;
 use spoke_domain::policy::Actor;
+use spoke_domain::staff::User;
 use spoke_persistence::{DbConnection, StoreError, staff};
 
 use crate::auth::{Subject, bearer_token};
@@ -61,10 +62,6 @@ impl Clock {
     pub fn day_of(&self, at: DateTime<Utc>) -> NaiveDate {
         at.with_timezone(&self.timezone).date_naive()
     }
-
-    pub fn timezone(&self) -> chrono_tz::Tz {
-        self.timezone
-    }
 }
 
 /// Who acts, when, under which request: the context of one use case.
@@ -89,18 +86,22 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// The context of the caller as the database knows them: a user deleted
+    /// The caller's user as the database knows them now: a user deleted
     /// since the token was issued is refused.
+    pub fn user(&self, conn: &mut DbConnection) -> Result<User, ApiError> {
+        match staff::get_user(conn, self.user_id) {
+            Ok(user) if user.is_active() => Ok(user),
+            Ok(_) => Err(ApiError::Unauthorized("this user no longer exists")),
+            Err(StoreError::NotFound) => Err(ApiError::Unauthorized(
+                "the access token is invalid or expired",
+            )),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// The context of the caller as the database knows them (see [`Caller::user`]).
     pub fn sign_in(self, conn: &mut DbConnection) -> Result<Cx, ApiError> {
-        let user = match staff::get_user(conn, self.user_id) {
-            Ok(user) if user.is_active() => user,
-            Ok(_) | Err(StoreError::NotFound) => {
-                return Err(ApiError::Unauthorized(
-                    "the access token is invalid or expired",
-                ));
-            }
-            Err(other) => return Err(other.into()),
-        };
+        let user = self.user(conn)?;
         Ok(Cx {
             actor: Actor {
                 user_id: user.id,
