@@ -177,7 +177,10 @@ impl LoginThrottle {
 
     /// Refuses when `email` failed too often within the window.
     pub fn check(&self, email: &str) -> Result<(), ApiError> {
-        let failures = self.failures.lock().map_err(ApiError::internal)?;
+        let failures = self
+            .failures
+            .lock()
+            .map_err(|poisoned| ApiError::internal(poisoned.to_string()))?;
         match failures.get(email) {
             Some((count, since)) if *count >= self.limit && since.elapsed() < self.window => {
                 Err(ApiError::TooManyRequests {

@@ -23,7 +23,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("spoke: {error}");
+            eprintln!("spoke: {}", spoke_api::problem::report(error.as_ref()));
             ExitCode::FAILURE
         }
     }

@@ -4,8 +4,10 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use spoke_domain::assessment::AssessmentError;
 use spoke_domain::client::{ClientStatus, IllegalStatusMove};
-use spoke_domain::referral::ReferralStatus;
+use spoke_domain::plan::PlanError;
+use spoke_domain::referral::{ReferralError, ReferralStatus, Side};
 use spoke_domain::{FieldError, FieldErrors};
 use spoke_persistence::StoreError;
 use utoipa::ToSchema;
@@ -148,9 +150,9 @@ pub enum ApiError {
     TooManyRequests { retry_after_seconds: u64 },
     #[error("the Idempotency-Key was used with a different request")]
     IdempotencyMismatch,
-    /// The cause is logged, never sent.
+    /// The cause, with its chain of sources, is logged, never sent.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl ApiError {
@@ -168,8 +170,10 @@ impl ApiError {
         ))
     }
 
-    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
-        ApiError::Internal(cause.to_string())
+    /// An internal error caused by `cause` (an error, kept with its
+    /// sources for the log, or a message).
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> ApiError {
+        ApiError::Internal(cause.into())
     }
 
     pub fn problem(&self) -> Problem {
@@ -263,7 +267,7 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         if let ApiError::Internal(cause) = self {
-            tracing::error!(%cause, "request failed");
+            tracing::error!(cause = %report(cause.as_ref()), "request failed");
         }
         let mut response = self.problem().into_response();
         match self {
@@ -285,6 +289,18 @@ impl ResponseError for ApiError {
     }
 }
 
+/// An error and every source under it, as one line: "a: b: c".
+pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(next) = source {
+        line.push_str(": ");
+        line.push_str(&next.to_string());
+        source = next.source();
+    }
+    line
+}
+
 impl From<FieldErrors> for ApiError {
     fn from(errors: FieldErrors) -> Self {
         ApiError::Validation(errors)
@@ -299,7 +315,73 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(detail) => {
                 ApiError::internal(format!("unexpected uniqueness conflict: {detail}"))
             }
-            other => ApiError::internal(other),
+            other => ApiError::Internal(Box::new(other)),
         }
+    }
+}
+
+impl From<AssessmentError> for ApiError {
+    fn from(error: AssessmentError) -> Self {
+        match error {
+            AssessmentError::Final => ApiError::Conflict(error.to_string()),
+            AssessmentError::Incomplete(missing) => ApiError::Validation(missing),
+        }
+    }
+}
+
+impl From<PlanError> for ApiError {
+    fn from(error: PlanError) -> Self {
+        match error {
+            PlanError::Invalid(errors) => ApiError::Validation(errors),
+            other => ApiError::Conflict(other.to_string()),
+        }
+    }
+}
+
+impl From<ReferralError> for ApiError {
+    fn from(error: ReferralError) -> Self {
+        match error {
+            ReferralError::Invalid(errors) => ApiError::Validation(errors),
+            ReferralError::Closed(_) => ApiError::Conflict(error.to_string()),
+            ReferralError::IllegalMove {
+                from,
+                to,
+                side,
+                allowed,
+            } => ApiError::IllegalReferralMove {
+                detail: format!(
+                    "the {} cannot move a referral from {} to {}",
+                    match side {
+                        Side::Requester => "requester",
+                        Side::Performer => "performer",
+                    },
+                    from.as_str(),
+                    to.as_str()
+                ),
+                current: from,
+                allowed,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the query failed")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn an_internal_error_keeps_its_cause_for_the_log_and_never_sends_it() {
+        let error = ApiError::internal(Outer(std::io::Error::other("disk full")));
+        let ApiError::Internal(cause) = &error else {
+            panic!("internal: {error:?}");
+        };
+        assert_eq!(report(cause.as_ref()), "the query failed: disk full");
+        let sent = serde_json::to_string(&error.problem()).unwrap();
+        assert_eq!(error.problem().status, 500);
+        assert!(!sent.contains("disk") && !sent.contains("query"), "{sent}");
     }
 }

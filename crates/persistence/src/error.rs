@@ -14,9 +14,9 @@ pub enum StoreError {
     /// A referenced row does not exist.
     #[error("a referenced record does not exist: {0}")]
     MissingReference(String),
-    #[error("database error: {0}")]
-    Database(DieselError),
-    #[error("could not get a database connection: {0}")]
+    #[error("database error")]
+    Database(#[source] DieselError),
+    #[error("could not get a database connection")]
     Pool(#[from] r2d2::Error),
     /// A stored value no longer parses; it was written by something other than Spoke.
     #[error("stored data is invalid: {0}")]

@@ -169,15 +169,6 @@ pub struct AssessmentPageParams {
 
 const ASSESSMENT: &str = "assessment";
 
-impl From<AssessmentError> for ApiError {
-    fn from(error: AssessmentError) -> Self {
-        match error {
-            AssessmentError::Final => ApiError::Conflict(error.to_string()),
-            AssessmentError::Incomplete(missing) => ApiError::Validation(missing),
-        }
-    }
-}
-
 /// The instrument an input names, or a 422 on `instrument_id`.
 fn instrument_of(conn: &mut DbConnection, input: &AssessmentInput) -> Result<Instrument, ApiError> {
     must_exist(

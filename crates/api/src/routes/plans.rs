@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use spoke_domain::audit::{AuditAction, AuditEvent};
 use spoke_domain::ids::{ClientId, GoalId, PlanId, ProgressNoteId, UserId};
 use spoke_domain::plan::{
-    Agreement, Approval, Goal, Plan, PlanContent, PlanError, PlanInput, PlanStatus, ProgressNote,
+    Agreement, Approval, Goal, Plan, PlanContent, PlanInput, PlanStatus, ProgressNote,
 };
 use spoke_domain::policy::{ClientAction, client_scope};
 use spoke_domain::values::LongText;
@@ -162,15 +162,6 @@ pub struct PlanSearch {
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-}
-
-impl From<PlanError> for ApiError {
-    fn from(error: PlanError) -> Self {
-        match error {
-            PlanError::Invalid(errors) => ApiError::Validation(errors),
-            other => ApiError::Conflict(other.to_string()),
-        }
-    }
 }
 
 const PLAN: &str = "plan";

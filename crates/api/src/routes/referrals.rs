@@ -16,8 +16,8 @@ use spoke_domain::ids::{
 };
 use spoke_domain::policy::{Actor, ClientAction, client_scope};
 use spoke_domain::referral::{
-    BusinessStatus, MoveInput, MovedBy, Priority, Referral, ReferralError, ReferralEvent,
-    ReferralInput, ReferralStatus, allowed_moves,
+    BusinessStatus, MoveInput, MovedBy, Priority, Referral, ReferralEvent, ReferralInput,
+    ReferralStatus, allowed_moves,
 };
 use spoke_persistence::page::Keyset;
 use spoke_persistence::referrals::{
@@ -300,33 +300,6 @@ pub struct DisclosurePageParams {
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-}
-
-impl From<ReferralError> for ApiError {
-    fn from(error: ReferralError) -> Self {
-        match error {
-            ReferralError::Invalid(errors) => ApiError::Validation(errors),
-            ReferralError::Closed(_) => ApiError::Conflict(error.to_string()),
-            ReferralError::IllegalMove {
-                from,
-                to,
-                side,
-                allowed,
-            } => ApiError::IllegalReferralMove {
-                detail: format!(
-                    "the {} cannot move a referral from {} to {}",
-                    match side {
-                        spoke_domain::referral::Side::Requester => "requester",
-                        spoke_domain::referral::Side::Performer => "performer",
-                    },
-                    from.as_str(),
-                    to.as_str()
-                ),
-                current: from,
-                allowed,
-            },
-        }
-    }
 }
 
 const CONSENT: &str = "consent";
