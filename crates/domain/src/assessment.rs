@@ -486,7 +486,7 @@ impl Assessment {
         Ok(())
     }
 
-    fn touch(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn touch(&mut self, now: DateTime<Utc>) {
         self.updated_at = now;
         self.version += 1;
     }

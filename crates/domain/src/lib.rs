@@ -44,6 +44,8 @@ macro_rules! versioned {
 }
 
 versioned!(
+    assessment::Assessment,
+    plan::Plan,
     client::Client,
     care::CareTeamMember,
     care::NaturalSupport,

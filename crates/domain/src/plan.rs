@@ -690,7 +690,7 @@ impl Plan {
         self.status == PlanStatus::Active && self.content.review_due_on < today
     }
 
-    fn touch(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn touch(&mut self, now: DateTime<Utc>) {
         self.updated_at = now;
         self.version += 1;
     }

@@ -1,28 +1,26 @@
-//! Assessment instruments, clients' assessments and their trend.
+//! Assessment instruments, clients' assessments and their trend over HTTP:
+//! each handler parses the request, runs one use case of
+//! [`crate::usecases::assessments`] and shapes the answer.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use spoke_domain::assessment::{
-    Assessment, AssessmentError, AssessmentInput, AssessmentKind, AssessmentStatus, DomainScore,
-    DomainTrend, Instrument, InstrumentDomain, InstrumentInput, trend,
+    Assessment, AssessmentInput, AssessmentKind, AssessmentStatus, DomainScore, DomainTrend,
+    Instrument, InstrumentDomain, InstrumentInput,
 };
-use spoke_domain::audit::AuditAction;
 use spoke_domain::ids::{AssessmentId, ClientId, InstrumentId, UserId};
-use spoke_domain::policy::{ClientAction, StaffAction, authorize_staff};
-use spoke_persistence::assessments as store;
 use spoke_persistence::page::Keyset;
-use spoke_persistence::{DbConnection, StoreError};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::Authenticated;
-use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, RequestId, etag, page_request};
+use crate::context::Caller;
+use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, etag, page_request};
 use crate::idempotency::{self, Created};
 use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
-use crate::routes::clients::{audit_record, load, on_client_record};
-use crate::routes::{Page, allowed, json_body, must_exist, ok_with_etag};
+use crate::routes::{Page, json_body, ok_with_etag};
 use crate::state::AppState;
+use crate::usecases::assessments as usecases;
 
 /// One version of an assessment instrument. Versions never change.
 #[derive(Debug, Serialize, ToSchema)]
@@ -167,47 +165,6 @@ pub struct AssessmentPageParams {
     pub cursor: Option<String>,
 }
 
-const ASSESSMENT: &str = "assessment";
-
-/// The instrument an input names, or a 422 on `instrument_id`.
-fn instrument_of(conn: &mut DbConnection, input: &AssessmentInput) -> Result<Instrument, ApiError> {
-    must_exist(
-        "instrument_id",
-        store::get_instrument(conn, input.instrument_id),
-    )
-}
-
-/// An amended assessment must be a final one of the same client on the same
-/// instrument.
-fn check_amends(
-    conn: &mut DbConnection,
-    client: ClientId,
-    input: &AssessmentInput,
-    instrument: &Instrument,
-) -> Result<(), ApiError> {
-    let Some(amended) = input.amends else {
-        return Ok(());
-    };
-    let invalid = |message: &str| ApiError::invalid_field("amends", "invalid_amendment", message);
-    let amended = match store::get_assessment(conn, client, amended) {
-        Ok(a) => a,
-        Err(StoreError::NotFound) => {
-            return Err(invalid("no assessment of this client has this id"));
-        }
-        Err(other) => return Err(other.into()),
-    };
-    if amended.status != AssessmentStatus::Final {
-        return Err(invalid(
-            "only a final assessment is amended; change a draft instead",
-        ));
-    }
-    let amended_instrument = store::get_instrument(conn, amended.fields.instrument_id)?;
-    if amended_instrument.fields.code != instrument.fields.code {
-        return Err(invalid("an amendment scores the same instrument"));
-    }
-    Ok(())
-}
-
 /// List assessment instruments.
 ///
 /// Every version of every instrument, with its domains, scales and anchor descriptions. The
@@ -220,10 +177,10 @@ fn check_amends(
 #[get("/instruments")]
 pub async fn list_instruments(
     state: web::Data<AppState>,
-    _auth: Authenticated,
+    caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
     let all = state
-        .read(|conn| Ok(store::list_instruments(conn)?))
+        .read_as(caller, |tx, _| usecases::list_instruments(tx))
         .await?;
     Ok(HttpResponse::Ok().json(InstrumentList {
         items: all.iter().map(InstrumentView::from).collect(),
@@ -242,12 +199,12 @@ pub async fn list_instruments(
 #[get("/instruments/{id}")]
 pub async fn get_instrument(
     state: web::Data<AppState>,
-    _auth: Authenticated,
+    caller: Caller,
     id: web::Path<InstrumentId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let instrument = state
-        .read(move |conn| Ok(store::get_instrument(conn, id)?))
+        .read_as(caller, move |tx, _| usecases::get_instrument(tx, id))
         .await?;
     Ok(HttpResponse::Ok().json(InstrumentView::from(&instrument)))
 }
@@ -269,26 +226,14 @@ pub async fn get_instrument(
 #[post("/instruments")]
 pub async fn create_instrument(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     req: HttpRequest,
     body: ApiJson<InstrumentInput>,
 ) -> Result<HttpResponse, ApiError> {
-    allowed(
-        authorize_staff(&auth.actor(), StaffAction::ManageInstruments),
-        "only an admin may add instruments",
-    )?;
-    let fields = body.value.parse()?;
-    idempotency::create(&state, auth.user.id, key, &req, &body.raw, move |conn| {
-        let instrument = match store::add_instrument_version(conn, fields, spoke_persistence::now())
-        {
-            Err(StoreError::Conflict(_)) => {
-                return Err(ApiError::Conflict(
-                    "another version of this instrument was added at the same moment; retry".into(),
-                ));
-            }
-            other => other?,
-        };
+    let input = body.value;
+    idempotency::create_as(&state, caller, key, &req, &body.raw, move |tx, cx| {
+        let instrument = usecases::add_instrument(tx, cx, input)?;
         Ok(Created {
             body: json_body(&InstrumentView::from(&instrument))?,
             location: format!("/v1/instruments/{}", instrument.id),
@@ -316,33 +261,16 @@ pub async fn create_instrument(
 #[post("/clients/{id}/assessments")]
 pub async fn create_assessment(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ClientId>,
     key: IdempotencyKey,
     req: HttpRequest,
     body: ApiJson<AssessmentInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
     let client_id = id.into_inner();
     let input = body.value;
-    idempotency::create(&state, actor.user_id, key, &req, &body.raw, move |conn| {
-        load(conn, &actor, client_id, ClientAction::ManageCare, today)?;
-        let instrument = instrument_of(conn, &input)?;
-        check_amends(conn, client_id, &input, &instrument)?;
-        let fields = input.parse(&instrument, today)?;
-        let assessment =
-            Assessment::new(client_id, actor.user_id, fields, spoke_persistence::now());
-        store::insert_assessment(conn, &assessment)?;
-        audit_record(
-            conn,
-            &actor,
-            AuditAction::RecordCreated,
-            client_id,
-            (ASSESSMENT, assessment.id.to_string()),
-            &request_id.0,
-        );
+    idempotency::create_as(&state, caller, key, &req, &body.raw, move |tx, cx| {
+        let assessment = usecases::create(tx, cx, client_id, input)?;
         Ok(Created {
             body: json_body(&AssessmentView::from(&assessment))?,
             location: format!("/v1/clients/{client_id}/assessments/{}", assessment.id),
@@ -364,28 +292,17 @@ pub async fn create_assessment(
 #[get("/clients/{id}/assessments")]
 pub async fn list_assessments(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ClientId>,
     query: ApiQuery<AssessmentPageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
     let client_id = id.into_inner();
     let (limit, after) = page_request::<Keyset>(query.0.limit, query.0.cursor.as_deref())?;
-    let page = on_client_record(
-        &state,
-        actor,
-        request_id,
-        client_id,
-        ClientAction::Read,
-        AuditAction::RecordRead,
-        ("assessments", client_id.to_string()),
-        move |conn| {
-            let page = store::list_assessments(conn, client_id, after.as_ref(), limit)?;
-            Ok(page)
-        },
-    )
-    .await?;
+    let page = state
+        .read_as(caller, move |tx, cx| {
+            usecases::list(tx, cx, client_id, after.as_ref(), limit)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(Page::from_store(page, |a| AssessmentView::from(a))))
 }
 
@@ -404,40 +321,22 @@ pub async fn list_assessments(
 #[get("/clients/{id}/assessments/trend")]
 pub async fn get_assessment_trend(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ClientId>,
     query: ApiQuery<TrendQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
     let client_id = id.into_inner();
     let code = query.0.instrument.unwrap_or_else(|| "ssm".to_owned());
-    let view = on_client_record(
-        &state,
-        actor,
-        request_id,
-        client_id,
-        ClientAction::Read,
-        AuditAction::RecordRead,
-        ("assessment_trend", client_id.to_string()),
-        move |conn| {
-            let instrument = store::latest_instrument(conn, &code)?.ok_or_else(|| {
-                ApiError::invalid_field(
-                    "instrument",
-                    "unknown_reference",
-                    "no instrument has this code",
-                )
-            })?;
-            let assessments = store::assessments_on(conn, client_id, &code)?;
-            Ok(TrendView {
-                instrument_code: code,
-                instrument_id: instrument.id,
-                domains: trend(&instrument, &assessments),
-            })
-        },
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(view))
+    let (instrument, domains) = state
+        .read_as(caller, move |tx, cx| {
+            usecases::trend_of(tx, cx, client_id, &code)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(TrendView {
+        instrument_code: instrument.fields.code,
+        instrument_id: instrument.id,
+        domains,
+    }))
 }
 
 /// Get an assessment.
@@ -455,26 +354,15 @@ pub async fn get_assessment_trend(
 #[get("/clients/{id}/assessments/{assessment_id}")]
 pub async fn get_assessment(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     path: web::Path<(ClientId, AssessmentId)>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
     let (client_id, assessment_id) = path.into_inner();
-    let assessment = on_client_record(
-        &state,
-        actor,
-        request_id,
-        client_id,
-        ClientAction::Read,
-        AuditAction::RecordRead,
-        (ASSESSMENT, assessment_id.to_string()),
-        move |conn| {
-            let a = store::get_assessment(conn, client_id, assessment_id)?;
-            Ok(a)
-        },
-    )
-    .await?;
+    let assessment = state
+        .read_as(caller, move |tx, cx| {
+            usecases::get(tx, cx, client_id, assessment_id)
+        })
+        .await?;
     Ok(ok_with_etag(
         assessment.version,
         &AssessmentView::from(&assessment),
@@ -502,40 +390,18 @@ pub async fn get_assessment(
 #[put("/clients/{id}/assessments/{assessment_id}")]
 pub async fn replace_assessment(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     path: web::Path<(ClientId, AssessmentId)>,
     if_match: IfMatch,
     body: ApiJson<AssessmentInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
     let (client_id, assessment_id) = path.into_inner();
     let input = body.value;
-    let assessment = on_client_record(
-        &state,
-        actor,
-        request_id,
-        client_id,
-        ClientAction::ManageCare,
-        AuditAction::RecordUpdated,
-        (ASSESSMENT, assessment_id.to_string()),
-        move |conn| {
-            let mut a = store::get_assessment(conn, client_id, assessment_id)?;
-            if_match.check(a.version)?;
-            if a.status == AssessmentStatus::Final {
-                return Err(AssessmentError::Final.into());
-            }
-            let instrument = instrument_of(conn, &input)?;
-            check_amends(conn, client_id, &input, &instrument)?;
-            let fields = input.parse(&instrument, today)?;
-            let expected = a.version;
-            a.revise(fields, spoke_persistence::now())?;
-            store::update_assessment(conn, &a, expected)?;
-            Ok(a)
-        },
-    )
-    .await?;
+    let assessment = state
+        .write_as(caller, move |tx, cx| {
+            usecases::revise(tx, cx, client_id, assessment_id, &if_match, input)
+        })
+        .await?;
     Ok(ok_with_etag(
         assessment.version,
         &AssessmentView::from(&assessment),
@@ -563,32 +429,16 @@ pub async fn replace_assessment(
 #[post("/clients/{id}/assessments/{assessment_id}/finalize")]
 pub async fn finalize_assessment(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     path: web::Path<(ClientId, AssessmentId)>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
     let (client_id, assessment_id) = path.into_inner();
-    let assessment = on_client_record(
-        &state,
-        actor,
-        request_id,
-        client_id,
-        ClientAction::ManageCare,
-        AuditAction::RecordUpdated,
-        (ASSESSMENT, assessment_id.to_string()),
-        move |conn| {
-            let mut a = store::get_assessment(conn, client_id, assessment_id)?;
-            if_match.check(a.version)?;
-            let instrument = store::get_instrument(conn, a.fields.instrument_id)?;
-            let expected = a.version;
-            a.finalize(&instrument, spoke_persistence::now())?;
-            store::update_assessment(conn, &a, expected)?;
-            Ok(a)
-        },
-    )
-    .await?;
+    let assessment = state
+        .write_as(caller, move |tx, cx| {
+            usecases::finalize(tx, cx, client_id, assessment_id, &if_match)
+        })
+        .await?;
     Ok(ok_with_etag(
         assessment.version,
         &AssessmentView::from(&assessment),

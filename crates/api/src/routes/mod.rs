@@ -13,11 +13,11 @@ pub mod plans;
 pub mod referrals;
 pub mod staff;
 
-use spoke_domain::policy::Decision;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::problem::ApiError;
+pub(crate) use crate::usecases::{allowed, must_exist};
 
 /// Every route of the API.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -119,15 +119,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         );
 }
 
-/// Turns a policy decision into a result: hidden things are 404s.
-pub fn allowed(decision: Decision, forbidden: &'static str) -> Result<(), ApiError> {
-    match decision {
-        Decision::Allow => Ok(()),
-        Decision::Forbidden => Err(ApiError::Forbidden(forbidden)),
-        Decision::Hidden => Err(ApiError::NotFound),
-    }
-}
-
 /// A created or stored body as JSON text.
 pub(crate) fn json_body<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
     serde_json::to_string(value).map_err(ApiError::internal)
@@ -138,19 +129,6 @@ pub(crate) fn ok_with_etag<T: serde::Serialize>(version: i32, body: &T) -> actix
     actix_web::HttpResponse::Ok()
         .insert_header(("ETag", crate::extract::etag(version)))
         .json(body)
-}
-
-/// A reference to another record that must exist, or a 422 on `field`.
-pub(crate) fn must_exist<T>(
-    field: &str,
-    result: Result<T, spoke_persistence::StoreError>,
-) -> Result<T, ApiError> {
-    result.map_err(|error| match error {
-        spoke_persistence::StoreError::NotFound => {
-            ApiError::invalid_field(field, "unknown_reference", "no record has this id")
-        }
-        other => other.into(),
-    })
 }
 
 /// A list page as served: the items and the cursor of the next page.

@@ -17,7 +17,7 @@ use crate::context::Cx;
 use crate::db::Tx;
 use crate::extract::IfMatch;
 use crate::problem::ApiError;
-use crate::routes::allowed;
+use crate::usecases::allowed;
 use crate::usecases::change_versioned;
 
 const NOT_YOURS: &str =

@@ -10,11 +10,14 @@
 //! [`AppState::write_as`](crate::state::AppState::write_as); a use case that
 //! writes fails loudly in a read.
 
+pub mod assessments;
 pub mod care;
 pub mod clients;
 
 use chrono::{DateTime, Utc};
 use spoke_domain::Versioned;
+use spoke_domain::policy::Decision;
+use spoke_persistence::StoreError;
 
 use crate::db::Tx;
 use crate::extract::IfMatch;
@@ -23,7 +26,9 @@ use crate::problem::ApiError;
 /// The one way a versioned record changes: the caller's If-Match against
 /// the version loaded, the change (which says whether anything changed),
 /// and only then the touch and the save at the version loaded. Returns
-/// whether the record changed; an unchanged record is not saved again.
+/// whether the record changed; an unchanged record is not saved again. A
+/// domain method that marks its own change (raises the version) is not
+/// touched twice.
 pub fn change_versioned<R: Versioned>(
     tx: &mut Tx,
     record: &mut R,
@@ -37,7 +42,28 @@ pub fn change_versioned<R: Versioned>(
     if !change(tx, record)? {
         return Ok(false);
     }
-    record.touch(now);
+    if record.version() == expected {
+        record.touch(now);
+    }
     save(tx, record, expected)?;
     Ok(true)
+}
+
+/// Turns a policy decision into a result: hidden things are 404s.
+pub fn allowed(decision: Decision, forbidden: &'static str) -> Result<(), ApiError> {
+    match decision {
+        Decision::Allow => Ok(()),
+        Decision::Forbidden => Err(ApiError::Forbidden(forbidden)),
+        Decision::Hidden => Err(ApiError::NotFound),
+    }
+}
+
+/// A reference to another record that must exist, or a 422 on `field`.
+pub fn must_exist<T>(field: &str, result: Result<T, StoreError>) -> Result<T, ApiError> {
+    result.map_err(|error| match error {
+        StoreError::NotFound => {
+            ApiError::invalid_field(field, "unknown_reference", "no record has this id")
+        }
+        other => other.into(),
+    })
 }
