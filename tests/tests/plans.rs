@@ -348,8 +348,23 @@ fn notes_and_overdue_reviews(spoke: &Spoke) {
             "/v1/plans?status=active&review_due_before={today}"
         ))
         .as_user(&s.cm)
+        .header("X-Request-Id", "trace-plan-list")
         .send()
         .expect(200);
+    let client = active.body["client_id"].as_str().unwrap();
+    let log = spoke
+        .get(&format!("/v1/audit-events?client_id={client}&limit=1"))
+        .as_user(&spoke.admin())
+        .send()
+        .expect(200);
+    let event = &log.body["items"][0];
+    assert_eq!(event["request_id"], "trace-plan-list");
+    assert_eq!(event["resource_type"], "plan_list");
+    assert_eq!(
+        event["client_ids"],
+        json!([client]),
+        "one event for the page"
+    );
     let ids: Vec<&str> = overdue.body["items"]
         .as_array()
         .unwrap()

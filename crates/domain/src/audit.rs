@@ -77,6 +77,92 @@ impl AuditAction {
     }
 }
 
+/// The kind of record an audit event touched. Closed: an event names one
+/// of these or it is not written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceType {
+    Client,
+    /// A page of a client list or search (`client_ids` names who was shown).
+    ClientList,
+    /// A client's whole care team (`resource_id` is the client).
+    CareTeam,
+    CareTeamMember,
+    /// A client's natural supports (`resource_id` is the client).
+    NaturalSupports,
+    NaturalSupport,
+    /// A client's assessments (`resource_id` is the client).
+    Assessments,
+    Assessment,
+    /// A client's assessment trend (`resource_id` is the client).
+    AssessmentTrend,
+    /// A client's plans (`resource_id` is the client).
+    Plans,
+    Plan,
+    /// A page of plans across clients (`client_ids` names whose plans were shown).
+    PlanList,
+    /// A plan's progress notes (`resource_id` is the plan).
+    ProgressNotes,
+    ProgressNote,
+    /// A client's consents (`resource_id` is the client).
+    Consents,
+    Consent,
+    Referral,
+    /// A client's disclosure log (`resource_id` is the client).
+    Disclosures,
+}
+
+impl ResourceType {
+    pub const ALL: [ResourceType; 18] = [
+        ResourceType::Client,
+        ResourceType::ClientList,
+        ResourceType::CareTeam,
+        ResourceType::CareTeamMember,
+        ResourceType::NaturalSupports,
+        ResourceType::NaturalSupport,
+        ResourceType::Assessments,
+        ResourceType::Assessment,
+        ResourceType::AssessmentTrend,
+        ResourceType::Plans,
+        ResourceType::Plan,
+        ResourceType::PlanList,
+        ResourceType::ProgressNotes,
+        ResourceType::ProgressNote,
+        ResourceType::Consents,
+        ResourceType::Consent,
+        ResourceType::Referral,
+        ResourceType::Disclosures,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceType::Client => "client",
+            ResourceType::ClientList => "client_list",
+            ResourceType::CareTeam => "care_team",
+            ResourceType::CareTeamMember => "care_team_member",
+            ResourceType::NaturalSupports => "natural_supports",
+            ResourceType::NaturalSupport => "natural_support",
+            ResourceType::Assessments => "assessments",
+            ResourceType::Assessment => "assessment",
+            ResourceType::AssessmentTrend => "assessment_trend",
+            ResourceType::Plans => "plans",
+            ResourceType::Plan => "plan",
+            ResourceType::PlanList => "plan_list",
+            ResourceType::ProgressNotes => "progress_notes",
+            ResourceType::ProgressNote => "progress_note",
+            ResourceType::Consents => "consents",
+            ResourceType::Consent => "consent",
+            ResourceType::Referral => "referral",
+            ResourceType::Disclosures => "disclosures",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == raw)
+    }
+}
+
 /// One line of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -99,8 +185,8 @@ pub struct AuditEvent {
     /// Every client the event is about: the one client, or each client a
     /// list page showed, in the order shown.
     pub client_ids: Vec<ClientId>,
-    /// The kind of record touched, such as `client` (`client_list` for a list page).
-    pub resource_type: String,
+    /// The kind of record touched (`client_list` or `plan_list` for a list page).
+    pub resource_type: ResourceType,
     pub resource_id: String,
     /// The `X-Request-Id` of the request that caused it.
     pub request_id: String,
@@ -119,7 +205,7 @@ impl AuditEvent {
             actor_id,
             action,
             client_id,
-            ("client", client_id.to_string()),
+            (ResourceType::Client, client_id.to_string()),
             request_id,
             now,
         )
@@ -131,7 +217,7 @@ impl AuditEvent {
         actor_id: UserId,
         action: AuditAction,
         client_id: ClientId,
-        resource: (&str, String),
+        resource: (ResourceType, String),
         request_id: &str,
         now: DateTime<Utc>,
     ) -> Self {
@@ -142,7 +228,7 @@ impl AuditEvent {
             action,
             client_id: Some(client_id),
             client_ids: vec![client_id],
-            resource_type: resource.0.to_owned(),
+            resource_type: resource.0,
             resource_id: resource.1,
             request_id: request_id.to_owned(),
         }
@@ -156,17 +242,44 @@ impl AuditEvent {
         request_id: &str,
         now: DateTime<Utc>,
     ) -> Option<Self> {
-        if clients.is_empty() {
+        Self::for_page(
+            actor_id,
+            AuditAction::ClientListed,
+            ResourceType::ClientList,
+            clients,
+            request_id,
+            now,
+        )
+    }
+
+    /// One event for a page of records about several clients (`kind`),
+    /// naming each client once, in the order first shown; `None` for an
+    /// empty page.
+    pub fn for_page(
+        actor_id: UserId,
+        action: AuditAction,
+        kind: ResourceType,
+        clients: impl IntoIterator<Item = ClientId>,
+        request_id: &str,
+        now: DateTime<Utc>,
+    ) -> Option<Self> {
+        let mut shown: Vec<ClientId> = Vec::new();
+        for client in clients {
+            if !shown.contains(&client) {
+                shown.push(client);
+            }
+        }
+        if shown.is_empty() {
             return None;
         }
         Some(AuditEvent {
             id: AuditEventId::generate(),
             occurred_at: now,
             actor_id,
-            action: AuditAction::ClientListed,
+            action,
             client_id: None,
-            client_ids: clients,
-            resource_type: "client_list".to_owned(),
+            client_ids: shown,
+            resource_type: kind,
             resource_id: String::new(),
             request_id: request_id.to_owned(),
         })
@@ -189,9 +302,36 @@ mod tests {
     }
 
     #[test]
+    fn a_page_names_each_client_once_in_the_order_shown() {
+        let (a, b) = (ClientId::generate(), ClientId::generate());
+        let event = AuditEvent::for_page(
+            UserId::generate(),
+            AuditAction::RecordRead,
+            ResourceType::PlanList,
+            [b, a, b],
+            "r",
+            Utc::now(),
+        )
+        .expect("a page with plans is audited");
+        assert_eq!(event.client_ids, vec![b, a]);
+        assert_eq!(event.resource_type, ResourceType::PlanList);
+    }
+
+    #[test]
     fn action_names_round_trip() {
         for action in AuditAction::ALL {
             assert_eq!(AuditAction::parse(action.as_str()), Some(action));
+        }
+    }
+
+    #[test]
+    fn resource_type_names_round_trip_and_match_the_wire() {
+        for kind in ResourceType::ALL {
+            assert_eq!(ResourceType::parse(kind.as_str()), Some(kind));
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::Value::from(kind.as_str())
+            );
         }
     }
 }

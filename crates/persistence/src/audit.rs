@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use spoke_domain::audit::{AuditAction, AuditEvent};
+use spoke_domain::audit::{AuditAction, AuditEvent, ResourceType};
 use spoke_domain::ids::{ClientId, UserId};
 
 use crate::StoreError;
@@ -51,7 +51,7 @@ impl From<&AuditEvent> for AuditRow {
                 .client_id
                 .is_none()
                 .then(|| to_json(&event.client_ids)),
-            resource_type: event.resource_type.clone(),
+            resource_type: event.resource_type.as_str().to_owned(),
             resource_id: event.resource_id.clone(),
             request_id: event.request_id.clone(),
         }
@@ -74,7 +74,8 @@ impl AuditRow {
                 .ok_or_else(|| corrupt("audit action", &self.action))?,
             client_id,
             client_ids,
-            resource_type: self.resource_type,
+            resource_type: ResourceType::parse(&self.resource_type)
+                .ok_or_else(|| corrupt("audit resource type", &self.resource_type))?,
             resource_id: self.resource_id,
             request_id: self.request_id,
         })

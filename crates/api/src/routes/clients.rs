@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use spoke_domain::audit::{AuditAction, AuditEvent};
+use spoke_domain::audit::{AuditAction, AuditEvent, ResourceType};
 use spoke_domain::client::{Client, ClientDetails, ClientDetailsInput, ClientPatch, ClientStatus};
 use spoke_domain::ids::{ClientId, TeamId, UserId};
 use spoke_domain::policy::{Actor, ClientAction};
@@ -171,7 +171,7 @@ pub(crate) async fn on_client_record<T, F>(
     client: ClientId,
     action: ClientAction,
     audit: AuditAction,
-    resource: (&'static str, String),
+    resource: (ResourceType, String),
     work: F,
 ) -> Result<T, ApiError>
 where
@@ -200,7 +200,7 @@ pub(crate) fn audit_record(
     actor: &Actor,
     action: AuditAction,
     client: ClientId,
-    resource: (&str, String),
+    resource: (ResourceType, String),
     request_id: &str,
 ) {
     tx.audit(AuditEvent::for_record(

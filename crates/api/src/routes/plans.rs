@@ -8,26 +8,20 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use spoke_domain::audit::{AuditAction, AuditEvent};
-use spoke_domain::ids::{ClientId, GoalId, PlanId, ProgressNoteId, UserId};
-use spoke_domain::plan::{
-    Agreement, Approval, Goal, Plan, PlanContent, PlanInput, PlanStatus, ProgressNote,
-};
-use spoke_domain::policy::{ClientAction, client_scope};
+use spoke_domain::ids::{ClientId, GoalId, PlanId, UserId};
+use spoke_domain::plan::{Agreement, Approval, Goal, Plan, PlanInput, PlanStatus, ProgressNote};
 use spoke_domain::values::LongText;
-use spoke_persistence::plans::{self as store, PlanFilter};
-use spoke_persistence::{DbConnection, StoreError, care};
+use spoke_persistence::plans::PlanFilter;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::Authenticated;
-use crate::db::Tx;
-use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, RequestId, etag, page_request};
+use crate::context::Caller;
+use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, etag, page_request};
 use crate::idempotency::{self, Created};
 use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
-use crate::routes::clients::{audit_record, load, on_client_record};
 use crate::routes::{Page, json_body, ok_with_etag};
 use crate::state::AppState;
+use crate::usecases::plans as usecases;
 
 /// A service plan.
 #[derive(Debug, Serialize, ToSchema)]
@@ -164,83 +158,6 @@ pub struct PlanSearch {
     pub cursor: Option<String>,
 }
 
-const PLAN: &str = "plan";
-
-/// Tasks may only name the client's own natural supports, care-team members
-/// and referrals.
-fn check_people(
-    conn: &mut DbConnection,
-    client: ClientId,
-    content: &PlanContent,
-) -> Result<(), ApiError> {
-    let (supports, members) = content.named_people();
-    for id in supports {
-        match care::get_support(conn, client, id) {
-            Ok(_) => {}
-            Err(StoreError::NotFound) => {
-                return Err(ApiError::invalid_field(
-                    "goals",
-                    "unknown_reference",
-                    &format!("natural support {id} is not one of the client's"),
-                ));
-            }
-            Err(other) => return Err(other.into()),
-        }
-    }
-    for id in content.referrals() {
-        match spoke_persistence::referrals::get_referral(conn, id) {
-            Ok(referral) if referral.client_id == client => {}
-            Ok(_) | Err(StoreError::NotFound) => {
-                return Err(ApiError::invalid_field(
-                    "goals",
-                    "unknown_reference",
-                    &format!("referral {id} is not one of the client's"),
-                ));
-            }
-            Err(other) => return Err(other.into()),
-        }
-    }
-    for id in members {
-        match care::get_member(conn, client, id) {
-            Ok(_) => {}
-            Err(StoreError::NotFound) => {
-                return Err(ApiError::invalid_field(
-                    "goals",
-                    "unknown_reference",
-                    &format!("care-team member {id} is not on the client's care team"),
-                ));
-            }
-            Err(other) => return Err(other.into()),
-        }
-    }
-    Ok(())
-}
-
-/// Writes a plan changed by the caller and its audit event.
-fn save(
-    conn: &mut Tx,
-    actor: &spoke_domain::policy::Actor,
-    plan: &Plan,
-    expected: i32,
-    request_id: &str,
-) -> Result<(), ApiError> {
-    store::update_plan(conn, plan, expected).map_err(|error| match error {
-        StoreError::Conflict(_) => ApiError::Conflict(
-            "another plan of this client became active at the same moment".to_owned(),
-        ),
-        other => other.into(),
-    })?;
-    audit_record(
-        conn,
-        actor,
-        AuditAction::RecordUpdated,
-        plan.client_id,
-        (PLAN, plan.id.to_string()),
-        request_id,
-    );
-    Ok(())
-}
-
 /// Draft a service plan.
 ///
 /// Goals per life domain in the client's own words, each with a measurable target and tasks naming who does
@@ -259,37 +176,17 @@ fn save(
 #[post("/clients/{id}/plans")]
 pub async fn create_plan(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ClientId>,
     key: IdempotencyKey,
     req: HttpRequest,
     body: ApiJson<PlanInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
+    let today = caller.today();
     let client_id = id.into_inner();
     let content = body.value.parse(None)?;
-    idempotency::create(&state, actor.user_id, key, &req, &body.raw, move |conn| {
-        load(conn, &actor, client_id, ClientAction::ManageCare, today)?;
-        check_people(conn, client_id, &content)?;
-        let active = store::active_plan(conn, client_id)?.map(|p| p.id);
-        let plan = Plan::new(
-            client_id,
-            content,
-            active,
-            actor.user_id,
-            spoke_persistence::now(),
-        );
-        store::insert_plan(conn, &plan)?;
-        audit_record(
-            conn,
-            &actor,
-            AuditAction::RecordCreated,
-            client_id,
-            (PLAN, plan.id.to_string()),
-            &request_id.0,
-        );
+    idempotency::create_as(&state, caller, key, &req, &body.raw, move |tx, cx| {
+        let plan = usecases::create(tx, cx, client_id, content)?;
         Ok(Created {
             body: json_body(&PlanView::of(&plan, today))?,
             location: format!("/v1/clients/{client_id}/plans/{}", plan.id),
@@ -311,27 +208,16 @@ pub async fn create_plan(
 #[get("/clients/{id}/plans")]
 pub async fn list_client_plans(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ClientId>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
+    let today = caller.today();
     let client_id = id.into_inner();
-    let plans = on_client_record(
-        &state,
-        actor,
-        request_id,
-        client_id,
-        ClientAction::Read,
-        AuditAction::RecordRead,
-        ("plans", client_id.to_string()),
-        move |conn| {
-            let plans = store::client_plans(conn, client_id)?;
-            Ok(plans)
-        },
-    )
-    .await?;
+    let plans = state
+        .read_as(caller, move |tx, cx| {
+            usecases::list_for_client(tx, cx, client_id)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(PlanList {
         items: plans.iter().map(|p| PlanView::of(p, today)).collect(),
     }))
@@ -352,27 +238,16 @@ pub async fn list_client_plans(
 #[get("/clients/{id}/plans/{plan_id}")]
 pub async fn get_plan(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     path: web::Path<(ClientId, PlanId)>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
+    let today = caller.today();
     let (client_id, plan_id) = path.into_inner();
-    let plan = on_client_record(
-        &state,
-        actor,
-        request_id,
-        client_id,
-        ClientAction::Read,
-        AuditAction::RecordRead,
-        (PLAN, plan_id.to_string()),
-        move |conn| {
-            let plan = store::get_plan(conn, client_id, plan_id)?;
-            Ok(plan)
-        },
-    )
-    .await?;
+    let plan = state
+        .read_as(caller, move |tx, cx| {
+            usecases::get(tx, cx, client_id, plan_id)
+        })
+        .await?;
     Ok(ok_with_etag(plan.version, &PlanView::of(&plan, today)))
 }
 
@@ -398,28 +273,17 @@ pub async fn get_plan(
 #[put("/clients/{id}/plans/{plan_id}")]
 pub async fn replace_plan(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     path: web::Path<(ClientId, PlanId)>,
     if_match: IfMatch,
     body: ApiJson<PlanInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
+    let today = caller.today();
     let (client_id, plan_id) = path.into_inner();
     let input = body.value;
     let plan = state
-        .write(move |conn| {
-            load(conn, &actor, client_id, ClientAction::ManageCare, today)?;
-            let mut plan = store::get_plan(conn, client_id, plan_id)?;
-            if_match.check(plan.version)?;
-            let content = input.parse(Some(&plan.content))?;
-            check_people(conn, client_id, &content)?;
-            let expected = plan.version;
-            let active = store::active_plan(conn, client_id)?.map(|p| p.id);
-            plan.revise(content, active, spoke_persistence::now())?;
-            save(conn, &actor, &plan, expected, &request_id.0)?;
-            Ok(plan)
+        .write_as(caller, move |tx, cx| {
+            usecases::revise(tx, cx, client_id, plan_id, &if_match, input)
         })
         .await?;
     Ok(ok_with_etag(plan.version, &PlanView::of(&plan, today)))
@@ -431,41 +295,6 @@ enum Move {
     Activate,
     Complete,
     RequestApproval,
-}
-
-/// Loads the plan, checks If-Match, makes the move and saves what changed,
-/// the superseded plan included, in the caller's transaction.
-#[allow(clippy::too_many_arguments)]
-fn make_move(
-    conn: &mut Tx,
-    actor: &spoke_domain::policy::Actor,
-    client_id: ClientId,
-    plan_id: PlanId,
-    if_match: &IfMatch,
-    step: Move,
-    approval_required: bool,
-    today: NaiveDate,
-    request_id: &str,
-) -> Result<Plan, ApiError> {
-    load(conn, actor, client_id, ClientAction::ManageCare, today)?;
-    let mut plan = store::get_plan(conn, client_id, plan_id)?;
-    if_match.check(plan.version)?;
-    let expected = plan.version;
-    let now = spoke_persistence::now();
-    match step {
-        Move::Activate => {
-            let mut current = store::active_plan(conn, client_id)?;
-            let current_version = current.as_ref().map(|c| c.version);
-            plan.activate(current.as_mut(), approval_required, now)?;
-            if let (Some(current), Some(version)) = (current, current_version) {
-                save(conn, actor, &current, version, request_id)?;
-            }
-        }
-        Move::Complete => plan.complete(now)?,
-        Move::RequestApproval => plan.request_approval(actor.user_id, now)?,
-    }
-    save(conn, actor, &plan, expected, request_id)?;
-    Ok(plan)
 }
 
 macro_rules! plan_move {
@@ -490,18 +319,18 @@ macro_rules! plan_move {
         #[post($path)]
         pub async fn $name(
             state: web::Data<AppState>,
-            auth: Authenticated,
-            request_id: RequestId,
+            caller: Caller,
             path: web::Path<(ClientId, PlanId)>,
             if_match: IfMatch,
         ) -> Result<HttpResponse, ApiError> {
-            let actor = auth.actor();
-            let today = state.today();
+            let today = caller.today();
             let approval_required = state.plan_approval_required;
             let (client_id, plan_id) = path.into_inner();
             let plan = state
-                .write(move |conn| {
-                    make_move(conn, &actor, client_id, plan_id, &if_match, $step, approval_required, today, &request_id.0)
+                .write_as(caller, move |tx, cx| match $step {
+                    Move::Activate => usecases::activate(tx, cx, client_id, plan_id, &if_match, approval_required),
+                    Move::Complete => usecases::complete(tx, cx, client_id, plan_id, &if_match),
+                    Move::RequestApproval => usecases::request_approval(tx, cx, client_id, plan_id, &if_match),
                 })
                 .await?;
             Ok(ok_with_etag(plan.version, &PlanView::of(&plan, today)))
@@ -558,30 +387,25 @@ plan_move!(
 #[post("/clients/{id}/plans/{plan_id}/approval")]
 pub async fn decide_plan_approval(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     path: web::Path<(ClientId, PlanId)>,
     if_match: IfMatch,
     body: ApiJson<ApprovalDecision>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
+    let today = caller.today();
     let (client_id, plan_id) = path.into_inner();
     let decision = body.value;
     let plan = state
-        .write(move |conn| {
-            load(conn, &actor, client_id, ClientAction::ApprovePlan, today)?;
-            let mut plan = store::get_plan(conn, client_id, plan_id)?;
-            if_match.check(plan.version)?;
-            let expected = plan.version;
-            plan.decide(
+        .write_as(caller, move |tx, cx| {
+            usecases::decide_approval(
+                tx,
+                cx,
+                client_id,
+                plan_id,
+                &if_match,
                 decision.decision == Decision::Approved,
                 decision.reason,
-                actor.user_id,
-                spoke_persistence::now(),
-            )?;
-            save(conn, &actor, &plan, expected, &request_id.0)?;
-            Ok(plan)
+            )
         })
         .await?;
     Ok(ok_with_etag(plan.version, &PlanView::of(&plan, today)))
@@ -608,40 +432,17 @@ pub async fn decide_plan_approval(
 #[post("/clients/{id}/plans/{plan_id}/goals/{goal_id}/notes")]
 pub async fn create_progress_note(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     path: web::Path<(ClientId, PlanId, GoalId)>,
     key: IdempotencyKey,
     req: HttpRequest,
     body: ApiJson<NewProgressNote>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
     let (client_id, plan_id, goal_id) = path.into_inner();
     let text = LongText::parse(&body.value.text)
         .map_err(|e| ApiError::Validation(spoke_domain::FieldErrors::single("text", e)))?;
-    idempotency::create(&state, actor.user_id, key, &req, &body.raw, move |conn| {
-        load(conn, &actor, client_id, ClientAction::AddNote, today)?;
-        let plan = store::get_plan(conn, client_id, plan_id)?;
-        if !plan.content.goals.iter().any(|g| g.id == goal_id) {
-            return Err(ApiError::NotFound);
-        }
-        let note = ProgressNote {
-            id: ProgressNoteId::generate(),
-            goal_id,
-            author_id: actor.user_id,
-            written_at: spoke_persistence::now(),
-            text: text.as_str().to_owned(),
-        };
-        store::add_note(conn, plan_id, &note)?;
-        audit_record(
-            conn,
-            &actor,
-            AuditAction::RecordCreated,
-            client_id,
-            ("progress_note", note.id.to_string()),
-            &request_id.0,
-        );
+    idempotency::create_as(&state, caller, key, &req, &body.raw, move |tx, cx| {
+        let note = usecases::add_note(tx, cx, client_id, plan_id, goal_id, text)?;
         Ok(Created {
             body: json_body(&note)?,
             location: format!("/v1/clients/{client_id}/plans/{plan_id}/notes"),
@@ -666,27 +467,13 @@ pub async fn create_progress_note(
 #[get("/clients/{id}/plans/{plan_id}/notes")]
 pub async fn list_progress_notes(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     path: web::Path<(ClientId, PlanId)>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
     let (client_id, plan_id) = path.into_inner();
     let notes = state
-        .read(move |conn| {
-            load(conn, &actor, client_id, ClientAction::Read, today)?;
-            store::get_plan(conn, client_id, plan_id)?;
-            let notes = store::notes(conn, plan_id)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordRead,
-                client_id,
-                ("progress_notes", plan_id.to_string()),
-                &request_id.0,
-            );
-            Ok(notes)
+        .read_as(caller, move |tx, cx| {
+            usecases::notes(tx, cx, client_id, plan_id)
         })
         .await?;
     Ok(HttpResponse::Ok().json(ProgressNoteList { items: notes }))
@@ -704,12 +491,10 @@ pub async fn list_progress_notes(
 #[get("/plans")]
 pub async fn list_plans(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     query: ApiQuery<PlanSearch>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
+    let today = caller.today();
     let search = query.0;
     let (limit, after) =
         page_request::<(NaiveDate, String)>(search.limit, search.cursor.as_deref())?;
@@ -718,26 +503,8 @@ pub async fn list_plans(
         review_due_before: search.review_due_before,
     };
     let page = state
-        .read(move |conn| {
-            let page = store::list_plans(
-                conn,
-                &client_scope(&actor, today),
-                &filter,
-                after.as_ref(),
-                limit,
-            )?;
-            let now = spoke_persistence::now();
-            for p in &page.items {
-                conn.audit(AuditEvent::for_record(
-                    actor.user_id,
-                    AuditAction::RecordRead,
-                    p.client_id,
-                    (PLAN, p.id.to_string()),
-                    &request_id.0,
-                    now,
-                ));
-            }
-            Ok(page)
+        .read_as(caller, move |tx, cx| {
+            usecases::list(tx, cx, &filter, after.as_ref(), limit)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_store(page, |p| PlanView::of(p, today))))

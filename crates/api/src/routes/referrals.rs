@@ -6,7 +6,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use spoke_domain::audit::AuditAction;
+use spoke_domain::audit::{AuditAction, ResourceType};
 use spoke_domain::consent::{
     Consent, ConsentCategory, ConsentInput, ConsentMethod, Part2Elements, Recipient, Revocation,
     covering_consent,
@@ -302,8 +302,8 @@ pub struct DisclosurePageParams {
     pub cursor: Option<String>,
 }
 
-const CONSENT: &str = "consent";
-const REFERRAL: &str = "referral";
+const CONSENT: ResourceType = ResourceType::Consent;
+const REFERRAL: ResourceType = ResourceType::Referral;
 
 /// The consent covering `referral` today, if any.
 pub(crate) fn consent_for(
@@ -416,7 +416,7 @@ pub async fn list_consents(
         client_id,
         ClientAction::Read,
         AuditAction::RecordRead,
-        ("consents", client_id.to_string()),
+        (ResourceType::Consents, client_id.to_string()),
         move |conn| {
             let consents = store::client_consents(conn, client_id)?;
             Ok(consents)
@@ -905,7 +905,7 @@ pub async fn list_disclosures(
         client_id,
         ClientAction::Read,
         AuditAction::RecordRead,
-        ("disclosures", client_id.to_string()),
+        (ResourceType::Disclosures, client_id.to_string()),
         move |conn| {
             let page = store::client_disclosures(conn, client_id, after.as_ref(), limit)?;
             Ok(page)

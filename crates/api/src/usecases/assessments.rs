@@ -6,7 +6,7 @@ use spoke_domain::assessment::{
     Assessment, AssessmentError, AssessmentInput, AssessmentStatus, DomainTrend, Instrument,
     InstrumentInput, trend,
 };
-use spoke_domain::audit::AuditAction;
+use spoke_domain::audit::{AuditAction, ResourceType};
 use spoke_domain::ids::{AssessmentId, ClientId, InstrumentId};
 use spoke_domain::policy::{ClientAction, StaffAction, authorize_staff};
 use spoke_persistence::assessments as store;
@@ -20,7 +20,7 @@ use crate::problem::ApiError;
 use crate::usecases::clients::under_client;
 use crate::usecases::{allowed, change_versioned, must_exist};
 
-const ASSESSMENT: &str = "assessment";
+const ASSESSMENT: ResourceType = ResourceType::Assessment;
 
 /// Every version of every instrument. Every staff role.
 pub fn list_instruments(tx: &mut Tx) -> Result<Vec<Instrument>, ApiError> {
@@ -132,7 +132,7 @@ pub fn list(
         client,
         ClientAction::Read,
         AuditAction::RecordRead,
-        ("assessments", client.to_string()),
+        (ResourceType::Assessments, client.to_string()),
         |tx| Ok(store::list_assessments(tx, client, after, limit)?),
     )
 }
@@ -151,7 +151,7 @@ pub fn trend_of(
         client,
         ClientAction::Read,
         AuditAction::RecordRead,
-        ("assessment_trend", client.to_string()),
+        (ResourceType::AssessmentTrend, client.to_string()),
         |tx| {
             let instrument = store::latest_instrument(tx, code)?.ok_or_else(|| {
                 ApiError::invalid_field(

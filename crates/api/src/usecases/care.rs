@@ -2,7 +2,7 @@
 //! client's keepers (their case manager, the team's supervisors, admins)
 //! change them; whoever may read the client reads them.
 
-use spoke_domain::audit::AuditAction;
+use spoke_domain::audit::{AuditAction, ResourceType};
 use spoke_domain::care::{
     CareTeamFields, CareTeamMember, CareTeamPerson, NaturalSupport, NaturalSupportFields,
 };
@@ -17,8 +17,8 @@ use crate::problem::ApiError;
 use crate::usecases::change_versioned;
 use crate::usecases::clients::under_client;
 
-const MEMBER: &str = "care_team_member";
-const SUPPORT: &str = "natural_support";
+const MEMBER: ResourceType = ResourceType::CareTeamMember;
+const SUPPORT: ResourceType = ResourceType::NaturalSupport;
 
 /// A staff member of a care team must be an active user.
 fn check_staff(conn: &mut DbConnection, fields: &CareTeamFields) -> Result<(), ApiError> {
@@ -66,7 +66,7 @@ pub fn list_members(
     cx: &Cx,
     client: ClientId,
 ) -> Result<Vec<CareTeamMember>, ApiError> {
-    let resource = ("care_team", client.to_string());
+    let resource = (ResourceType::CareTeam, client.to_string());
     under_client(
         tx,
         cx,
@@ -161,7 +161,7 @@ pub fn list_supports(
     cx: &Cx,
     client: ClientId,
 ) -> Result<Vec<NaturalSupport>, ApiError> {
-    let resource = ("natural_supports", client.to_string());
+    let resource = (ResourceType::NaturalSupports, client.to_string());
     under_client(
         tx,
         cx,

@@ -3,7 +3,7 @@
 //! unit of work that does it.
 
 use chrono::NaiveDate;
-use spoke_domain::audit::{AuditAction, AuditEvent};
+use spoke_domain::audit::{AuditAction, AuditEvent, ResourceType};
 use spoke_domain::client::{Client, ClientDetails, ClientPatch, ClientStatus};
 use spoke_domain::ids::{ClientId, TeamId, UserId};
 use spoke_domain::policy::{Actor, ClientAction, authorize_client, client_scope, needs_care_team};
@@ -54,7 +54,7 @@ pub(crate) fn under_client<T>(
     client: ClientId,
     action: ClientAction,
     audit: AuditAction,
-    resource: (&str, String),
+    resource: (ResourceType, String),
     work: impl FnOnce(&mut Tx) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
     load(tx, &cx.actor, client, action, cx.today)?;

@@ -13,6 +13,7 @@
 pub mod assessments;
 pub mod care;
 pub mod clients;
+pub mod plans;
 
 use chrono::{DateTime, Utc};
 use spoke_domain::Versioned;
