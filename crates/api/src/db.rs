@@ -19,7 +19,8 @@ use std::sync::Arc;
 
 use actix_web::web;
 use spoke_domain::audit::AuditEvent;
-use spoke_persistence::referrals::{Disclosure, record_disclosures};
+use spoke_domain::partner::Disclosure;
+use spoke_persistence::referrals::record_disclosures;
 use spoke_persistence::{Backend, Database, DbConnection, StoreError, audit};
 use tokio::sync::{Mutex, mpsc, oneshot};
 

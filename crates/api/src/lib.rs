@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;
+pub mod representation;
 pub mod routes;
 pub mod seed;
 pub mod server;

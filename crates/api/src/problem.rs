@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use spoke_domain::assessment::AssessmentError;
 use spoke_domain::client::{ClientStatus, IllegalStatusMove};
+use spoke_domain::partner::ApiClientError;
 use spoke_domain::plan::PlanError;
 use spoke_domain::referral::{ReferralError, ReferralStatus, Side};
 use spoke_domain::{FieldError, FieldErrors};
@@ -342,7 +343,9 @@ impl From<ReferralError> for ApiError {
     fn from(error: ReferralError) -> Self {
         match error {
             ReferralError::Invalid(errors) => ApiError::Validation(errors),
-            ReferralError::Closed(_) => ApiError::Conflict(error.to_string()),
+            ReferralError::Closed(_) | ReferralError::NotRejected(_) => {
+                ApiError::Conflict(error.to_string())
+            }
             ReferralError::IllegalMove {
                 from,
                 to,
@@ -362,6 +365,12 @@ impl From<ReferralError> for ApiError {
                 allowed,
             },
         }
+    }
+}
+
+impl From<ApiClientError> for ApiError {
+    fn from(error: ApiClientError) -> Self {
+        ApiError::Conflict(error.to_string())
     }
 }
 

@@ -160,6 +160,7 @@ async fn unknown_route(
 /// (up to 30 seconds), then returns.
 pub fn serve(settings: &ServerSettings, listener: TcpListener) -> std::io::Result<Server> {
     let state = web::Data::new(settings.state());
+    crate::webhooks::spawn_worker(state.db.clone(), state.clock, settings.webhooks);
     let spec = openapi();
     let routes = web::Data::new(KnownRoutes::from_spec(&spec));
     let mut server = HttpServer::new(move || {
@@ -183,6 +184,5 @@ pub fn serve(settings: &ServerSettings, listener: TcpListener) -> std::io::Resul
         server = server.workers(workers);
     }
     let server = server.listen(listener)?.run();
-    crate::webhooks::spawn_worker(settings.database.clone(), settings.webhooks);
     Ok(server)
 }

@@ -1,39 +1,28 @@
 //! Referral events pushed to subscribers: written to the outbox in the
 //! transaction of the change, delivered by a background worker in order per
-//! referral, signed in the Standard Webhooks style, retried with backoff
-//! for more than a day. Pending deliveries live in the database, so a
-//! restart loses nothing; receivers drop duplicates by `webhook-id`.
+//! referral, signed in the Standard Webhooks style, retried on the domain's
+//! schedule ([`spoke_domain::partner::RETRY_UNITS`]) for more than a day.
+//! Pending deliveries live in the database, so a restart loses nothing;
+//! receivers drop duplicates by `webhook-id`.
 
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
-use spoke_domain::ids::{DisclosureId, OutboxEventId};
+use spoke_domain::ids::OutboxEventId;
+use spoke_domain::partner::{Attempt, Delivery, DeliveryStatus, Webhook, WebhookEvent};
 use spoke_domain::referral::{Referral, ReferralEvent, ReferralStatus, Side};
-use spoke_persistence::referrals::{
-    Channel, Disclosure, get_consent, get_referral, record_disclosure,
-};
-use spoke_persistence::webhooks::{self as store, Delivery, DeliveryStatus, Webhook};
-use spoke_persistence::{Database, DbConnection, transaction};
+use spoke_persistence::DbConnection;
+use spoke_persistence::webhooks as store;
 
+use crate::context::Clock;
+use crate::db::Db;
 use crate::problem::ApiError;
-use crate::routes::referrals::ReferralView;
-
-/// The event types a subscription may ask for.
-pub const EVENT_TYPES: [&str; 3] = [
-    "referral.created",
-    "referral.status_changed",
-    "referral.updated",
-];
-
-/// Waits between attempts, in units of the worker's base delay (5 s in
-/// production): 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h,
-/// 8 h: about 32 hours in all before a delivery is given up.
-const BACKOFF_UNITS: [u32; 11] = [1, 6, 24, 120, 360, 720, 1440, 2880, 5760, 5760, 5760];
+use crate::representation::ReferralView;
 
 /// A new signing secret, `whsec_` and 32 random bytes in base64.
 pub fn new_secret() -> String {
@@ -63,18 +52,15 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String
 pub fn enqueue(
     conn: &mut DbConnection,
     referral: &Referral,
-    event_type: &str,
-    event: &ReferralEvent,
+    event: WebhookEvent,
+    change: &ReferralEvent,
+    now: DateTime<Utc>,
     today: chrono::NaiveDate,
 ) -> Result<(), ApiError> {
     let event_id = OutboxEventId::generate();
-    let now = spoke_persistence::now();
     for listener in store::listeners(conn, referral.organization_id)? {
-        let partner = listener.organization_id.is_some();
-        if partner && referral.status == ReferralStatus::Draft {
-            continue;
-        }
-        if !listener.event_types.iter().any(|t| t == event_type) {
+        let partner = listener.is_partner();
+        if (partner && referral.status == ReferralStatus::Draft) || !listener.hears(event) {
             continue;
         }
         let side = if partner {
@@ -83,11 +69,11 @@ pub fn enqueue(
             Side::Requester
         };
         let payload = serde_json::json!({
-            "type": event_type,
+            "type": event,
             "timestamp": now,
             "data": {
                 "referral": ReferralView::of(referral, side, today),
-                "change": event,
+                "change": change,
             }
         });
         store::enqueue(
@@ -98,7 +84,7 @@ pub fn enqueue(
                 webhook_id: listener.id,
                 referral_id: referral.id,
                 client_id: referral.client_id,
-                event_type: event_type.to_owned(),
+                event,
                 payload: payload.to_string(),
                 created_at: now,
                 status: DeliveryStatus::Pending,
@@ -117,7 +103,7 @@ pub fn enqueue(
 /// How the worker runs.
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerSettings {
-    /// One backoff unit (5 s in production).
+    /// One unit of the retry schedule (5 s in production).
     pub backoff_unit: Duration,
     /// How often the outbox is polled.
     pub poll: Duration,
@@ -135,105 +121,70 @@ impl Default for WorkerSettings {
     }
 }
 
-/// POSTs one delivery; `Ok(status)` for an HTTP answer, `Err` for no answer.
-fn post(agent: &ureq::Agent, hook: &Webhook, d: &Delivery) -> Result<u16, String> {
+/// POSTs one delivery and says what came back.
+fn post(agent: &ureq::Agent, hook: &Webhook, d: &Delivery) -> Attempt {
     let timestamp = Utc::now().timestamp();
     let id = d.event_id.to_string();
-    let signature = sign(&hook.secret, &id, timestamp, &d.payload).map_err(|e| e.to_string())?;
-    agent
+    let signature = match sign(&hook.secret, &id, timestamp, &d.payload) {
+        Ok(signature) => signature,
+        Err(error) => return Attempt::NoAnswer(error.to_string()),
+    };
+    match agent
         .post(&hook.url)
         .header("content-type", "application/json")
         .header("webhook-id", &id)
         .header("webhook-timestamp", &timestamp.to_string())
         .header("webhook-signature", &signature)
         .send(d.payload.as_str())
-        .map(|response| response.status().as_u16())
-        .map_err(|error| error.to_string())
+    {
+        Ok(response) => Attempt::Answered(response.status().as_u16()),
+        Err(error) => Attempt::NoAnswer(error.to_string()),
+    }
 }
 
-/// One pass over the outbox: attempts every due delivery and records the
-/// outcome (and, for a partner, the disclosure) in a transaction.
-pub fn deliver_due(
-    database: &Database,
+/// One pass over the outbox: attempts every due delivery on the blocking
+/// pool and records each outcome (and, for a partner, the disclosure)
+/// through `db`'s writer, in turn with the requests' writes.
+pub async fn deliver_due(
+    db: &Db,
+    clock: Clock,
     agent: &ureq::Agent,
     settings: &WorkerSettings,
 ) -> Result<usize, ApiError> {
-    let mut conn = database.conn()?;
-    let due = store::due(&mut conn, spoke_persistence::now(), 50)?;
+    let now = clock.now();
+    let due = db
+        .read(move |tx| {
+            let due = store::due(tx, now, 50)?;
+            let mut with_hooks = Vec::with_capacity(due.len());
+            for delivery in due {
+                let hook = store::get_webhook(tx, delivery.webhook_id)?;
+                with_hooks.push((delivery, hook));
+            }
+            Ok(with_hooks)
+        })
+        .await?;
     let count = due.len();
-    for mut delivery in due {
-        let hook = store::get_webhook(&mut conn, delivery.webhook_id)?;
-        let outcome = post(agent, &hook, &delivery);
-        let now = spoke_persistence::now();
-        delivery.attempts += 1;
-        delivery.last_attempt_at = Some(now);
-        match &outcome {
-            Ok(status) => {
-                delivery.last_status_code = Some(i32::from(*status));
-                delivery.last_error = None;
-            }
-            Err(error) => {
-                delivery.last_status_code = None;
-                delivery.last_error = Some(error.chars().take(500).collect());
-            }
-        }
-        let delivered = matches!(outcome, Ok(status) if (200..300).contains(&status));
-        if delivered {
-            delivery.status = DeliveryStatus::Delivered;
-            delivery.delivered_at = Some(now);
-        } else {
-            match usize::try_from(delivery.attempts - 1)
-                .ok()
-                .and_then(|n| BACKOFF_UNITS.get(n))
-            {
-                Some(units) => {
-                    let wait = settings.backoff_unit * *units;
-                    delivery.next_attempt_at =
-                        now + chrono::Duration::from_std(wait).map_err(ApiError::internal)?;
-                }
-                None => delivery.status = DeliveryStatus::Failed,
-            }
-        }
-        transaction(&mut conn, |conn| {
-            store::save_attempt(conn, &delivery)?;
-            if let (true, Some(org)) = (delivered, hook.organization_id) {
-                // The consent that covered the referral when it was sent.
-                let referral = get_referral(conn, delivery.referral_id)?;
-                let consent = match referral.consent_id {
-                    Some(id) => Some(get_consent(conn, referral.client_id, id)?),
-                    None => None,
-                };
-                record_disclosure(
-                    conn,
-                    &Disclosure {
-                        id: DisclosureId::generate(),
-                        client_id: delivery.client_id,
-                        organization_id: org,
-                        api_client_id: None,
-                        referral_id: Some(delivery.referral_id),
-                        channel: Channel::Webhook,
-                        disclosed: format!(
-                            "{} event: the referral and its change",
-                            delivery.event_type
-                        ),
-                        purpose: consent.as_ref().map_or_else(
-                            || "Referral status notification".to_owned(),
-                            |c| c.fields.purpose.to_string(),
-                        ),
-                        consent_id: consent.map(|c| c.id),
-                        disclosed_at: now,
-                    },
-                )?;
-            }
-            Ok::<(), ApiError>(())
-        })?;
+    for (delivery, hook) in due {
+        let agent = agent.clone();
+        let (attempt, delivery, hook) = actix_web::web::block(move || {
+            let attempt = post(&agent, &hook, &delivery);
+            (attempt, delivery, hook)
+        })
+        .await
+        .map_err(ApiError::internal)?;
+        let at = clock.now();
+        let unit = settings.backoff_unit;
+        db.write(move |tx| {
+            crate::usecases::webhooks::record_attempt(tx, delivery, &hook, attempt, at, unit)
+        })
+        .await?;
     }
     Ok(count)
 }
 
 /// Runs the delivery worker on the server's runtime: it stops with the
-/// server. The HTTP calls run on the blocking pool.
-pub fn spawn_worker(database: Database, settings: WorkerSettings) {
+/// server.
+pub fn spawn_worker(db: Db, clock: Clock, settings: WorkerSettings) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(settings.timeout))
@@ -241,18 +192,14 @@ pub fn spawn_worker(database: Database, settings: WorkerSettings) {
         .into();
     actix_web::rt::spawn(async move {
         loop {
-            let (database, agent) = (database.clone(), agent.clone());
-            let pass =
-                actix_web::web::block(move || deliver_due(&database, &agent, &settings)).await;
-            match pass {
-                Ok(Ok(0)) => actix_web::rt::time::sleep(settings.poll).await,
-                Ok(Ok(_)) => {}
-                Ok(Err(error)) => {
-                    tracing::warn!(%error, "webhook delivery pass failed");
-                    actix_web::rt::time::sleep(settings.poll).await;
-                }
+            match deliver_due(&db, clock, &agent, &settings).await {
+                Ok(0) => actix_web::rt::time::sleep(settings.poll).await,
+                Ok(_) => {}
                 Err(error) => {
-                    tracing::warn!(%error, "webhook delivery pass failed");
+                    tracing::warn!(
+                        error = %crate::problem::report(&error),
+                        "webhook delivery pass failed"
+                    );
                     actix_web::rt::time::sleep(settings.poll).await;
                 }
             }
@@ -271,11 +218,5 @@ mod tests {
         let body = r#"{"test": 2432232314}"#;
         let signature = sign(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body).unwrap();
         assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
-    }
-
-    #[test]
-    fn retries_span_more_than_a_day() {
-        let total: u32 = BACKOFF_UNITS.iter().sum();
-        assert!(Duration::from_secs(5) * total > Duration::from_secs(24 * 3600));
     }
 }

@@ -81,6 +81,7 @@ impl AuditAction {
 /// of these or it is not written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = "client"))]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceType {
     Client,

@@ -296,6 +296,15 @@ pub enum ConsentError {
 }
 
 impl Consent {
+    /// Whether the consent is in effect on `day`: not revoked, begun, and
+    /// not expired.
+    pub fn is_active(&self, day: NaiveDate) -> bool {
+        let f = &self.fields;
+        self.revocation.is_none()
+            && f.effective_on <= day
+            && f.expires_on.is_none_or(|end| day <= end)
+    }
+
     pub fn new(client_id: ClientId, fields: ConsentFields, by: UserId, now: DateTime<Utc>) -> Self {
         Consent {
             id: ConsentId::generate(),
@@ -319,9 +328,13 @@ impl Consent {
             revoked_at: now,
             reason: reason.to_string(),
         });
+        self.touch(now);
+        Ok(())
+    }
+
+    pub(crate) fn touch(&mut self, now: DateTime<Utc>) {
         self.updated_at = now;
         self.version += 1;
-        Ok(())
     }
 
     /// Whether this consent, on `day`, lets information of every one of
@@ -335,9 +348,7 @@ impl Consent {
         day: NaiveDate,
     ) -> bool {
         let f = &self.fields;
-        self.revocation.is_none()
-            && f.effective_on <= day
-            && f.expires_on.is_none_or(|end| day <= end)
+        self.is_active(day)
             && match f.recipient {
                 Recipient::Organization(org) => org == organization,
                 Recipient::AnyOrganization => true,
@@ -389,6 +400,17 @@ mod tests {
 
     fn consent(fields: ConsentFields) -> Consent {
         Consent::new(ClientId::generate(), fields, UserId::generate(), Utc::now())
+    }
+
+    #[test]
+    fn a_consent_is_active_from_its_first_to_its_last_day_until_revoked() {
+        let mut c = consent(input(None, vec![ConsentCategory::General]).parse().unwrap());
+        assert!(!c.is_active(day(10, 31)));
+        assert!(c.is_active(day(11, 1)));
+        assert!(c.is_active(day(12, 31)));
+        assert!(!c.is_active(day(12, 30).succ_opt().unwrap().succ_opt().unwrap()));
+        c.revoke("asked to stop", Utc::now()).unwrap();
+        assert!(!c.is_active(day(11, 15)));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod consent;
 pub mod directory;
 pub mod error;
 pub mod ids;
+pub mod partner;
 pub mod plan;
 pub mod policy;
 pub mod referral;
@@ -47,6 +48,7 @@ versioned!(
     assessment::Assessment,
     plan::Plan,
     client::Client,
+    consent::Consent,
     care::CareTeamMember,
     care::NaturalSupport,
     directory::Organization,

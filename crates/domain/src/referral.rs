@@ -343,6 +343,9 @@ pub enum ReferralError {
     Closed(ReferralStatus),
     #[error("{0}")]
     Invalid(FieldErrors),
+    /// Only a rejected referral is redirected; any other is moved or cancelled.
+    #[error("only a rejected referral is redirected")]
+    NotRejected(ReferralStatus),
 }
 
 /// A referral of a client to a service.
@@ -506,6 +509,40 @@ impl Referral {
         Ok(event)
     }
 
+    /// A new draft to another service (of `organization_id`), linked to
+    /// this rejected referral by `redirected_from`; this one stays as it is.
+    pub fn redirect(
+        &self,
+        service_id: ServiceId,
+        organization_id: OrganizationId,
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<(Referral, ReferralEvent), ReferralError> {
+        if self.status != ReferralStatus::Rejected {
+            return Err(ReferralError::NotRejected(self.status));
+        }
+        let mut fields = self.fields.clone();
+        fields.service_id = service_id;
+        let (mut referral, created) =
+            Referral::draft(self.client_id, organization_id, fields, by, now);
+        referral.redirected_from = Some(self.id);
+        Ok((referral, created))
+    }
+
+    /// The history entry of a change of content by staff `by`: the status
+    /// stays what it was.
+    pub fn revision_event(&self, by: UserId) -> ReferralEvent {
+        ReferralEvent {
+            id: ReferralEventId::generate(),
+            at: self.updated_at,
+            by: MovedBy::Staff { user_id: by },
+            from: Some(self.status),
+            to: self.status,
+            reason: None,
+            business_status: None,
+        }
+    }
+
     /// Replaces the referral's content while the loop is open. Only a draft
     /// changes its service (and so its organization); once sent, new
     /// categories need `consent`, a consent covering them.
@@ -608,6 +645,28 @@ mod tests {
     fn partner() -> MovedBy {
         MovedBy::Partner {
             organization_id: OrganizationId::generate(),
+        }
+    }
+
+    #[test]
+    fn only_a_rejected_referral_is_redirected_and_the_new_draft_links_back() {
+        let service = ServiceId::generate();
+        let organization = OrganizationId::generate();
+        for status in ReferralStatus::ALL {
+            let mut r = referral();
+            r.status = status;
+            let result = r.redirect(service, organization, UserId::generate(), Utc::now());
+            if status != Rejected {
+                assert_eq!(result, Err(ReferralError::NotRejected(status)));
+                continue;
+            }
+            let (draft, created) = result.unwrap();
+            assert_eq!(draft.status, Draft);
+            assert_eq!(draft.redirected_from, Some(r.id));
+            assert_eq!(draft.fields.service_id, service);
+            assert_eq!(draft.organization_id, organization);
+            assert_eq!(draft.fields.reason, r.fields.reason);
+            assert_eq!((created.from, created.to), (None, Draft));
         }
     }
 

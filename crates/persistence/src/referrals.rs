@@ -8,9 +8,8 @@ use diesel::prelude::*;
 use spoke_domain::consent::{
     Consent, ConsentCategory, ConsentFields, ConsentMethod, Part2Elements, Recipient, Revocation,
 };
-use spoke_domain::ids::{
-    ApiClientId, ClientId, ConsentId, DisclosureId, OrganizationId, ReferralId,
-};
+use spoke_domain::ids::{ApiClientId, ClientId, ConsentId, OrganizationId, ReferralId};
+use spoke_domain::partner::{ApiClient, Disclosure};
 use spoke_domain::policy::ClientScope;
 use spoke_domain::referral::{
     BusinessStatus, MovedBy, Priority, Referral, ReferralEvent, ReferralFields, ReferralStatus,
@@ -512,19 +511,6 @@ pub struct ApiClientRow {
     pub version: i32,
 }
 
-/// A partner organization's OAuth client.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiClient {
-    pub id: ApiClientId,
-    pub organization_id: OrganizationId,
-    pub name: String,
-    pub secret_hash: String,
-    pub created_at: DateTime<Utc>,
-    pub rotated_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-    pub version: i32,
-}
-
 impl ApiClientRow {
     fn into_domain(self) -> Result<ApiClient, StoreError> {
         Ok(ApiClient {
@@ -602,30 +588,6 @@ pub fn organization_api_clients(
 }
 
 // --------------------------------------------------------------- disclosures
-
-/// How the information reached the partner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Read,
-    Webhook,
-}
-
-/// One disclosure of client information to a partner.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Disclosure {
-    pub id: DisclosureId,
-    pub client_id: ClientId,
-    pub organization_id: OrganizationId,
-    pub api_client_id: Option<ApiClientId>,
-    pub referral_id: Option<ReferralId>,
-    pub channel: Channel,
-    /// What was disclosed, in words (the fields or record sent).
-    pub disclosed: String,
-    pub purpose: String,
-    pub consent_id: Option<ConsentId>,
-    pub disclosed_at: DateTime<Utc>,
-}
 
 /// Records a disclosure. Call in the same transaction as the read or the
 /// delivery it accounts for.

@@ -2,25 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use spoke_domain::ids::{ClientId, OrganizationId, OutboxEventId, ReferralId, WebhookId};
+use spoke_domain::ids::{OrganizationId, WebhookId};
+use spoke_domain::partner::{Delivery, DeliveryStatus, Webhook, WebhookEvent};
 
 use crate::StoreError;
 use crate::conn::DbConnection;
-use crate::rows::{from_db, from_json, parse_id, to_db, to_json};
+use crate::rows::{corrupt, from_db, from_json, parse_id, to_db, to_json};
 use crate::schema::{webhook_deliveries, webhooks};
-
-/// A subscription to referral events.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Webhook {
-    pub id: WebhookId,
-    /// `None`: an admin's subscription to every referral.
-    pub organization_id: Option<OrganizationId>,
-    pub url: String,
-    pub secret: String,
-    pub event_types: Vec<String>,
-    pub created_at: DateTime<Utc>,
-    pub disabled_at: Option<DateTime<Utc>>,
-}
 
 type WebhookRow = (
     String,
@@ -39,7 +27,7 @@ fn webhook(row: WebhookRow) -> Result<Webhook, StoreError> {
         organization_id: org.as_deref().map(parse_id).transpose()?,
         url,
         secret,
-        event_types: from_json(&events)?,
+        events: from_json(&events)?,
         created_at: from_db(created),
         disabled_at: disabled.map(from_db),
     })
@@ -70,7 +58,7 @@ pub fn insert_webhook(conn: &mut DbConnection, w: &Webhook) -> Result<(), StoreE
             webhooks::organization_id.eq(w.organization_id.map(|o| o.to_string())),
             webhooks::url.eq(&w.url),
             webhooks::secret.eq(&w.secret),
-            webhooks::event_types.eq(to_json(&w.event_types)),
+            webhooks::event_types.eq(to_json(&w.events)),
             webhooks::created_at.eq(to_db(w.created_at)),
             webhooks::disabled_at.eq(w.disabled_at.map(to_db)),
         ))
@@ -152,56 +140,6 @@ pub fn disable_webhook(
     Ok(())
 }
 
-/// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryStatus {
-    Pending,
-    Delivered,
-    /// Given up after the retry schedule, or the subscription was disabled.
-    Failed,
-}
-
-impl DeliveryStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Pending => "pending",
-            DeliveryStatus::Delivered => "delivered",
-            DeliveryStatus::Failed => "failed",
-        }
-    }
-
-    fn parse(raw: &str) -> Result<Self, StoreError> {
-        match raw {
-            "pending" => Ok(DeliveryStatus::Pending),
-            "delivered" => Ok(DeliveryStatus::Delivered),
-            "failed" => Ok(DeliveryStatus::Failed),
-            other => Err(crate::rows::corrupt("delivery status", other)),
-        }
-    }
-}
-
-/// One event for one subscription: the outbox row and its delivery log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delivery {
-    pub id: String,
-    pub event_id: OutboxEventId,
-    pub webhook_id: WebhookId,
-    pub referral_id: ReferralId,
-    pub client_id: ClientId,
-    pub event_type: String,
-    /// The JSON body sent.
-    pub payload: String,
-    pub created_at: DateTime<Utc>,
-    pub status: DeliveryStatus,
-    pub attempts: i32,
-    pub next_attempt_at: DateTime<Utc>,
-    pub last_attempt_at: Option<DateTime<Utc>>,
-    pub last_status_code: Option<i32>,
-    pub last_error: Option<String>,
-    pub delivered_at: Option<DateTime<Utc>>,
-}
-
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = webhook_deliveries, treat_none_as_null = true)]
 struct DeliveryRow {
@@ -230,7 +168,7 @@ impl From<&Delivery> for DeliveryRow {
             webhook_id: d.webhook_id.to_string(),
             referral_id: d.referral_id.to_string(),
             client_id: d.client_id.to_string(),
-            event_type: d.event_type.clone(),
+            event_type: d.event.as_str().to_owned(),
             payload: d.payload.clone(),
             created_at: to_db(d.created_at),
             status: d.status.as_str().to_owned(),
@@ -252,10 +190,12 @@ impl DeliveryRow {
             webhook_id: parse_id(&self.webhook_id)?,
             referral_id: parse_id(&self.referral_id)?,
             client_id: parse_id(&self.client_id)?,
-            event_type: self.event_type,
+            event: WebhookEvent::parse(&self.event_type)
+                .ok_or_else(|| corrupt("webhook event", &self.event_type))?,
             payload: self.payload,
             created_at: from_db(self.created_at),
-            status: DeliveryStatus::parse(&self.status)?,
+            status: DeliveryStatus::parse(&self.status)
+                .ok_or_else(|| corrupt("delivery status", &self.status))?,
             attempts: self.attempts,
             next_attempt_at: from_db(self.next_attempt_at),
             last_attempt_at: self.last_attempt_at.map(from_db),

@@ -4,25 +4,18 @@
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use spoke_domain::audit::{AuditAction, AuditEvent, ResourceType};
 use spoke_domain::client::{Client, ClientDetails, ClientDetailsInput, ClientPatch, ClientStatus};
 use spoke_domain::ids::{ClientId, TeamId, UserId};
-use spoke_domain::policy::{Actor, ClientAction};
 use spoke_persistence::clients::ClientFilter;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::context::{Caller, Cx};
-use crate::db::Tx;
-use crate::extract::{
-    ApiJson, ApiQuery, IdempotencyKey, IfMatch, RequestId, etag, from_value, page_request,
-};
+use crate::context::Caller;
+use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, etag, from_value, page_request};
 use crate::idempotency::{self, Created};
 use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
 use crate::routes::{Page, json_body, ok_with_etag};
 use crate::state::AppState;
-pub(crate) use crate::usecases::clients::load;
-use crate::usecases::clients::under_client;
 use crate::usecases::clients::{self as usecases, NewClient};
 use uuid::Uuid;
 
@@ -155,62 +148,6 @@ pub struct ClientSearch {
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-}
-
-/// Works on a record kept about `client` in one transaction: the policy
-/// check for `action` (today), then `work`, then the audit event of
-/// `audit` on `resource` (type, id). A read audit action makes it a read
-/// (no write lock; the audit event group-committed before the answer),
-/// any other a write. Every route under a client that is not a create goes
-/// through here.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn on_client_record<T, F>(
-    state: &AppState,
-    actor: Actor,
-    request_id: RequestId,
-    client: ClientId,
-    action: ClientAction,
-    audit: AuditAction,
-    resource: (ResourceType, String),
-    work: F,
-) -> Result<T, ApiError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut Tx) -> Result<T, ApiError> + Send + 'static,
-{
-    let now = state.clock.now();
-    let cx = Cx {
-        actor,
-        now,
-        today: state.clock.day_of(now),
-        request_id: request_id.0,
-    };
-    let unit = move |tx: &mut Tx| under_client(tx, &cx, client, action, audit, resource, work);
-    if audit.is_read() {
-        state.read(unit).await
-    } else {
-        state.write(unit).await
-    }
-}
-
-/// Records, in the caller's transaction, that `actor` did `action` to a
-/// record kept about a client: `resource` is its (type, id).
-pub(crate) fn audit_record(
-    tx: &mut Tx,
-    actor: &Actor,
-    action: AuditAction,
-    client: ClientId,
-    resource: (ResourceType, String),
-    request_id: &str,
-) {
-    tx.audit(AuditEvent::for_record(
-        actor.user_id,
-        action,
-        client,
-        resource,
-        request_id,
-        spoke_persistence::now(),
-    ));
 }
 
 fn with_etag(client: &Client) -> HttpResponse {

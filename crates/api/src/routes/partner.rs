@@ -10,31 +10,26 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use spoke_domain::consent::ConsentCategory;
-use spoke_domain::ids::{
-    ApiClientId, DisclosureId, OrganizationId, ReferralId, ServiceId, WebhookId,
-};
-use spoke_domain::policy::{StaffAction, authorize_partner_service, authorize_staff};
-use spoke_domain::referral::{MoveInput, MovedBy, ReferralStatus, Side};
+use spoke_domain::ids::{ApiClientId, OrganizationId, ReferralId, ServiceId, WebhookId};
+use spoke_domain::partner::{ApiClient, Delivery, DeliveryStatus, Webhook, WebhookEvent};
+use spoke_domain::referral::{MoveInput, ReferralStatus, Side};
 use spoke_domain::values::{NewPassword, ShortText};
 use spoke_persistence::page::Keyset;
-use spoke_persistence::referrals::{
-    self as store, ApiClient, Channel, Disclosure, ReferralFilter, ReferralScope,
-};
-use spoke_persistence::webhooks::{self as hooks, Delivery, Webhook};
-use spoke_persistence::{DbConnection, StoreError, clients, directory};
+use spoke_persistence::referrals::ReferralFilter;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::{Authenticated, Partner, Subject, hash_password, verify_password};
-use crate::db::Tx;
+use crate::auth::{Partner, Subject, hash_password, verify_password};
+use crate::context::Caller;
 use crate::extract::{ApiJson, ApiQuery, IfMatch, etag, page_request};
 use crate::middleware::OwnErrorBody;
 use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
+use crate::representation::ReferralView;
 use crate::routes::directory::ServiceView;
-use crate::routes::referrals::{ReferralView, consent_for};
-use crate::routes::{Page, allowed, must_exist, ok_with_etag};
+use crate::routes::{Page, ok_with_etag};
 use crate::state::AppState;
-use crate::webhooks::{EVENT_TYPES, new_secret};
+use crate::usecases::partner as usecases;
+use crate::webhooks::new_secret;
 
 // --------------------------------------------------------------- API clients
 
@@ -98,13 +93,6 @@ pub struct ApiClientList {
     pub items: Vec<ApiClientView>,
 }
 
-fn admin_only(auth: &Authenticated) -> Result<(), ApiError> {
-    allowed(
-        authorize_staff(&auth.actor(), StaffAction::ManageUsers),
-        "only an admin manages partner access",
-    )
-}
-
 fn random_secret() -> Result<(String, String), ApiError> {
     let mut bytes = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
@@ -129,11 +117,10 @@ fn random_secret() -> Result<(String, String), ApiError> {
 #[post("/organizations/{id}/api-clients")]
 pub async fn create_api_client(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<OrganizationId>,
     body: ApiJson<NewApiClient>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&auth)?;
     let organization_id = id.into_inner();
     let name = ShortText::parse(&body.value.name)
         .map_err(|e| ApiError::Validation(spoke_domain::FieldErrors::single("name", e)))?;
@@ -141,20 +128,8 @@ pub async fn create_api_client(
         .await
         .map_err(ApiError::internal)??;
     let client = state
-        .write(move |conn| {
-            directory::get_organization(conn, organization_id)?;
-            let client = ApiClient {
-                id: ApiClientId::generate(),
-                organization_id,
-                name: name.to_string(),
-                secret_hash: hash,
-                created_at: spoke_persistence::now(),
-                rotated_at: None,
-                revoked_at: None,
-                version: 1,
-            };
-            store::insert_api_client(conn, &client)?;
-            Ok(client)
+        .write_as(caller, move |tx, cx| {
+            usecases::register_client(tx, cx, organization_id, name.to_string(), hash)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -177,16 +152,12 @@ pub async fn create_api_client(
 #[get("/organizations/{id}/api-clients")]
 pub async fn list_api_clients(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<OrganizationId>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&auth)?;
     let org = id.into_inner();
     let items = state
-        .read(move |conn| {
-            directory::get_organization(conn, org)?;
-            Ok(store::organization_api_clients(conn, org)?)
-        })
+        .read_as(caller, move |tx, cx| usecases::clients_of(tx, cx, org))
         .await?;
     Ok(HttpResponse::Ok().json(ApiClientList {
         items: items.iter().map(ApiClientView::from).collect(),
@@ -202,12 +173,14 @@ enum ClientChange {
 
 async fn change_client(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: ApiClientId,
     if_match: IfMatch,
     change: ClientChange,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&auth)?;
+    // Refuse a caller who may not before spending a password hash on them.
+    let actor = state.read_as(caller.clone(), |_, cx| Ok(cx.actor)).await?;
+    usecases::admin_only(&actor)?;
     let fresh = match change {
         ClientChange::Rotate => Some(
             web::block(random_secret)
@@ -216,29 +189,10 @@ async fn change_client(
         ),
         ClientChange::Revoke => None,
     };
-    let (client, secret) = state
-        .write(move |conn| {
-            let mut client = store::get_api_client(conn, id)?;
-            if_match.check(client.version)?;
-            if client.revoked_at.is_some() {
-                return Err(ApiError::Conflict("this API client is revoked".to_owned()));
-            }
-            let expected = client.version;
-            let now = spoke_persistence::now();
-            let secret = match fresh {
-                Some((secret, hash)) => {
-                    client.secret_hash = hash;
-                    client.rotated_at = Some(now);
-                    Some(secret)
-                }
-                None => {
-                    client.revoked_at = Some(now);
-                    None
-                }
-            };
-            client.version += 1;
-            store::update_api_client(conn, &client, expected)?;
-            Ok((client, secret))
+    let (secret, hash) = fresh.unzip();
+    let client = state
+        .write_as(caller, move |tx, cx| {
+            usecases::change_client(tx, cx, id, &if_match, hash)
         })
         .await?;
     let view = ApiClientView::from(&client);
@@ -270,11 +224,18 @@ async fn change_client(
 #[post("/api-clients/{client_id}/rotate")]
 pub async fn rotate_api_client(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<ApiClientId>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    change_client(state, auth, id.into_inner(), if_match, ClientChange::Rotate).await
+    change_client(
+        state,
+        caller,
+        id.into_inner(),
+        if_match,
+        ClientChange::Rotate,
+    )
+    .await
 }
 
 /// Revoke an API client.
@@ -292,11 +253,18 @@ pub async fn rotate_api_client(
 #[post("/api-clients/{client_id}/revoke")]
 pub async fn revoke_api_client(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<ApiClientId>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    change_client(state, auth, id.into_inner(), if_match, ClientChange::Revoke).await
+    change_client(
+        state,
+        caller,
+        id.into_inner(),
+        if_match,
+        ClientChange::Revoke,
+    )
+    .await
 }
 
 // --------------------------------------------------------------------- OAuth
@@ -435,11 +403,7 @@ pub async fn create_oauth_token(
     let found = match id.parse::<ApiClientId>() {
         Ok(client_id) => {
             state
-                .read(move |conn| match store::get_api_client(conn, client_id) {
-                    Ok(client) => Ok(Some(client)),
-                    Err(StoreError::NotFound) => Ok(None),
-                    Err(other) => Err(other.into()),
-                })
+                .read(move |tx| usecases::find_client(tx, client_id))
                 .await?
         }
         Err(_) => None,
@@ -451,7 +415,7 @@ pub async fn create_oauth_token(
     let matches = web::block(move || verify_password(&secret, &hash))
         .await
         .map_err(ApiError::internal)?;
-    let Some(client) = found.filter(|c| matches && c.revoked_at.is_none()) else {
+    let Some(client) = found.filter(|c| matches && c.is_active()) else {
         return Ok(oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -463,7 +427,7 @@ pub async fn create_oauth_token(
             client: client.id,
             organization: client.organization_id,
         },
-        Utc::now(),
+        state.clock.now(),
     )?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -529,63 +493,26 @@ pub struct PartnerReferralSearch {
     pub cursor: Option<String>,
 }
 
-/// Loads a referral sent to `partner`'s organization; any other is not found.
-fn partner_referral(
-    conn: &mut DbConnection,
-    partner: &Partner,
-    id: ReferralId,
-) -> Result<spoke_domain::referral::Referral, ApiError> {
-    let referral = store::get_referral(conn, id)?;
-    if referral.organization_id != partner.organization || referral.status == ReferralStatus::Draft
-    {
-        return Err(ApiError::NotFound);
+impl PartnerReferral {
+    fn of(d: &usecases::Disclosed, today: NaiveDate) -> Self {
+        PartnerReferral {
+            referral: ReferralView::of(&d.referral, Side::Performer, today),
+            client: d.client.as_ref().map(|client| {
+                let d = &client.details;
+                PartnerClientFacts {
+                    given_name: d.given_name.to_string(),
+                    family_name: d.family_name.to_string(),
+                    date_of_birth: d.date_of_birth.map(|b| b.date()),
+                    phone: d.phone.as_ref().map(|p| p.as_str().to_owned()),
+                    preferred_language: d
+                        .preferred_language
+                        .as_ref()
+                        .map(|l| l.as_str().to_owned()),
+                }
+            }),
+            consent_scope: d.consent_scope.clone(),
+        }
     }
-    Ok(referral)
-}
-
-/// The partner's view of a referral, recording the disclosure it makes.
-fn disclose(
-    conn: &mut Tx,
-    partner: &Partner,
-    referral: &spoke_domain::referral::Referral,
-    today: NaiveDate,
-) -> Result<PartnerReferral, ApiError> {
-    let consent = consent_for(conn, referral, today)?;
-    let view = ReferralView::of(referral, Side::Performer, today);
-    let Some(consent) = consent else {
-        return Ok(PartnerReferral {
-            referral: view,
-            client: None,
-            consent_scope: Vec::new(),
-        });
-    };
-    let client = clients::get(conn, referral.client_id)?;
-    let d = &client.details;
-    let facts = PartnerClientFacts {
-        given_name: d.given_name.to_string(),
-        family_name: d.family_name.to_string(),
-        date_of_birth: d.date_of_birth.map(|b| b.date()),
-        phone: d.phone.as_ref().map(|p| p.as_str().to_owned()),
-        preferred_language: d.preferred_language.as_ref().map(|l| l.as_str().to_owned()),
-    };
-    conn.disclose(Disclosure {
-        id: DisclosureId::generate(),
-        client_id: referral.client_id,
-        organization_id: partner.organization,
-        api_client_id: Some(partner.client),
-        referral_id: Some(referral.id),
-        channel: Channel::Read,
-        disclosed: "name, date of birth, phone, preferred language, referral reason and needs"
-            .to_owned(),
-        purpose: consent.fields.purpose.to_string(),
-        consent_id: Some(consent.id),
-        disclosed_at: spoke_persistence::now(),
-    });
-    Ok(PartnerReferral {
-        referral: view,
-        client: Some(facts),
-        consent_scope: consent.fields.categories.iter().copied().collect(),
-    })
 }
 
 /// List the referrals sent to your organization.
@@ -604,7 +531,8 @@ pub async fn list_partner_referrals(
     partner: Partner,
     query: ApiQuery<PartnerReferralSearch>,
 ) -> Result<HttpResponse, ApiError> {
-    let today = state.today();
+    let now = state.clock.now();
+    let today = state.clock.day_of(now);
     let search = query.0;
     let (limit, after) = page_request::<Keyset>(search.limit, search.cursor.as_deref())?;
     let filter = ReferralFilter {
@@ -612,27 +540,12 @@ pub async fn list_partner_referrals(
         updated_since: search.updated_since,
         ..ReferralFilter::default()
     };
-    let (items, next) = state
-        .write(move |conn| {
-            let page = store::list_referrals(
-                conn,
-                &ReferralScope::Partner(partner.organization),
-                &filter,
-                after.as_ref(),
-                limit,
-            )?;
-            let items = page
-                .items
-                .iter()
-                .map(|r| disclose(conn, &partner, r, today))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((items, page.next))
+    let page = state
+        .read(move |tx| {
+            usecases::referrals(tx, &partner, &filter, after.as_ref(), limit, (now, today))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: next.as_ref().map(crate::extract::encode_cursor),
-    }))
+    Ok(HttpResponse::Ok().json(Page::from_store(page, |d| PartnerReferral::of(d, today))))
 }
 
 /// Get a referral sent to your organization.
@@ -652,14 +565,13 @@ pub async fn get_partner_referral(
     partner: Partner,
     id: web::Path<ReferralId>,
 ) -> Result<HttpResponse, ApiError> {
-    let today = state.today();
+    let now = state.clock.now();
+    let today = state.clock.day_of(now);
     let id = id.into_inner();
-    let view = state
-        .write(move |conn| {
-            let referral = partner_referral(conn, &partner, id)?;
-            disclose(conn, &partner, &referral, today)
-        })
+    let disclosed = state
+        .read(move |tx| usecases::referral(tx, &partner, id, (now, today)))
         .await?;
+    let view = PartnerReferral::of(&disclosed, today);
     Ok(ok_with_etag(view.referral.version, &view))
 }
 
@@ -686,26 +598,13 @@ pub async fn transition_partner_referral(
     if_match: IfMatch,
     body: ApiJson<MoveInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let today = state.today();
+    let now = state.clock.now();
+    let today = state.clock.day_of(now);
     let id = id.into_inner();
     let input = body.value;
     let referral = state
-        .write(move |conn| {
-            let mut referral = partner_referral(conn, &partner, id)?;
-            if_match.check(referral.version)?;
-            let expected = referral.version;
-            let event = referral.move_to(
-                MovedBy::Partner {
-                    organization_id: partner.organization,
-                },
-                input,
-                None,
-                today,
-                spoke_persistence::now(),
-            )?;
-            store::save_move(conn, &referral, expected, &event)?;
-            crate::webhooks::enqueue(conn, &referral, "referral.status_changed", &event, today)?;
-            Ok(referral)
+        .write(move |tx| {
+            usecases::move_as_performer(tx, &partner, id, &if_match, input, (now, today))
         })
         .await?;
     Ok(ok_with_etag(
@@ -735,23 +634,11 @@ pub async fn update_partner_capacity(
     if_match: IfMatch,
     body: ApiJson<crate::routes::directory::CapacityReport>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now();
     let id = id.into_inner();
-    let report = body.value;
+    let capacity = body.value.into_state(now)?;
     let service = state
-        .write(move |conn| {
-            let mut service = directory::get_service(conn, id)?;
-            allowed(
-                authorize_partner_service(partner.organization, service.organization_id),
-                "only your organization's services",
-            )?;
-            if_match.check(service.version)?;
-            let expected = service.version;
-            let now = spoke_persistence::now();
-            service.capacity = Some(report.into_state(now)?);
-            service.touch(now);
-            directory::update_service(conn, &service, expected)?;
-            Ok(service)
-        })
+        .write(move |tx| usecases::report_capacity(tx, &partner, id, &if_match, capacity, now))
         .await?;
     Ok(ok_with_etag(
         service.version,
@@ -787,7 +674,7 @@ pub struct WebhookView {
     pub id: WebhookId,
     pub organization_id: Option<OrganizationId>,
     pub url: String,
-    pub event_types: Vec<String>,
+    pub event_types: Vec<WebhookEvent>,
     pub created_at: DateTime<Utc>,
     pub disabled_at: Option<DateTime<Utc>>,
     /// The signing secret (`whsec_...`), shown only when the subscription is created. Verify each delivery's
@@ -802,7 +689,7 @@ impl WebhookView {
             id: w.id,
             organization_id: w.organization_id,
             url: w.url.clone(),
-            event_types: w.event_types.clone(),
+            event_types: w.events.clone(),
             created_at: w.created_at,
             disabled_at: w.disabled_at,
             secret: show_secret.then(|| w.secret.clone()),
@@ -829,9 +716,9 @@ pub struct DeliveryView {
     /// The `webhook-id` header: the same event always has the same id.
     pub event_id: spoke_domain::ids::OutboxEventId,
     pub referral_id: ReferralId,
-    pub event_type: String,
+    pub event_type: WebhookEvent,
     /// `pending`, `delivered`, or `failed` (given up after about 32 hours of retries).
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub last_attempt_at: Option<DateTime<Utc>>,
@@ -846,11 +733,8 @@ impl From<&Delivery> for DeliveryView {
         DeliveryView {
             event_id: d.event_id,
             referral_id: d.referral_id,
-            event_type: d.event_type.clone(),
-            status: serde_json::to_value(d.status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            event_type: d.event,
+            status: d.status,
             attempts: d.attempts,
             next_attempt_at: d.next_attempt_at,
             last_attempt_at: d.last_attempt_at,
@@ -907,47 +791,32 @@ fn check_url(raw: &str) -> Result<String, ApiError> {
 fn new_webhook(
     organization: Option<OrganizationId>,
     body: NewWebhook,
+    now: DateTime<Utc>,
 ) -> Result<Webhook, ApiError> {
     let url = check_url(&body.url)?;
-    let event_types = match body.event_types {
-        None => EVENT_TYPES.iter().map(|t| (*t).to_owned()).collect(),
-        Some(types)
-            if !types.is_empty() && types.iter().all(|t| EVENT_TYPES.contains(&t.as_str())) =>
-        {
-            types
-        }
-        Some(_) => {
-            return Err(ApiError::invalid_field(
-                "event_types",
-                "unknown_event_type",
-                "use referral.created, referral.status_changed and referral.updated",
-            ));
-        }
+    let events = match body.event_types {
+        None => WebhookEvent::ALL.to_vec(),
+        Some(names) => names
+            .iter()
+            .map(|name| WebhookEvent::parse(name))
+            .collect::<Option<Vec<_>>>()
+            .filter(|events| !events.is_empty())
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    "event_types",
+                    "unknown_event_type",
+                    "use referral.created, referral.status_changed and referral.updated",
+                )
+            })?,
     };
-    Ok(Webhook {
-        id: WebhookId::generate(),
-        organization_id: organization,
-        url,
-        secret: new_secret(),
-        event_types,
-        created_at: spoke_persistence::now(),
-        disabled_at: None,
-    })
+    Ok(Webhook::new(organization, url, new_secret(), events, now))
 }
 
-async fn subscribe(state: web::Data<AppState>, hook: Webhook) -> Result<HttpResponse, ApiError> {
-    let stored = state
-        .write(move |conn| {
-            if let Some(org) = hook.organization_id {
-                must_exist("organization_id", directory::get_organization(conn, org))?;
-            }
-            hooks::insert_webhook(conn, &hook)?;
-            Ok(hook)
-        })
-        .await?;
-    Ok(HttpResponse::Created()
+/// A new subscription's 201, with its secret shown this once.
+fn subscribed(hook: &Webhook) -> HttpResponse {
+    HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(WebhookView::of(&stored, true)))
+        .json(WebhookView::of(hook, true))
 }
 
 /// Subscribe to referral events (admin).
@@ -963,12 +832,18 @@ async fn subscribe(state: web::Data<AppState>, hook: Webhook) -> Result<HttpResp
 #[post("/webhooks")]
 pub async fn create_webhook(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     body: ApiJson<NewWebhook>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&auth)?;
-    let org = body.value.organization_id;
-    subscribe(state, new_webhook(org, body.value)?).await
+    let input = body.value;
+    let hook = state
+        .write_as(caller, move |tx, cx| {
+            usecases::admin_only(&cx.actor)?;
+            let org = input.organization_id;
+            usecases::subscribe(tx, new_webhook(org, input, cx.now)?)
+        })
+        .await?;
+    Ok(subscribed(&hook))
 }
 
 /// Subscribe to your referrals' events (partner).
@@ -997,7 +872,9 @@ pub async fn create_partner_webhook(
             "a partner subscribes for its own organization",
         ));
     }
-    subscribe(state, new_webhook(Some(partner.organization), body.value)?).await
+    let hook = new_webhook(Some(partner.organization), body.value, state.clock.now())?;
+    let hook = state.write(move |tx| usecases::subscribe(tx, hook)).await?;
+    Ok(subscribed(&hook))
 }
 
 /// List your webhook subscriptions (partner).
@@ -1014,12 +891,7 @@ pub async fn list_partner_webhooks(
     partner: Partner,
 ) -> Result<HttpResponse, ApiError> {
     let items = state
-        .read(move |conn| {
-            Ok(hooks::organization_webhooks(
-                conn,
-                Some(partner.organization),
-            )?)
-        })
+        .read(move |tx| usecases::partner_webhooks(tx, &partner))
         .await?;
     Ok(HttpResponse::Ok().json(WebhookList {
         items: items.iter().map(|w| WebhookView::of(w, false)).collect(),
@@ -1038,16 +910,12 @@ pub async fn list_partner_webhooks(
 #[get("/webhooks/{id}/deliveries")]
 pub async fn list_webhook_deliveries(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<WebhookId>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&auth)?;
     let id = id.into_inner();
     let items = state
-        .read(move |conn| {
-            hooks::get_webhook(conn, id)?;
-            Ok(hooks::deliveries_of(conn, id, 100)?)
-        })
+        .read_as(caller, move |tx, cx| usecases::deliveries(tx, cx, id))
         .await?;
     Ok(HttpResponse::Ok().json(DeliveryList {
         items: items.iter().map(DeliveryView::from).collect(),
@@ -1066,13 +934,12 @@ pub async fn list_webhook_deliveries(
 #[delete("/webhooks/{id}")]
 pub async fn delete_webhook(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<WebhookId>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&auth)?;
     let id = id.into_inner();
     state
-        .write(move |conn| Ok(hooks::disable_webhook(conn, id, spoke_persistence::now())?))
+        .write_as(caller, move |tx, cx| usecases::disable_webhook(tx, cx, id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,34 +6,29 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use spoke_domain::audit::{AuditAction, ResourceType};
 use spoke_domain::consent::{
     Consent, ConsentCategory, ConsentInput, ConsentMethod, Part2Elements, Recipient, Revocation,
-    covering_consent,
 };
 use spoke_domain::ids::{
     ApiClientId, ClientId, ConsentId, DisclosureId, OrganizationId, ReferralId, ServiceId, UserId,
 };
-use spoke_domain::policy::{Actor, ClientAction, client_scope};
+use spoke_domain::partner::{Channel, Disclosure};
 use spoke_domain::referral::{
-    BusinessStatus, MoveInput, MovedBy, Priority, Referral, ReferralEvent, ReferralInput,
-    ReferralStatus, allowed_moves,
+    MoveInput, Referral, ReferralEvent, ReferralInput, ReferralStatus, Side,
 };
 use spoke_persistence::page::Keyset;
-use spoke_persistence::referrals::{
-    self as store, Channel, Disclosure, ReferralFilter, ReferralScope,
-};
-use spoke_persistence::{DbConnection, directory};
+use spoke_persistence::referrals::ReferralFilter;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::Authenticated;
-use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, RequestId, etag, page_request};
+use crate::context::Caller;
+use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, etag, page_request};
 use crate::idempotency::{self, Created};
 use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
-use crate::routes::clients::{audit_record, load, on_client_record};
-use crate::routes::{Page, json_body, must_exist, ok_with_etag};
+use crate::representation::ReferralView;
+use crate::routes::{Page, json_body, ok_with_etag};
 use crate::state::AppState;
+use crate::usecases::referrals as usecases;
 
 /// A client's consent.
 #[derive(Debug, Serialize, ToSchema)]
@@ -89,9 +84,7 @@ impl ConsentView {
             document_reference: f.document_reference.as_ref().map(ToString::to_string),
             part2: f.part2.clone(),
             revocation: c.revocation.clone(),
-            active: c.revocation.is_none()
-                && f.effective_on <= today
-                && f.expires_on.is_none_or(|end| today <= end),
+            active: c.is_active(today),
             recorded_by: c.recorded_by,
             created_at: c.created_at,
             updated_at: c.updated_at,
@@ -113,79 +106,6 @@ pub struct ConsentList {
 #[schema(example = json!({"reason": "Client asked to stop sharing with the clinic"}))]
 pub struct RevokeRequest {
     pub reason: String,
-}
-
-/// A referral of a client to a service.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": "01936b34-1a00-7c11-8d22-3e4f5a6b7c8d", "client_id": "01936b2e-6f1a-7cc3-9a51-3f0b4f4d2a10",
-    "service_id": "01936b2f-6a00-7c11-8d22-3e4f5a6b7c8d", "organization_id": "01936b2f-5a00-7c11-8d22-3e4f5a6b7c8d",
-    "reason": "Needs a food box this week.", "needs": ["food"], "priority": "urgent",
-    "note_for_partner": "Prefers Spanish.", "categories": ["general"], "due_by": "2026-12-04",
-    "status": "accepted", "business_status": null, "consent_id": "01936b33-1a00-7c11-8d22-3e4f5a6b7c8d",
-    "outcome": null, "linked_on": null, "redirected_from": null, "overdue": false,
-    "allowed_moves": ["cancelled"], "created_by": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c",
-    "created_at": "2026-11-30T17:00:00Z", "updated_at": "2026-12-01T09:00:00Z", "version": 3
-}))]
-pub struct ReferralView {
-    pub id: ReferralId,
-    pub client_id: ClientId,
-    pub service_id: ServiceId,
-    /// The organization that receives it: the service's.
-    pub organization_id: OrganizationId,
-    pub reason: String,
-    pub needs: Vec<String>,
-    pub priority: Priority,
-    pub note_for_partner: Option<String>,
-    pub categories: Vec<ConsentCategory>,
-    pub due_by: Option<NaiveDate>,
-    pub status: ReferralStatus,
-    pub business_status: Option<BusinessStatus>,
-    /// The consent that covered it when it was sent.
-    pub consent_id: Option<ConsentId>,
-    pub outcome: Option<String>,
-    /// The day the client got there (first appointment attended).
-    pub linked_on: Option<NaiveDate>,
-    pub redirected_from: Option<ReferralId>,
-    /// Open and past its due date.
-    pub overdue: bool,
-    /// The statuses the caller's side may move it to now.
-    pub allowed_moves: Vec<ReferralStatus>,
-    pub created_by: UserId,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// Increases on every change; also sent as the ETag.
-    pub version: i32,
-}
-
-impl ReferralView {
-    pub(crate) fn of(r: &Referral, side: spoke_domain::referral::Side, today: NaiveDate) -> Self {
-        let f = &r.fields;
-        ReferralView {
-            id: r.id,
-            client_id: r.client_id,
-            service_id: f.service_id,
-            organization_id: r.organization_id,
-            reason: f.reason.as_str().to_owned(),
-            needs: f.needs.iter().cloned().collect(),
-            priority: f.priority,
-            note_for_partner: f.note_for_partner.as_ref().map(|n| n.as_str().to_owned()),
-            categories: f.categories.iter().copied().collect(),
-            due_by: f.due_by,
-            status: r.status,
-            business_status: r.business_status,
-            consent_id: r.consent_id,
-            outcome: r.outcome.clone(),
-            linked_on: r.linked_on,
-            redirected_from: r.redirected_from,
-            overdue: r.overdue(today),
-            allowed_moves: allowed_moves(r.status, side),
-            created_by: r.created_by,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-            version: r.version,
-        }
-    }
 }
 
 /// A referral's history, oldest first.
@@ -244,7 +164,7 @@ pub struct DisclosureView {
     pub api_client_id: Option<ApiClientId>,
     pub referral_id: Option<ReferralId>,
     /// `read` (the partner fetched it) or `webhook` (it was pushed).
-    pub channel: String,
+    pub channel: Channel,
     pub disclosed: String,
     pub purpose: String,
     pub consent_id: Option<ConsentId>,
@@ -258,10 +178,7 @@ impl From<&Disclosure> for DisclosureView {
             organization_id: d.organization_id,
             api_client_id: d.api_client_id,
             referral_id: d.referral_id,
-            channel: match d.channel {
-                Channel::Read => "read".to_owned(),
-                Channel::Webhook => "webhook".to_owned(),
-            },
+            channel: d.channel,
             disclosed: d.disclosed.clone(),
             purpose: d.purpose.clone(),
             consent_id: d.consent_id,
@@ -302,36 +219,21 @@ pub struct DisclosurePageParams {
     pub cursor: Option<String>,
 }
 
-const CONSENT: ResourceType = ResourceType::Consent;
-const REFERRAL: ResourceType = ResourceType::Referral;
-
-/// The consent covering `referral` today, if any.
-pub(crate) fn consent_for(
-    conn: &mut DbConnection,
-    referral: &Referral,
-    today: NaiveDate,
-) -> Result<Option<Consent>, ApiError> {
-    let consents = store::client_consents(conn, referral.client_id)?;
-    Ok(covering_consent(
-        &consents,
-        referral.organization_id,
-        &referral.fields.categories,
-        today,
+/// A referral as its requester sees it, with its ETag.
+fn with_etag(referral: &Referral, today: NaiveDate) -> HttpResponse {
+    ok_with_etag(
+        referral.version,
+        &ReferralView::of(referral, Side::Requester, today),
     )
-    .cloned())
 }
 
-/// Loads a referral the staff `actor` may `action` through its client.
-fn load_referral(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: ReferralId,
-    action: ClientAction,
-    today: NaiveDate,
-) -> Result<Referral, ApiError> {
-    let referral = store::get_referral(conn, id)?;
-    load(conn, actor, referral.client_id, action, today)?;
-    Ok(referral)
+/// A new draft referral's 201.
+fn created(referral: &Referral, today: NaiveDate) -> Result<Created, ApiError> {
+    Ok(Created {
+        body: json_body(&ReferralView::of(referral, Side::Requester, today))?,
+        location: format!("/v1/referrals/{}", referral.id),
+        etag: Some(etag(referral.version)),
+    })
 }
 
 /// Record a consent.
@@ -352,35 +254,17 @@ fn load_referral(
 #[post("/clients/{id}/consents")]
 pub async fn create_consent(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ClientId>,
     key: IdempotencyKey,
     req: HttpRequest,
     body: ApiJson<ConsentInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
+    let today = caller.today();
     let client_id = id.into_inner();
     let fields = body.value.parse()?;
-    idempotency::create(&state, actor.user_id, key, &req, &body.raw, move |conn| {
-        load(conn, &actor, client_id, ClientAction::ManageCare, today)?;
-        if let Recipient::Organization(org) = fields.recipient {
-            must_exist(
-                "recipient_organization_id",
-                directory::get_organization(conn, org),
-            )?;
-        }
-        let consent = Consent::new(client_id, fields, actor.user_id, spoke_persistence::now());
-        store::insert_consent(conn, &consent)?;
-        audit_record(
-            conn,
-            &actor,
-            AuditAction::RecordCreated,
-            client_id,
-            (CONSENT, consent.id.to_string()),
-            &request_id.0,
-        );
+    idempotency::create_as(&state, caller, key, &req, &body.raw, move |tx, cx| {
+        let consent = usecases::record_consent(tx, cx, client_id, fields)?;
         Ok(Created {
             body: json_body(&ConsentView::of(&consent, today))?,
             location: format!("/v1/clients/{client_id}/consents/{}", consent.id),
@@ -402,27 +286,14 @@ pub async fn create_consent(
 #[get("/clients/{id}/consents")]
 pub async fn list_consents(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ClientId>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
+    let today = caller.today();
     let client_id = id.into_inner();
-    let consents = on_client_record(
-        &state,
-        actor,
-        request_id,
-        client_id,
-        ClientAction::Read,
-        AuditAction::RecordRead,
-        (ResourceType::Consents, client_id.to_string()),
-        move |conn| {
-            let consents = store::client_consents(conn, client_id)?;
-            Ok(consents)
-        },
-    )
-    .await?;
+    let consents = state
+        .read_as(caller, move |tx, cx| usecases::consents(tx, cx, client_id))
+        .await?;
     Ok(HttpResponse::Ok().json(ConsentList {
         items: consents.iter().map(|c| ConsentView::of(c, today)).collect(),
     }))
@@ -449,43 +320,19 @@ pub async fn list_consents(
 #[post("/clients/{id}/consents/{consent_id}/revoke")]
 pub async fn revoke_consent(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     path: web::Path<(ClientId, ConsentId)>,
     if_match: IfMatch,
     body: ApiJson<RevokeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
+    let today = caller.today();
     let (client_id, consent_id) = path.into_inner();
     let reason = body.value.reason;
-    let consent = on_client_record(
-        &state,
-        actor,
-        request_id,
-        client_id,
-        ClientAction::ManageCare,
-        AuditAction::RecordUpdated,
-        (CONSENT, consent_id.to_string()),
-        move |conn| {
-            let mut consent = store::get_consent(conn, client_id, consent_id)?;
-            if_match.check(consent.version)?;
-            let expected = consent.version;
-            consent
-                .revoke(&reason, spoke_persistence::now())
-                .map_err(|error| match error {
-                    spoke_domain::consent::ConsentError::AlreadyRevoked => {
-                        ApiError::Conflict(error.to_string())
-                    }
-                    spoke_domain::consent::ConsentError::ReasonRequired => {
-                        ApiError::invalid_field("reason", "required", "a revocation needs a reason")
-                    }
-                })?;
-            store::update_consent(conn, &consent, expected)?;
-            Ok(consent)
-        },
-    )
-    .await?;
+    let consent = state
+        .write_as(caller, move |tx, cx| {
+            usecases::revoke_consent(tx, cx, client_id, consent_id, &if_match, &reason)
+        })
+        .await?;
     Ok(ok_with_etag(
         consent.version,
         &ConsentView::of(&consent, today),
@@ -508,49 +355,18 @@ pub async fn revoke_consent(
 #[post("/clients/{id}/referrals")]
 pub async fn create_referral(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ClientId>,
     key: IdempotencyKey,
     req: HttpRequest,
     body: ApiJson<ReferralInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
+    let today = caller.today();
     let client_id = id.into_inner();
     let fields = body.value.parse()?;
-    idempotency::create(&state, actor.user_id, key, &req, &body.raw, move |conn| {
-        load(conn, &actor, client_id, ClientAction::ManageCare, today)?;
-        let service = must_exist(
-            "service_id",
-            directory::get_service(conn, fields.service_id),
-        )?;
-        let (referral, created) = Referral::draft(
-            client_id,
-            service.organization_id,
-            fields,
-            actor.user_id,
-            spoke_persistence::now(),
-        );
-        store::insert_referral(conn, &referral, &created)?;
-        crate::webhooks::enqueue(conn, &referral, "referral.created", &created, today)?;
-        audit_record(
-            conn,
-            &actor,
-            AuditAction::RecordCreated,
-            client_id,
-            (REFERRAL, referral.id.to_string()),
-            &request_id.0,
-        );
-        Ok(Created {
-            body: json_body(&ReferralView::of(
-                &referral,
-                spoke_domain::referral::Side::Requester,
-                today,
-            ))?,
-            location: format!("/v1/referrals/{}", referral.id),
-            etag: Some(etag(referral.version)),
-        })
+    idempotency::create_as(&state, caller, key, &req, &body.raw, move |tx, cx| {
+        let referral = usecases::draft(tx, cx, client_id, fields)?;
+        created(&referral, today)
     })
     .await
 }
@@ -567,11 +383,10 @@ pub async fn create_referral(
 #[get("/referrals")]
 pub async fn list_referrals(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     query: ApiQuery<ReferralSearch>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
+    let today = caller.today();
     let search = query.0;
     let (limit, after) = page_request::<Keyset>(search.limit, search.cursor.as_deref())?;
     let filter = ReferralFilter {
@@ -583,19 +398,12 @@ pub async fn list_referrals(
         updated_since: search.updated_since,
     };
     let page = state
-        .read(move |conn| {
-            let scope = ReferralScope::Staff(client_scope(&actor, today));
-            Ok(store::list_referrals(
-                conn,
-                &scope,
-                &filter,
-                after.as_ref(),
-                limit,
-            )?)
+        .read_as(caller, move |tx, cx| {
+            usecases::list(tx, cx, &filter, after.as_ref(), limit)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_store(page, |r| {
-        ReferralView::of(r, spoke_domain::referral::Side::Requester, today)
+        ReferralView::of(r, Side::Requester, today)
     })))
 }
 
@@ -611,31 +419,15 @@ pub async fn list_referrals(
 #[get("/referrals/{id}")]
 pub async fn get_referral(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ReferralId>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
+    let today = caller.today();
     let id = id.into_inner();
     let referral = state
-        .read(move |conn| {
-            let referral = load_referral(conn, &actor, id, ClientAction::Read, today)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordRead,
-                referral.client_id,
-                (REFERRAL, id.to_string()),
-                &request_id.0,
-            );
-            Ok(referral)
-        })
+        .read_as(caller, move |tx, cx| usecases::get(tx, cx, id))
         .await?;
-    Ok(ok_with_etag(
-        referral.version,
-        &ReferralView::of(&referral, spoke_domain::referral::Side::Requester, today),
-    ))
+    Ok(with_etag(&referral, today))
 }
 
 /// Change a referral.
@@ -656,62 +448,20 @@ pub async fn get_referral(
 #[put("/referrals/{id}")]
 pub async fn replace_referral(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ReferralId>,
     if_match: IfMatch,
     body: ApiJson<ReferralInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
+    let today = caller.today();
     let id = id.into_inner();
     let fields = body.value.parse()?;
     let referral = state
-        .write(move |conn| {
-            let mut referral = load_referral(conn, &actor, id, ClientAction::ManageCare, today)?;
-            if_match.check(referral.version)?;
-            let service = must_exist(
-                "service_id",
-                directory::get_service(conn, fields.service_id),
-            )?;
-            let mut proposed = referral.clone();
-            proposed.fields = fields.clone();
-            let consent = consent_for(conn, &proposed, today)?.map(|c| c.id);
-            let expected = referral.version;
-            referral.revise(
-                fields,
-                service.organization_id,
-                consent,
-                spoke_persistence::now(),
-            )?;
-            store::update_referral(conn, &referral, expected)?;
-            let change = ReferralEvent {
-                id: spoke_domain::ids::ReferralEventId::generate(),
-                at: referral.updated_at,
-                by: MovedBy::Staff {
-                    user_id: actor.user_id,
-                },
-                from: Some(referral.status),
-                to: referral.status,
-                reason: None,
-                business_status: None,
-            };
-            crate::webhooks::enqueue(conn, &referral, "referral.updated", &change, today)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordUpdated,
-                referral.client_id,
-                (REFERRAL, id.to_string()),
-                &request_id.0,
-            );
-            Ok(referral)
+        .write_as(caller, move |tx, cx| {
+            usecases::revise(tx, cx, id, &if_match, fields)
         })
         .await?;
-    Ok(ok_with_etag(
-        referral.version,
-        &ReferralView::of(&referral, spoke_domain::referral::Side::Requester, today),
-    ))
+    Ok(with_etag(&referral, today))
 }
 
 /// A referral's history.
@@ -726,17 +476,12 @@ pub async fn replace_referral(
 #[get("/referrals/{id}/history")]
 pub async fn get_referral_history(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<ReferralId>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
     let id = id.into_inner();
     let items = state
-        .read(move |conn| {
-            load_referral(conn, &actor, id, ClientAction::Read, today)?;
-            Ok(store::history(conn, id)?)
-        })
+        .read_as(caller, move |tx, cx| usecases::history(tx, cx, id))
         .await?;
     Ok(HttpResponse::Ok().json(ReferralHistory { items }))
 }
@@ -759,52 +504,20 @@ pub async fn get_referral_history(
 #[post("/referrals/{id}/status")]
 pub async fn transition_referral(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ReferralId>,
     if_match: IfMatch,
     body: ApiJson<MoveInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
+    let today = caller.today();
     let id = id.into_inner();
     let input = body.value;
     let referral = state
-        .write(move |conn| {
-            let mut referral = load_referral(conn, &actor, id, ClientAction::ManageCare, today)?;
-            if_match.check(referral.version)?;
-            let consent = if input.status == ReferralStatus::Requested {
-                consent_for(conn, &referral, today)?.map(|c| c.id)
-            } else {
-                None
-            };
-            let expected = referral.version;
-            let event = referral.move_to(
-                MovedBy::Staff {
-                    user_id: actor.user_id,
-                },
-                input,
-                consent,
-                today,
-                spoke_persistence::now(),
-            )?;
-            store::save_move(conn, &referral, expected, &event)?;
-            crate::webhooks::enqueue(conn, &referral, "referral.status_changed", &event, today)?;
-            audit_record(
-                conn,
-                &actor,
-                AuditAction::RecordUpdated,
-                referral.client_id,
-                (REFERRAL, id.to_string()),
-                &request_id.0,
-            );
-            Ok(referral)
+        .write_as(caller, move |tx, cx| {
+            usecases::move_as_requester(tx, cx, id, &if_match, input)
         })
         .await?;
-    Ok(ok_with_etag(
-        referral.version,
-        &ReferralView::of(&referral, spoke_domain::referral::Side::Requester, today),
-    ))
+    Ok(with_etag(&referral, today))
 }
 
 /// Redirect a rejected referral.
@@ -825,54 +538,18 @@ pub async fn transition_referral(
 #[post("/referrals/{id}/redirect")]
 pub async fn redirect_referral(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ReferralId>,
     key: IdempotencyKey,
     req: HttpRequest,
     body: ApiJson<RedirectRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
-    let today = state.today();
+    let today = caller.today();
     let id = id.into_inner();
     let service_id = body.value.service_id;
-    idempotency::create(&state, actor.user_id, key, &req, &body.raw, move |conn| {
-        let rejected = load_referral(conn, &actor, id, ClientAction::ManageCare, today)?;
-        if rejected.status != ReferralStatus::Rejected {
-            return Err(ApiError::Conflict(
-                "only a rejected referral is redirected".to_owned(),
-            ));
-        }
-        let service = must_exist("service_id", directory::get_service(conn, service_id))?;
-        let mut fields = rejected.fields.clone();
-        fields.service_id = service_id;
-        let (mut referral, created) = Referral::draft(
-            rejected.client_id,
-            service.organization_id,
-            fields,
-            actor.user_id,
-            spoke_persistence::now(),
-        );
-        referral.redirected_from = Some(rejected.id);
-        store::insert_referral(conn, &referral, &created)?;
-        crate::webhooks::enqueue(conn, &referral, "referral.created", &created, today)?;
-        audit_record(
-            conn,
-            &actor,
-            AuditAction::RecordCreated,
-            referral.client_id,
-            (REFERRAL, referral.id.to_string()),
-            &request_id.0,
-        );
-        Ok(Created {
-            body: json_body(&ReferralView::of(
-                &referral,
-                spoke_domain::referral::Side::Requester,
-                today,
-            ))?,
-            location: format!("/v1/referrals/{}", referral.id),
-            etag: Some(etag(referral.version)),
-        })
+    idempotency::create_as(&state, caller, key, &req, &body.raw, move |tx, cx| {
+        let referral = usecases::redirect(tx, cx, id, service_id)?;
+        created(&referral, today)
     })
     .await
 }
@@ -890,27 +567,16 @@ pub async fn redirect_referral(
 #[get("/clients/{id}/disclosures")]
 pub async fn list_disclosures(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    request_id: RequestId,
+    caller: Caller,
     id: web::Path<ClientId>,
     query: ApiQuery<DisclosurePageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
     let client_id = id.into_inner();
     let (limit, after) = page_request::<Keyset>(query.0.limit, query.0.cursor.as_deref())?;
-    let page = on_client_record(
-        &state,
-        actor,
-        request_id,
-        client_id,
-        ClientAction::Read,
-        AuditAction::RecordRead,
-        (ResourceType::Disclosures, client_id.to_string()),
-        move |conn| {
-            let page = store::client_disclosures(conn, client_id, after.as_ref(), limit)?;
-            Ok(page)
-        },
-    )
-    .await?;
+    let page = state
+        .read_as(caller, move |tx, cx| {
+            usecases::disclosures(tx, cx, client_id, after.as_ref(), limit)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(Page::from_store(page, |d| DisclosureView::from(d))))
 }

@@ -13,7 +13,10 @@
 pub mod assessments;
 pub mod care;
 pub mod clients;
+pub mod partner;
 pub mod plans;
+pub mod referrals;
+pub mod webhooks;
 
 use chrono::{DateTime, Utc};
 use spoke_domain::Versioned;
