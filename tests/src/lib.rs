@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 use chrono::Utc;
 use serde::Serialize;
 use serde_json::Value;
-use spoke_api::accounts::{self, NewAccount};
+use spoke_api::usecases::staff::{self as accounts, NewAccount};
 use spoke_api::auth::hash_password;
 use spoke_api::server::{ServerSettings, serve};
 use spoke_domain::ids::{TeamId, UserId};
@@ -300,7 +300,7 @@ impl Spoke {
             team_id: team,
             password: PASSWORD.to_owned(),
         }
-        .parse()
+        .parse(chrono::Utc::now())
         .expect("a valid test account");
         let hash = hash_password(&password).expect("hash");
         let mut conn = self.database.conn().expect("a connection");

@@ -14,8 +14,6 @@ use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use spoke_domain::ids::{ApiClientId, OrganizationId, UserId};
-use spoke_domain::policy::Actor;
-use spoke_domain::staff::User;
 use spoke_domain::values::NewPassword;
 
 use crate::problem::ApiError;
@@ -210,23 +208,6 @@ impl LoginThrottle {
     }
 }
 
-/// The signed-in staff user behind a request's bearer token. A token for a
-/// user deleted since it was issued no longer works.
-#[derive(Debug, Clone)]
-pub struct Authenticated {
-    pub user: User,
-}
-
-impl Authenticated {
-    pub fn actor(&self) -> Actor {
-        Actor {
-            user_id: self.user.id,
-            role: self.user.role,
-            team_id: self.user.team_id,
-        }
-    }
-}
-
 pub(crate) fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
         .headers()
@@ -246,22 +227,6 @@ pub(crate) fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
         _ => Err(ApiError::Unauthorized(
             "the Authorization header is not a bearer token",
         )),
-    }
-}
-
-impl FromRequest for Authenticated {
-    type Error = ApiError;
-    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let caller = crate::context::Caller::from_request(req, payload).into_inner();
-        Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            let caller = caller?;
-            let user = state.read(move |conn| caller.user(conn)).await?;
-            Ok(Authenticated { user })
-        })
     }
 }
 

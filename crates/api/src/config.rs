@@ -168,7 +168,8 @@ pub fn jwt_secret(args: &ServeArgs, database_url: &str) -> Result<Vec<u8>, Strin
             return Ok(existing.into_bytes());
         }
     }
-    let secret = crate::accounts::random_password() + &crate::accounts::random_password();
+    let secret =
+        crate::usecases::staff::random_password() + &crate::usecases::staff::random_password();
     write_private(&path, &secret)
         .map_err(|error| format!("cannot keep the JWT secret in {}: {error}", path.display()))?;
     tracing::info!(path = %path.display(), "generated a development JWT secret");

@@ -3,7 +3,6 @@
 //! it parses, authenticates and authorizes, lets the domain decide, and asks
 //! the persistence crate to store.
 
-pub mod accounts;
 pub mod auth;
 pub mod config;
 pub mod context;

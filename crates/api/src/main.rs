@@ -6,12 +6,12 @@ use std::net::TcpListener;
 use std::process::ExitCode;
 
 use clap::Parser;
-use spoke_api::accounts::{self, NewAccount};
 use spoke_api::auth::hash_password;
 use spoke_api::config::{Cli, Command, CreateUserArgs, LogFormat, ServeArgs, jwt_secret};
 use spoke_api::hsds;
 use spoke_api::seed::{DEMO_PASSWORD, bootstrap_admin, seed_demo};
 use spoke_api::server::{ServerSettings, openapi_json, prepare_database, serve};
+use spoke_api::usecases::staff::{self as accounts, NewAccount};
 use spoke_persistence::{Database, transaction};
 use tracing_subscriber::EnvFilter;
 
@@ -140,7 +140,7 @@ fn create_user(database: &Database, args: CreateUserArgs) -> Result<(), Failure>
         team_id: args.team_id,
         password: password.clone(),
     }
-    .parse()
+    .parse(spoke_persistence::now())
     .map_err(|errors| {
         errors
             .0

@@ -9,6 +9,7 @@ use spoke_domain::client::{ClientStatus, IllegalStatusMove};
 use spoke_domain::partner::ApiClientError;
 use spoke_domain::plan::PlanError;
 use spoke_domain::referral::{ReferralError, ReferralStatus, Side};
+use spoke_domain::staff::StaffError;
 use spoke_domain::{FieldError, FieldErrors};
 use spoke_persistence::StoreError;
 use utoipa::ToSchema;
@@ -365,6 +366,12 @@ impl From<ReferralError> for ApiError {
                 allowed,
             },
         }
+    }
+}
+
+impl From<StaffError> for ApiError {
+    fn from(error: StaffError) -> Self {
+        ApiError::Conflict(error.to_string())
     }
 }
 

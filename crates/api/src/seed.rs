@@ -22,9 +22,9 @@ use spoke_persistence::{
     Database, DbConnection, assessments, audit, care, clients, staff, transaction,
 };
 
-use crate::accounts::{self, NewAccount};
 use crate::auth::hash_password;
 use crate::problem::ApiError;
+use crate::usecases::staff::{self as accounts, NewAccount};
 
 /// The password of every demo account. Demo data only: never in production.
 pub const DEMO_PASSWORD: &str = "spoke-demo-password";
@@ -48,7 +48,7 @@ pub fn bootstrap_admin(
             team_id: None,
             password: password.clone(),
         }
-        .parse()?;
+        .parse(spoke_persistence::now())?;
         accounts::insert(conn, &user, &hash_password(&checked)?)?;
         Ok(Some((user.email, password)))
     })
@@ -244,7 +244,7 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
                 team_id: team.map(|index| teams[index].id),
                 password: DEMO_PASSWORD.to_owned(),
             }
-            .parse()?;
+            .parse(now)?;
             accounts::insert(conn, &user, &hash_password(&password)?)?;
             users.push(user);
         }

@@ -21,16 +21,6 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Today's date where the deployment is.
-    pub fn today(&self) -> chrono::NaiveDate {
-        self.clock.today()
-    }
-
-    /// The wall-clock time where the deployment is.
-    pub fn local_now(&self) -> chrono::NaiveDateTime {
-        self.clock.local_now()
-    }
-
     /// A read: see [`Db::read`].
     pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
     where

@@ -49,6 +49,8 @@ versioned!(
     plan::Plan,
     client::Client,
     consent::Consent,
+    staff::User,
+    staff::Team,
     care::CareTeamMember,
     care::NaturalSupport,
     directory::Organization,

@@ -70,9 +70,74 @@ pub struct User {
     pub version: i32,
 }
 
+/// Why a change to a staff user is refused: the agency must always keep
+/// an admin, and an admin may not lock themselves out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StaffError {
+    #[error("you cannot remove your own admin role")]
+    OwnAdminRole,
+    #[error("the last admin cannot lose the admin role")]
+    LastAdminRole,
+    #[error("you cannot delete yourself")]
+    SelfDeletion,
+    #[error("the last admin cannot be deleted")]
+    LastAdmin,
+}
+
 impl User {
     pub fn is_active(&self) -> bool {
         self.deleted_at.is_none()
+    }
+
+    /// Gives the user `role`, as `by` asks; `active_admins` counts the
+    /// active admins now, this user included if they are one.
+    pub fn change_role(
+        &mut self,
+        role: Role,
+        by: UserId,
+        active_admins: i64,
+    ) -> Result<(), StaffError> {
+        if self.role == Role::Admin && role != Role::Admin {
+            if self.id == by {
+                return Err(StaffError::OwnAdminRole);
+            }
+            if active_admins <= 1 {
+                return Err(StaffError::LastAdminRole);
+            }
+        }
+        self.role = role;
+        Ok(())
+    }
+
+    /// Deletes the user, as `by` asks; `active_admins` as for
+    /// [`User::change_role`].
+    pub fn delete(
+        &mut self,
+        by: UserId,
+        active_admins: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StaffError> {
+        if self.id == by {
+            return Err(StaffError::SelfDeletion);
+        }
+        if self.role == Role::Admin && active_admins <= 1 {
+            return Err(StaffError::LastAdmin);
+        }
+        self.deleted_at = Some(now);
+        self.touch(now);
+        Ok(())
+    }
+
+    pub fn touch(&mut self, now: DateTime<Utc>) {
+        self.updated_at = now;
+        self.version += 1;
+    }
+}
+
+impl Team {
+    pub fn touch(&mut self, now: DateTime<Utc>) {
+        self.updated_at = now;
+        self.version += 1;
     }
 }
 
@@ -124,5 +189,54 @@ mod tests {
         assert!(check_team_membership(Role::Admin, None).is_ok());
         assert!(check_team_membership(Role::CareTeamMember, None).is_ok());
         assert!(check_team_membership(Role::CareTeamMember, team).is_ok());
+    }
+
+    fn user(role: Role) -> User {
+        let now = Utc::now();
+        User {
+            id: UserId::generate(),
+            email: Email::parse("a@example.org").unwrap(),
+            display_name: ShortText::parse("A").unwrap(),
+            role,
+            team_id: None,
+            deleted_at: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn the_agency_always_keeps_an_admin_who_cannot_lock_themselves_out() {
+        let other = UserId::generate();
+        let mut admin = user(Role::Admin);
+        let me = admin.id;
+        assert_eq!(
+            admin.change_role(Role::Supervisor, me, 5),
+            Err(StaffError::OwnAdminRole)
+        );
+        assert_eq!(
+            admin.change_role(Role::Supervisor, other, 1),
+            Err(StaffError::LastAdminRole)
+        );
+        assert_eq!(admin.role, Role::Admin, "a refused change changes nothing");
+        assert_eq!(admin.change_role(Role::Admin, me, 1), Ok(()));
+        assert_eq!(admin.change_role(Role::Supervisor, other, 2), Ok(()));
+        assert_eq!(admin.role, Role::Supervisor);
+
+        let mut admin = user(Role::Admin);
+        let me = admin.id;
+        let now = Utc::now();
+        assert_eq!(admin.delete(me, 5, now), Err(StaffError::SelfDeletion));
+        assert_eq!(admin.delete(other, 1, now), Err(StaffError::LastAdmin));
+        assert!(admin.is_active());
+        assert_eq!(admin.delete(other, 2, now), Ok(()));
+        assert!(!admin.is_active());
+        assert_eq!(admin.version, 2);
+
+        let mut case_manager = user(Role::CaseManager);
+        assert_eq!(case_manager.delete(other, 1, now), Ok(()));
+        let mut promoted = user(Role::CaseManager);
+        assert_eq!(promoted.change_role(Role::Admin, other, 1), Ok(()));
     }
 }

@@ -5,16 +5,16 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use spoke_domain::audit::AuditEvent;
 use spoke_domain::ids::{ClientId, UserId};
-use spoke_domain::policy::{StaffAction, authorize_staff};
-use spoke_persistence::audit::{self as store, AuditFilter};
+use spoke_persistence::audit::AuditFilter;
 use utoipa::IntoParams;
 
-use crate::auth::Authenticated;
+use crate::context::Caller;
 use crate::extract::{ApiQuery, page_request};
 use crate::openapi::Forbidden;
 use crate::problem::ApiError;
-use crate::routes::{Page, allowed};
+use crate::routes::Page;
 use crate::state::AppState;
+use crate::usecases::audit as usecases;
 
 /// Filters for the audit log.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -52,13 +52,9 @@ pub struct AuditSearch {
 #[get("/audit-events")]
 pub async fn list_audit_events(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     query: ApiQuery<AuditSearch>,
 ) -> Result<HttpResponse, ApiError> {
-    allowed(
-        authorize_staff(&auth.actor(), StaffAction::ReadAudit),
-        "only an admin may read the audit log",
-    )?;
     let search = query.0;
     let (limit, after) = page_request(search.limit, search.cursor.as_deref())?;
     let filter = AuditFilter {
@@ -68,7 +64,9 @@ pub async fn list_audit_events(
         to: search.to,
     };
     let page = state
-        .read(move |conn| Ok(store::list(conn, &filter, after.as_ref(), limit)?))
+        .read_as(caller, move |tx, cx| {
+            usecases::events(tx, cx, &filter, after.as_ref(), limit)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_store(page, AuditEvent::clone)))
 }

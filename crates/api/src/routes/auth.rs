@@ -7,12 +7,14 @@ use spoke_domain::values::{Email, NewPassword};
 use spoke_persistence::staff as store;
 use utoipa::ToSchema;
 
-use crate::auth::{Authenticated, hash_password, verify_password};
+use crate::auth::{hash_password, verify_password};
+use crate::context::Caller;
 use crate::extract::ApiJson;
 use crate::openapi::TooManyRequests;
 use crate::problem::ApiError;
 use crate::routes::staff::UserView;
 use crate::state::AppState;
+use crate::usecases::staff as usecases;
 
 /// Credentials for signing in.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -93,7 +95,7 @@ pub async fn login(
         return Err(ApiError::Unauthorized("the email or password is wrong"));
     };
     state.login_throttle.succeeded(email.as_str());
-    let access_token = state.tokens.issue(user.id, spoke_persistence::now())?;
+    let access_token = state.tokens.issue(user.id, state.clock.now())?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(TokenResponse {
@@ -114,8 +116,9 @@ pub async fn login(
     security(("bearer" = []))
 )]
 #[get("/me")]
-pub async fn me(auth: Authenticated) -> HttpResponse {
-    HttpResponse::Ok().json(UserView::from(&auth.user))
+pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let user = state.read(move |tx| caller.user(tx)).await?;
+    Ok(HttpResponse::Ok().json(UserView::from(&user)))
 }
 
 /// A new password for the signed-in user.
@@ -145,7 +148,7 @@ pub struct PasswordChange {
 #[put("/me/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     body: ApiJson<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
     let PasswordChange {
@@ -154,13 +157,8 @@ pub async fn change_password(
     } = body.value;
     let new_password =
         NewPassword::parse(&new_password).map_err(|e| FieldErrors::single("new_password", e))?;
-    let email = auth.user.email.clone();
-    let hash = state
-        .read(move |conn| {
-            store::credentials(conn, &email)?
-                .map(|(_, hash)| hash)
-                .ok_or(ApiError::Unauthorized("this user no longer exists"))
-        })
+    let (user, hash) = state
+        .read_as(caller.clone(), usecases::own_credentials)
         .await?;
     let new_hash = web::block(move || {
         if verify_password(&current_password, &hash) {
@@ -178,13 +176,10 @@ pub async fn change_password(
             "is not your current password",
         )
     })?;
-    let mut user = auth.user;
+    let seen = user.version;
     state
-        .write(move |conn| {
-            let expected = user.version;
-            user.updated_at = spoke_persistence::now();
-            user.version += 1;
-            Ok(store::update_user(conn, &user, Some(&new_hash), expected)?)
+        .write_as(caller, move |tx, cx| {
+            usecases::set_own_password(tx, cx, seen, &new_hash)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

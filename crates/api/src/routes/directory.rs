@@ -14,55 +14,19 @@ use spoke_domain::directory::{
     TaxonomyTerm, Weekday,
 };
 use spoke_domain::ids::{LocationId, OrganizationId, ServiceId, TaxonomyTermId};
-use spoke_domain::policy::{DirectoryAction, authorize_directory};
 use spoke_domain::values::{LanguageTag, ShortText};
 use spoke_domain::{FieldError, ValueError};
 use spoke_persistence::directory::{self as store, NameKeyset, SearchKeyset, ServiceQuery};
-use spoke_persistence::{DbConnection, StoreError};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::Authenticated;
+use crate::context::Caller;
 use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, etag, page_request};
 use crate::idempotency::{self, Created};
 use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
-use crate::routes::{Page, allowed, json_body, must_exist, ok_with_etag};
+use crate::routes::{Page, json_body, ok_with_etag};
 use crate::state::AppState;
-
-const KEEPERS_ONLY: &str = "only admins and supervisors may change the directory";
-
-fn may_read(auth: &Authenticated) -> Result<(), ApiError> {
-    allowed(
-        authorize_directory(&auth.actor(), DirectoryAction::Read),
-        "you may not read the directory",
-    )
-}
-
-fn may_write(auth: &Authenticated) -> Result<(), ApiError> {
-    allowed(
-        authorize_directory(&auth.actor(), DirectoryAction::Write),
-        KEEPERS_ONLY,
-    )
-}
-
-/// A delete refused because other records still point at this one.
-fn in_use(what: &'static str) -> impl Fn(StoreError) -> ApiError {
-    move |error| match error {
-        StoreError::MissingReference(_) => ApiError::Conflict(format!(
-            "{what} is still in use; remove what refers to it first"
-        )),
-        other => other.into(),
-    }
-}
-
-fn taken(error: StoreError) -> ApiError {
-    match error {
-        StoreError::Conflict(_) => {
-            ApiError::Conflict("a record with this HSDS id already exists".to_owned())
-        }
-        other => other.into(),
-    }
-}
+use crate::usecases::directory as usecases;
 
 // ---------------------------------------------------------------- organizations
 
@@ -135,24 +99,6 @@ pub struct LocationPageParams {
     pub cursor: Option<String>,
 }
 
-fn check_parent(
-    conn: &mut DbConnection,
-    id: OrganizationId,
-    parent: Option<OrganizationId>,
-) -> Result<(), ApiError> {
-    if let Some(parent) = parent {
-        if parent == id {
-            return Err(ApiError::invalid_field(
-                "parent_id",
-                "self_reference",
-                "an organization cannot be its own parent",
-            ));
-        }
-        must_exist("parent_id", store::get_organization(conn, parent))?;
-    }
-    Ok(())
-}
-
 /// Add an organization.
 ///
 /// Admins and supervisors keep the directory.
@@ -169,21 +115,19 @@ fn check_parent(
 #[post("/organizations")]
 pub async fn create_organization(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     req: HttpRequest,
     body: ApiJson<OrganizationInput>,
 ) -> Result<HttpResponse, ApiError> {
-    may_write(&auth)?;
     let fields = body.value.parse()?;
-    let organization = Organization::create(fields, None, spoke_persistence::now());
-    idempotency::create(&state, auth.user.id, key, &req, &body.raw, move |conn| {
-        check_parent(conn, organization.id, organization.parent_id)?;
-        store::insert_organization(conn, &organization).map_err(taken)?;
+
+    idempotency::create_as(&state, caller, key, &req, &body.raw, move |tx, cx| {
+        let created = usecases::create_organization(tx, cx, fields)?;
         Ok(Created {
-            body: json_body(&OrganizationView::from(&organization))?,
-            location: format!("/v1/organizations/{}", organization.id),
-            etag: Some(etag(organization.version)),
+            body: json_body(&OrganizationView::from(&created))?,
+            location: format!("/v1/organizations/{}", created.id),
+            etag: Some(etag(created.version)),
         })
     })
     .await
@@ -200,13 +144,14 @@ pub async fn create_organization(
 #[get("/organizations")]
 pub async fn list_organizations(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     query: ApiQuery<OrganizationPageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    may_read(&auth)?;
     let (limit, after) = page_request::<NameKeyset>(query.0.limit, query.0.cursor.as_deref())?;
     let page = state
-        .read(move |conn| Ok(store::list_organizations(conn, after.as_ref(), limit)?))
+        .read_as(caller, move |tx, cx| {
+            usecases::list_organizations(tx, cx, after.as_ref(), limit)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_store(page, |o| OrganizationView::from(o))))
 }
@@ -223,15 +168,14 @@ pub async fn list_organizations(
 #[get("/organizations/{id}")]
 pub async fn get_organization(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<OrganizationId>,
 ) -> Result<HttpResponse, ApiError> {
-    may_read(&auth)?;
     let id = id.into_inner();
-    let o = state
-        .read(move |conn| Ok(store::get_organization(conn, id)?))
+    let found = state
+        .read_as(caller, move |tx, cx| usecases::get_organization(tx, cx, id))
         .await?;
-    Ok(ok_with_etag(o.version, &OrganizationView::from(&o)))
+    Ok(ok_with_etag(found.version, &OrganizationView::from(&found)))
 }
 
 /// Replace an organization.
@@ -249,24 +193,16 @@ pub async fn get_organization(
 #[put("/organizations/{id}")]
 pub async fn replace_organization(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<OrganizationId>,
     if_match: IfMatch,
     body: ApiJson<OrganizationInput>,
 ) -> Result<HttpResponse, ApiError> {
-    may_write(&auth)?;
     let id = id.into_inner();
     let fields = body.value.parse()?;
     let o = state
-        .write(move |conn| {
-            let mut o = store::get_organization(conn, id)?;
-            if_match.check(o.version)?;
-            check_parent(conn, id, fields.parent_id)?;
-            let expected = o.version;
-            o.apply(fields);
-            o.touch(spoke_persistence::now());
-            store::update_organization(conn, &o, expected)?;
-            Ok(o)
+        .write_as(caller, move |tx, cx| {
+            usecases::replace_organization(tx, cx, id, &if_match, fields)
         })
         .await?;
     Ok(ok_with_etag(o.version, &OrganizationView::from(&o)))
@@ -287,17 +223,14 @@ pub async fn replace_organization(
 #[delete("/organizations/{id}")]
 pub async fn delete_organization(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<OrganizationId>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    may_write(&auth)?;
     let id = id.into_inner();
     state
-        .write(move |conn| {
-            let o = store::get_organization(conn, id)?;
-            if_match.check(o.version)?;
-            store::delete_organization(conn, id).map_err(in_use("the organization"))
+        .write_as(caller, move |tx, cx| {
+            usecases::delete_organization(tx, cx, id, &if_match)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -364,33 +297,19 @@ impl From<&Location> for LocationView {
 #[post("/locations")]
 pub async fn create_location(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     req: HttpRequest,
     body: ApiJson<LocationInput>,
 ) -> Result<HttpResponse, ApiError> {
-    may_write(&auth)?;
     let fields = body.value.parse()?;
-    let now = spoke_persistence::now();
-    let location = Location {
-        id: LocationId::generate(),
-        hsds_id: None,
-        organization_id: body.value.organization_id,
-        fields,
-        last_modified: now,
-        created_at: now,
-        version: 1,
-    };
-    idempotency::create(&state, auth.user.id, key, &req, &body.raw, move |conn| {
-        must_exist(
-            "organization_id",
-            store::get_organization(conn, location.organization_id),
-        )?;
-        store::insert_location(conn, &location).map_err(taken)?;
+    let organization_id = body.value.organization_id;
+    idempotency::create_as(&state, caller, key, &req, &body.raw, move |tx, cx| {
+        let created = usecases::create_location(tx, cx, organization_id, fields)?;
         Ok(Created {
-            body: json_body(&LocationView::from(&location))?,
-            location: format!("/v1/locations/{}", location.id),
-            etag: Some(etag(location.version)),
+            body: json_body(&LocationView::from(&created))?,
+            location: format!("/v1/locations/{}", created.id),
+            etag: Some(etag(created.version)),
         })
     })
     .await
@@ -407,20 +326,14 @@ pub async fn create_location(
 #[get("/locations")]
 pub async fn list_locations(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     query: ApiQuery<LocationPageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    may_read(&auth)?;
     let params = query.0;
     let (limit, after) = page_request::<NameKeyset>(params.limit, params.cursor.as_deref())?;
     let page = state
-        .read(move |conn| {
-            Ok(store::list_locations(
-                conn,
-                params.organization_id,
-                after.as_ref(),
-                limit,
-            )?)
+        .read_as(caller, move |tx, cx| {
+            usecases::list_locations(tx, cx, params.organization_id, after.as_ref(), limit)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_store(page, |l| LocationView::from(l))))
@@ -438,15 +351,14 @@ pub async fn list_locations(
 #[get("/locations/{id}")]
 pub async fn get_location(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<LocationId>,
 ) -> Result<HttpResponse, ApiError> {
-    may_read(&auth)?;
     let id = id.into_inner();
-    let l = state
-        .read(move |conn| Ok(store::get_location(conn, id)?))
+    let found = state
+        .read_as(caller, move |tx, cx| usecases::get_location(tx, cx, id))
         .await?;
-    Ok(ok_with_etag(l.version, &LocationView::from(&l)))
+    Ok(ok_with_etag(found.version, &LocationView::from(&found)))
 }
 
 /// Replace a location.
@@ -464,29 +376,17 @@ pub async fn get_location(
 #[put("/locations/{id}")]
 pub async fn replace_location(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<LocationId>,
     if_match: IfMatch,
     body: ApiJson<LocationInput>,
 ) -> Result<HttpResponse, ApiError> {
-    may_write(&auth)?;
     let id = id.into_inner();
     let fields = body.value.parse()?;
     let organization_id = body.value.organization_id;
     let l = state
-        .write(move |conn| {
-            let mut l = store::get_location(conn, id)?;
-            if_match.check(l.version)?;
-            must_exist(
-                "organization_id",
-                store::get_organization(conn, organization_id),
-            )?;
-            let expected = l.version;
-            l.fields = fields;
-            l.organization_id = organization_id;
-            l.touch(spoke_persistence::now());
-            store::update_location(conn, &l, expected)?;
-            Ok(l)
+        .write_as(caller, move |tx, cx| {
+            usecases::replace_location(tx, cx, id, &if_match, organization_id, fields)
         })
         .await?;
     Ok(ok_with_etag(l.version, &LocationView::from(&l)))
@@ -507,17 +407,14 @@ pub async fn replace_location(
 #[delete("/locations/{id}")]
 pub async fn delete_location(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<LocationId>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    may_write(&auth)?;
     let id = id.into_inner();
     state
-        .write(move |conn| {
-            let l = store::get_location(conn, id)?;
-            if_match.check(l.version)?;
-            store::delete_location(conn, id).map_err(in_use("the location"))
+        .write_as(caller, move |tx, cx| {
+            usecases::delete_location(tx, cx, id, &if_match)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -603,30 +500,6 @@ impl ServiceView {
     }
 }
 
-/// Checks a service's references: its organization, terms and locations.
-fn check_service_references(conn: &mut DbConnection, s: &Service) -> Result<(), ApiError> {
-    must_exist(
-        "organization_id",
-        store::get_organization(conn, s.organization_id),
-    )?;
-    if store::count_terms(conn, &s.fields.taxonomy_term_ids)? != s.fields.taxonomy_term_ids.len() {
-        return Err(ApiError::invalid_field(
-            "taxonomy_term_ids",
-            "unknown_reference",
-            "an id is not a taxonomy term",
-        ));
-    }
-    let ids: Vec<LocationId> = s.fields.location_ids.iter().copied().collect();
-    if store::locations_by_ids(conn, &ids)?.len() != ids.len() {
-        return Err(ApiError::invalid_field(
-            "location_ids",
-            "unknown_reference",
-            "an id is not a location",
-        ));
-    }
-    Ok(())
-}
-
 /// Add a service.
 ///
 /// Its organization, taxonomy terms and locations must exist (422 otherwise). Admins and supervisors.
@@ -642,31 +515,19 @@ fn check_service_references(conn: &mut DbConnection, s: &Service) -> Result<(), 
 #[post("/services")]
 pub async fn create_service(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     req: HttpRequest,
     body: ApiJson<ServiceInput>,
 ) -> Result<HttpResponse, ApiError> {
-    may_write(&auth)?;
     let fields = body.value.parse()?;
-    let now = spoke_persistence::now();
-    let service = Service {
-        id: ServiceId::generate(),
-        hsds_id: None,
-        organization_id: body.value.organization_id,
-        fields,
-        capacity: None,
-        last_modified: now,
-        created_at: now,
-        version: 1,
-    };
-    idempotency::create(&state, auth.user.id, key, &req, &body.raw, move |conn| {
-        check_service_references(conn, &service)?;
-        store::insert_service(conn, &service).map_err(taken)?;
+    let organization_id = body.value.organization_id;
+    idempotency::create_as(&state, caller, key, &req, &body.raw, move |tx, cx| {
+        let created = usecases::create_service(tx, cx, organization_id, fields)?;
         Ok(Created {
-            body: json_body(&ServiceView::new(&service, None))?,
-            location: format!("/v1/services/{}", service.id),
-            etag: Some(etag(service.version)),
+            body: json_body(&ServiceView::new(&created, None))?,
+            location: format!("/v1/services/{}", created.id),
+            etag: Some(etag(created.version)),
         })
     })
     .await
@@ -740,10 +601,9 @@ fn parse_near(raw: &str) -> Result<GeoPoint, ApiError> {
 #[get("/services")]
 pub async fn search_services(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     query: ApiQuery<ServiceSearch>,
 ) -> Result<HttpResponse, ApiError> {
-    may_read(&auth)?;
     let s = query.0;
     let (limit, after) = page_request::<SearchKeyset>(s.limit, s.cursor.as_deref())?;
     let words: Vec<String> =
@@ -777,41 +637,28 @@ pub async fn search_services(
         (_, r) => r.unwrap_or(10.0),
     };
     let open_at = (s.open_now == Some(true)).then(|| {
-        let local = state.local_now();
+        let local = state.clock.local_now();
         (
             Weekday::of(&local).number(),
             (local.time().num_seconds_from_midnight_i32()) / 60,
         )
     });
     let term = s.taxonomy_term_id;
+    let q = ServiceQuery {
+        words,
+        taxonomy_path: None,
+        language: language.map(|l| l.as_str().to_owned()),
+        accepts_medicaid: s.accepts_medicaid,
+        age: s.age,
+        capacity: s.capacity,
+        status: s.status,
+        open_at,
+        near: near.map(|point| (point, radius)),
+        modified_after: s.modified_after,
+    };
     let page = state
-        .read(move |conn| {
-            let taxonomy_path = match term {
-                Some(id) => Some(
-                    store::get_term(conn, id)
-                        .map_err(|e| match e {
-                            StoreError::NotFound => {
-                                bad_query("taxonomy_term_id", "no taxonomy term has this id")
-                            }
-                            other => other.into(),
-                        })?
-                        .path,
-                ),
-                None => None,
-            };
-            let q = ServiceQuery {
-                words,
-                taxonomy_path,
-                language: language.map(|l| l.as_str().to_owned()),
-                accepts_medicaid: s.accepts_medicaid,
-                age: s.age,
-                capacity: s.capacity,
-                status: s.status,
-                open_at,
-                near: near.map(|point| (point, radius)),
-                modified_after: s.modified_after,
-            };
-            Ok(store::search_services(conn, &q, after.as_ref(), limit)?)
+        .read_as(caller, move |tx, cx| {
+            usecases::search_services(tx, cx, q, term, after.as_ref(), limit)
         })
         .await?;
     Ok(
@@ -844,15 +691,14 @@ impl SecondsFromMidnight for chrono::NaiveTime {
 #[get("/services/{id}")]
 pub async fn get_service(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<ServiceId>,
 ) -> Result<HttpResponse, ApiError> {
-    may_read(&auth)?;
     let id = id.into_inner();
-    let s = state
-        .read(move |conn| Ok(store::get_service(conn, id)?))
+    let found = state
+        .read_as(caller, move |tx, cx| usecases::get_service(tx, cx, id))
         .await?;
-    Ok(ok_with_etag(s.version, &ServiceView::new(&s, None)))
+    Ok(ok_with_etag(found.version, &ServiceView::new(&found, None)))
 }
 
 /// Replace a service.
@@ -870,26 +716,17 @@ pub async fn get_service(
 #[put("/services/{id}")]
 pub async fn replace_service(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<ServiceId>,
     if_match: IfMatch,
     body: ApiJson<ServiceInput>,
 ) -> Result<HttpResponse, ApiError> {
-    may_write(&auth)?;
     let id = id.into_inner();
     let fields = body.value.parse()?;
     let organization_id = body.value.organization_id;
     let s = state
-        .write(move |conn| {
-            let mut s = store::get_service(conn, id)?;
-            if_match.check(s.version)?;
-            let expected = s.version;
-            s.fields = fields;
-            s.organization_id = organization_id;
-            check_service_references(conn, &s)?;
-            s.touch(spoke_persistence::now());
-            store::update_service(conn, &s, expected)?;
-            Ok(s)
+        .write_as(caller, move |tx, cx| {
+            usecases::replace_service(tx, cx, id, &if_match, organization_id, fields)
         })
         .await?;
     Ok(ok_with_etag(s.version, &ServiceView::new(&s, None)))
@@ -907,17 +744,14 @@ pub async fn replace_service(
 #[delete("/services/{id}")]
 pub async fn delete_service(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<ServiceId>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    may_write(&auth)?;
     let id = id.into_inner();
     state
-        .write(move |conn| {
-            let s = store::get_service(conn, id)?;
-            if_match.check(s.version)?;
-            Ok(store::delete_service(conn, id)?)
+        .write_as(caller, move |tx, cx| {
+            usecases::delete_service(tx, cx, id, &if_match)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -967,24 +801,16 @@ impl CapacityReport {
 #[put("/services/{id}/capacity")]
 pub async fn update_service_capacity(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<ServiceId>,
     if_match: IfMatch,
     body: ApiJson<CapacityReport>,
 ) -> Result<HttpResponse, ApiError> {
-    may_write(&auth)?;
     let id = id.into_inner();
-    let report = body.value;
+    let capacity = body.value.into_state(state.clock.now())?;
     let s = state
-        .write(move |conn| {
-            let mut s = store::get_service(conn, id)?;
-            if_match.check(s.version)?;
-            let expected = s.version;
-            let now = spoke_persistence::now();
-            s.capacity = Some(report.into_state(now)?);
-            s.touch(now);
-            store::update_service(conn, &s, expected)?;
-            Ok(s)
+        .write_as(caller, move |tx, cx| {
+            usecases::update_capacity(tx, cx, id, &if_match, capacity)
         })
         .await?;
     Ok(ok_with_etag(s.version, &ServiceView::new(&s, None)))
@@ -1040,9 +866,8 @@ fn tree(
 #[get("/taxonomy")]
 pub async fn get_taxonomy(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
-    may_read(&auth)?;
-    let terms = state.read(|conn| Ok(store::list_terms(conn)?)).await?;
+    let terms = state.read_as(caller, usecases::taxonomy).await?;
     Ok(HttpResponse::Ok().json(tree(&terms, None, &mut BTreeSet::new())))
 }

@@ -17,7 +17,6 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::problem::ApiError;
-pub(crate) use crate::usecases::{allowed, must_exist};
 
 /// Every route of the API.
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -6,22 +6,19 @@ use serde::{Deserialize, Serialize};
 use spoke_domain::FieldErrors;
 use spoke_domain::client::Patch;
 use spoke_domain::ids::{TeamId, UserId};
-use spoke_domain::policy::{StaffAction, authorize_staff, team_scope};
-use spoke_domain::staff::{Role, Team, User, check_team_membership};
+use spoke_domain::staff::{Role, Team, User};
 use spoke_domain::values::{Email, NewPassword, ShortText};
-use spoke_persistence::{StoreError, staff as store};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::accounts::{self, NewAccount};
-use crate::auth::{Authenticated, hash_password};
+use crate::auth::hash_password;
+use crate::context::Caller;
 use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, etag, page_request};
 use crate::idempotency::{self, Created};
 use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
-use crate::routes::{Page, allowed};
+use crate::routes::{Page, json_body, ok_with_etag};
 use crate::state::AppState;
-
-const ADMIN_ONLY: &str = "only an admin may manage staff and teams";
+use crate::usecases::staff::{self as usecases, NewAccount, UserChange};
 
 /// A staff user.
 #[derive(Debug, Serialize, ToSchema)]
@@ -136,15 +133,11 @@ pub struct UserSearch {
 #[post("/users")]
 pub async fn create_user(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     req: HttpRequest,
     body: ApiJson<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    allowed(
-        authorize_staff(&auth.actor(), StaffAction::ManageUsers),
-        ADMIN_ONLY,
-    )?;
     let request = body.value;
     let (user, password) = NewAccount {
         email: request.email,
@@ -153,14 +146,14 @@ pub async fn create_user(
         team_id: request.team_id,
         password: request.password,
     }
-    .parse()?;
+    .parse(state.clock.now())?;
     let hash = web::block(move || hash_password(&password))
         .await
         .map_err(ApiError::internal)??;
-    idempotency::create(&state, auth.user.id, key, &req, &body.raw, move |conn| {
-        accounts::insert(conn, &user, &hash)?;
+    idempotency::create_as(&state, caller, key, &req, &body.raw, move |tx, cx| {
+        usecases::create_user(tx, cx, &user, &hash)?;
         Ok(Created {
-            body: serde_json::to_string(&UserView::from(&user)).map_err(ApiError::internal)?,
+            body: json_body(&UserView::from(&user))?,
             location: format!("/v1/users/{}", user.id),
             etag: Some(etag(user.version)),
         })
@@ -184,31 +177,14 @@ pub async fn create_user(
 #[get("/users")]
 pub async fn list_users(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     query: ApiQuery<UserSearch>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.actor();
     let search = query.0;
     let (limit, after) = page_request(search.limit, search.cursor.as_deref())?;
-    let teams = match (team_scope(&actor), search.team_id) {
-        (Some(visible), _) if visible.is_empty() => {
-            return Err(ApiError::Forbidden(
-                "only admins and supervisors may list staff",
-            ));
-        }
-        (Some(visible), Some(team)) if !visible.contains(&team) => Some(Vec::new()),
-        (_, Some(team)) => Some(vec![team]),
-        (visible, None) => visible,
-    };
     let page = state
-        .read(move |conn| {
-            Ok(store::list_users(
-                conn,
-                teams.as_deref(),
-                search.role,
-                after.as_ref(),
-                limit,
-            )?)
+        .read_as(caller, move |tx, cx| {
+            usecases::list_users(tx, cx, search.team_id, search.role, after.as_ref(), limit)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_store(page, |user| UserView::from(user))))
@@ -231,27 +207,14 @@ pub async fn list_users(
 #[get("/users/{id}")]
 pub async fn get_user(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let user = state
-        .read(move |conn| Ok(store::get_user(conn, id)?))
+        .read_as(caller, move |tx, cx| usecases::get_user(tx, cx, id))
         .await?;
-    let action = StaffAction::ReadUser {
-        user: user.id,
-        team: user.team_id,
-    };
-    allowed(
-        authorize_staff(&auth.actor(), action),
-        "only admins and supervisors may read staff records",
-    )?;
-    if !user.is_active() {
-        return Err(ApiError::NotFound);
-    }
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag(user.version)))
-        .json(UserView::from(&user)))
+    Ok(ok_with_etag(user.version, &UserView::from(&user)))
 }
 
 /// Change a staff user.
@@ -276,15 +239,11 @@ pub async fn get_user(
 #[patch("/users/{id}")]
 pub async fn update_user(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<UserId>,
     if_match: IfMatch,
     body: ApiJson<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    allowed(
-        authorize_staff(&auth.actor(), StaffAction::ManageUsers),
-        ADMIN_ONLY,
-    )?;
     let id = id.into_inner();
     let patch = body.value;
     let mut errors = FieldErrors::default();
@@ -296,7 +255,7 @@ pub async fn update_user(
     );
     let password = errors.check_opt("password", patch.password.as_deref(), NewPassword::parse);
     errors.finish(|| Some(()))?;
-    let hash = match password {
+    let password_hash = match password {
         Some(password) => Some(
             web::block(move || hash_password(&password))
                 .await
@@ -304,55 +263,19 @@ pub async fn update_user(
         ),
         None => None,
     };
-    let acting_admin = auth.user.id;
+    let change = UserChange {
+        email,
+        display_name,
+        role: patch.role,
+        team_id: patch.team_id,
+        password_hash,
+    };
     let user = state
-        .write(move |conn| {
-            let mut user = store::get_user(conn, id)?;
-            if !user.is_active() {
-                return Err(ApiError::NotFound);
-            }
-            if_match.check(user.version)?;
-            let expected = user.version;
-            if let Some(email) = email {
-                user.email = email;
-            }
-            if let Some(name) = display_name {
-                user.display_name = name;
-            }
-            let was_admin = user.role == Role::Admin;
-            if let Some(role) = patch.role {
-                user.role = role;
-            }
-            let mut team = user.team_id;
-            patch.team_id.apply(&mut team);
-            user.team_id = team;
-            check_team_membership(user.role, user.team_id)
-                .map_err(|e| FieldErrors::single("team_id", e))?;
-            if let Some(team) = user.team_id {
-                accounts::existing_team(conn, "team_id", team)?;
-            }
-            if was_admin && user.role != Role::Admin {
-                if user.id == acting_admin {
-                    return Err(ApiError::Conflict(
-                        "you cannot remove your own admin role".to_owned(),
-                    ));
-                }
-                if store::count_active_admins(conn)? <= 1 {
-                    return Err(ApiError::Conflict(
-                        "the last admin cannot lose the admin role".to_owned(),
-                    ));
-                }
-            }
-            user.updated_at = spoke_persistence::now();
-            user.version += 1;
-            store::update_user(conn, &user, hash.as_deref(), expected)
-                .map_err(accounts::email_taken)?;
-            Ok(user)
+        .write_as(caller, move |tx, cx| {
+            usecases::update_user(tx, cx, id, &if_match, change)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag(user.version)))
-        .json(UserView::from(&user)))
+    Ok(ok_with_etag(user.version, &UserView::from(&user)))
 }
 
 /// Delete a staff user.
@@ -377,36 +300,14 @@ pub async fn update_user(
 #[delete("/users/{id}")]
 pub async fn delete_user(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<UserId>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    allowed(
-        authorize_staff(&auth.actor(), StaffAction::ManageUsers),
-        ADMIN_ONLY,
-    )?;
     let id = id.into_inner();
-    if id == auth.user.id {
-        return Err(ApiError::Conflict("you cannot delete yourself".to_owned()));
-    }
     state
-        .write(move |conn| {
-            let mut user = store::get_user(conn, id)?;
-            if !user.is_active() {
-                return Err(ApiError::NotFound);
-            }
-            if_match.check(user.version)?;
-            if user.role == Role::Admin && store::count_active_admins(conn)? <= 1 {
-                return Err(ApiError::Conflict(
-                    "the last admin cannot be deleted".to_owned(),
-                ));
-            }
-            let expected = user.version;
-            let now = spoke_persistence::now();
-            user.deleted_at = Some(now);
-            user.updated_at = now;
-            user.version += 1;
-            Ok(store::update_user(conn, &user, None, expected)?)
+        .write_as(caller, move |tx, cx| {
+            usecases::delete_user(tx, cx, id, &if_match)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -477,15 +378,6 @@ pub struct TeamRequest {
     pub name: String,
 }
 
-fn conflict_on_name(error: StoreError) -> ApiError {
-    match error {
-        StoreError::Conflict(_) => {
-            ApiError::Conflict("a team with this name already exists".to_owned())
-        }
-        other => other.into(),
-    }
-}
-
 /// Create a team.
 ///
 /// Admins only. Add members by creating or changing users with this `team_id`.
@@ -505,28 +397,16 @@ fn conflict_on_name(error: StoreError) -> ApiError {
 #[post("/teams")]
 pub async fn create_team(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     req: HttpRequest,
     body: ApiJson<TeamRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    allowed(
-        authorize_staff(&auth.actor(), StaffAction::ManageTeams),
-        ADMIN_ONLY,
-    )?;
     let name = ShortText::parse(&body.value.name).map_err(|e| FieldErrors::single("name", e))?;
-    let now = spoke_persistence::now();
-    let team = Team {
-        id: TeamId::generate(),
-        name,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    };
-    idempotency::create(&state, auth.user.id, key, &req, &body.raw, move |conn| {
-        store::insert_team(conn, &team).map_err(conflict_on_name)?;
+    idempotency::create_as(&state, caller, key, &req, &body.raw, move |tx, cx| {
+        let team = usecases::create_team(tx, cx, name)?;
         Ok(Created {
-            body: serde_json::to_string(&TeamView::from(&team)).map_err(ApiError::internal)?,
+            body: json_body(&TeamView::from(&team))?,
             location: format!("/v1/teams/{}", team.id),
             etag: Some(etag(team.version)),
         })
@@ -549,17 +429,9 @@ pub async fn create_team(
 #[get("/teams")]
 pub async fn list_teams(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = team_scope(&auth.actor());
-    if scope.as_ref().is_some_and(Vec::is_empty) {
-        return Err(ApiError::Forbidden(
-            "only admins and supervisors may list teams",
-        ));
-    }
-    let teams = state
-        .read(move |conn| Ok(store::list_teams(conn, scope.as_deref())?))
-        .await?;
+    let teams = state.read_as(caller, usecases::list_teams).await?;
     Ok(HttpResponse::Ok().json(teams.iter().map(TeamView::from).collect::<Vec<_>>()))
 }
 
@@ -579,41 +451,23 @@ pub async fn list_teams(
 #[get("/teams/{id}")]
 pub async fn get_team(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<TeamId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    allowed(
-        authorize_staff(&auth.actor(), StaffAction::ReadTeam(id)),
-        "only admins and the team's supervisors may read a team",
-    )?;
     let (team, members) = state
-        .read(move |conn| {
-            let team = store::get_team(conn, id)?;
-            let mut members = Vec::new();
-            let mut after = None;
-            loop {
-                let page = store::list_users(conn, Some(&[id]), None, after.as_ref(), 200)?;
-                members.extend(page.items);
-                match page.next {
-                    Some(next) => after = Some(next),
-                    None => break,
-                }
-            }
-            Ok((team, members))
-        })
+        .read_as(caller, move |tx, cx| usecases::get_team(tx, cx, id))
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag(team.version)))
-        .json(TeamDetail {
-            team: TeamView::from(&team),
-            supervisors: members
-                .iter()
-                .filter(|user| user.role == Role::Supervisor)
-                .map(UserView::from)
-                .collect(),
-            members: members.iter().map(UserView::from).collect(),
-        }))
+    let detail = TeamDetail {
+        team: TeamView::from(&team),
+        supervisors: members
+            .iter()
+            .filter(|user| user.role == Role::Supervisor)
+            .map(UserView::from)
+            .collect(),
+        members: members.iter().map(UserView::from).collect(),
+    };
+    Ok(ok_with_etag(team.version, &detail))
 }
 
 /// Rename a team.
@@ -637,30 +491,17 @@ pub async fn get_team(
 #[patch("/teams/{id}")]
 pub async fn update_team(
     state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: web::Path<TeamId>,
     if_match: IfMatch,
     body: ApiJson<TeamRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    allowed(
-        authorize_staff(&auth.actor(), StaffAction::ManageTeams),
-        ADMIN_ONLY,
-    )?;
     let id = id.into_inner();
     let name = ShortText::parse(&body.value.name).map_err(|e| FieldErrors::single("name", e))?;
     let team = state
-        .write(move |conn| {
-            let mut team = store::get_team(conn, id)?;
-            if_match.check(team.version)?;
-            let expected = team.version;
-            team.name = name;
-            team.updated_at = spoke_persistence::now();
-            team.version += 1;
-            store::update_team(conn, &team, expected).map_err(conflict_on_name)?;
-            Ok(team)
+        .write_as(caller, move |tx, cx| {
+            usecases::rename_team(tx, cx, id, &if_match, name)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag(team.version)))
-        .json(TeamView::from(&team)))
+    Ok(ok_with_etag(team.version, &TeamView::from(&team)))
 }

@@ -12,13 +12,13 @@ use spoke_persistence::clients::{self as store, ClientFilter};
 use spoke_persistence::page::{Keyset, Page};
 use spoke_persistence::{DbConnection, StoreError, care, staff};
 
-use crate::accounts::existing_team;
 use crate::context::Cx;
 use crate::db::Tx;
 use crate::extract::IfMatch;
 use crate::problem::ApiError;
 use crate::usecases::allowed;
 use crate::usecases::change_versioned;
+use crate::usecases::staff::existing_team;
 
 const NOT_YOURS: &str =
     "only the client's primary case manager, the team's supervisors or an admin may do this";

@@ -11,11 +11,14 @@
 //! writes fails loudly in a read.
 
 pub mod assessments;
+pub mod audit;
 pub mod care;
 pub mod clients;
+pub mod directory;
 pub mod partner;
 pub mod plans;
 pub mod referrals;
+pub mod staff;
 pub mod webhooks;
 
 use chrono::{DateTime, Utc};
