@@ -172,19 +172,24 @@ impl Db {
         web::block(move || {
             // Held until the transaction has ended, whatever happens to the request.
             let _turn = turn;
-            let mut conn = database.conn()?;
-            spoke_persistence::transaction(&mut conn, |conn| {
-                let mut tx = Tx {
-                    conn,
-                    trail: Trail::default(),
-                };
-                let value = work(&mut tx)?;
-                tx.trail.store(tx.conn)?;
-                Ok(value)
-            })
+            write_transaction(&database, work)
         })
         .await
         .map_err(ApiError::internal)?
+    }
+
+    /// [`Db::write`] for the command line: blocks the calling thread, which
+    /// must not be inside an async runtime. The same turn on SQLite's
+    /// writer, the same transaction, the same trail.
+    pub fn write_blocking<T>(
+        &self,
+        work: impl FnOnce(&mut Tx) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let _turn = match self.database.backend() {
+            Backend::Sqlite => Some(self.writer.blocking_lock()),
+            Backend::Postgres => None,
+        };
+        write_transaction(&self.database, work)
     }
 
     async fn commit_trail(&self, trail: Trail) -> Result<(), ApiError> {
@@ -207,6 +212,23 @@ impl Db {
         })
         .await
     }
+}
+
+/// One write transaction: `work`, then its trail, committed together.
+fn write_transaction<T>(
+    database: &Database,
+    work: impl FnOnce(&mut Tx) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let mut conn = database.conn()?;
+    spoke_persistence::transaction(&mut conn, |conn| {
+        let mut tx = Tx {
+            conn,
+            trail: Trail::default(),
+        };
+        let value = work(&mut tx)?;
+        tx.trail.store(tx.conn)?;
+        Ok(value)
+    })
 }
 
 /// Commits the trails of reads in groups: whatever arrived while the last

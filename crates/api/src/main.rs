@@ -12,7 +12,7 @@ use spoke_api::hsds;
 use spoke_api::seed::{DEMO_PASSWORD, bootstrap_admin, seed_demo};
 use spoke_api::server::{ServerSettings, openapi_json, prepare_database, serve};
 use spoke_api::usecases::staff::{self as accounts, NewAccount};
-use spoke_persistence::{Database, transaction};
+use spoke_persistence::Database;
 use tracing_subscriber::EnvFilter;
 
 type Failure = Box<dyn std::error::Error>;
@@ -150,8 +150,8 @@ fn create_user(database: &Database, args: CreateUserArgs) -> Result<(), Failure>
             .join("; ")
     })?;
     let hash = hash_password(&checked)?;
-    let mut conn = database.conn()?;
-    transaction(&mut conn, |conn| accounts::insert(conn, &user, &hash))?;
+    spoke_api::db::Db::new(database.clone())
+        .write_blocking(|tx| accounts::insert(tx, &user, &hash))?;
     println!(
         "Created {} ({}) with id {}.",
         user.email,

@@ -3,27 +3,29 @@
 
 use std::collections::BTreeSet;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use spoke_domain::assessment::{
-    Assessment, AssessmentInput, AssessmentKind, DomainScore, Instrument,
-};
-use spoke_domain::audit::{AuditAction, AuditEvent};
-use spoke_domain::care::{CareTeamInput, CareTeamKind, CareTeamMember};
+use spoke_domain::assessment::{AssessmentInput, AssessmentKind, DomainScore, Instrument};
+use spoke_domain::care::{CareTeamInput, CareTeamKind};
 use spoke_domain::client::{
-    AddressInput, Client, ClientDetailsInput, ClientStatus, ExternalIdInput, RiskFlag,
+    AddressInput, ClientDetailsInput, ClientStatus, ExternalIdInput, RiskFlag,
 };
-use spoke_domain::ids::{TeamId, UserId};
+use spoke_domain::ids::{ClientId, TeamId, UserId};
+use spoke_domain::policy::Actor;
 use spoke_domain::staff::{Role, Team, User};
 use spoke_domain::values::{Email, GenderInput, NewPassword, ShortText};
-use spoke_persistence::{
-    Database, DbConnection, assessments, audit, care, clients, staff, transaction,
-};
+use spoke_persistence::{Database, assessments, clients, staff};
 
 use crate::auth::hash_password;
+use crate::context::Cx;
+use crate::db::{Db, Tx};
+use crate::extract::IfMatch;
 use crate::problem::ApiError;
+use crate::usecases::assessments as assessments_uc;
+use crate::usecases::care as care_uc;
+use crate::usecases::clients::{self as clients_uc, NewClient};
 use crate::usecases::staff::{self as accounts, NewAccount};
 
 /// The password of every demo account. Demo data only: never in production.
@@ -35,9 +37,8 @@ pub fn bootstrap_admin(
     database: &Database,
     email: &str,
 ) -> Result<Option<(Email, String)>, ApiError> {
-    let mut conn = database.conn()?;
-    transaction(&mut conn, |conn| {
-        if staff::count_users(conn)? > 0 {
+    Db::new(database.clone()).write_blocking(|tx| {
+        if staff::count_users(tx)? > 0 {
             return Ok(None);
         }
         let password = accounts::random_password();
@@ -49,7 +50,7 @@ pub fn bootstrap_admin(
             password: password.clone(),
         }
         .parse(spoke_persistence::now())?;
-        accounts::insert(conn, &user, &hash_password(&checked)?)?;
+        accounts::insert(tx, &user, &hash_password(&checked)?)?;
         Ok(Some((user.email, password)))
     })
 }
@@ -196,9 +197,29 @@ const STREETS: [&str; 8] = [
 
 const CLIENT_COUNT: usize = 300;
 
+/// The context of one demo action by `user` at `at`.
+fn acting(user: &User, at: DateTime<Utc>) -> Cx {
+    Cx {
+        actor: Actor {
+            user_id: user.id,
+            role: user.role,
+            team_id: user.team_id,
+        },
+        now: at,
+        // The demo agency's day, in UTC like the rest of the demo's dates.
+        today: at.date_naive(),
+        request_id: "seed-demo".to_owned(),
+    }
+}
+
 /// Fills a demo agency: two teams, a supervisor and case managers each, and
 /// 300 clients with varied statuses, languages and risk flags. Running it
 /// again changes nothing. The same data every time (a fixed random seed).
+///
+/// It goes through the use cases, as the staff would: the admin creates
+/// the teams and accounts, each case manager takes in their clients (on
+/// days spread over two years) and moves them through their statuses, and
+/// the audit log shows all of it.
 pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
     let mut conn = database.conn()?;
     let admin_email = Email::parse(&format!("admin@{DEMO_DOMAIN}")).map_err(ApiError::internal)?;
@@ -215,46 +236,46 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
         });
     }
     let password = NewPassword::parse(DEMO_PASSWORD).map_err(ApiError::internal)?;
+    let hash = hash_password(&password)?;
     let mut rng = StdRng::seed_from_u64(20_261_126);
     let now = spoke_persistence::now();
     let today = now.date_naive();
 
-    transaction(&mut conn, |conn| {
-        let teams: Vec<Team> = TEAMS
-            .iter()
-            .map(|name| {
-                Ok(Team {
-                    id: TeamId::generate(),
-                    name: ShortText::parse(name).map_err(ApiError::internal)?,
-                    created_at: now,
-                    updated_at: now,
-                    version: 1,
-                })
-            })
-            .collect::<Result<_, ApiError>>()?;
-        for team in &teams {
-            staff::insert_team(conn, team)?;
-        }
-        let mut users: Vec<User> = Vec::new();
-        for (local, name, role, team) in STAFF {
-            let (user, _) = NewAccount {
+    Db::new(database.clone()).write_blocking(|tx| {
+        let account = |local: &str, name: &str, role: Role, team: Option<TeamId>| {
+            NewAccount {
                 email: format!("{local}@{DEMO_DOMAIN}"),
                 display_name: name.to_owned(),
                 role,
-                team_id: team.map(|index| teams[index].id),
+                team_id: team,
                 password: DEMO_PASSWORD.to_owned(),
             }
-            .parse(now)?;
-            accounts::insert(conn, &user, &hash_password(&password)?)?;
+            .parse(now)
+            .map(|(user, _)| user)
+        };
+        // The first admin is stored as `spoke serve` bootstraps one; the
+        // admin then does the rest.
+        let (local, name, role, _) = STAFF[0];
+        let admin = account(local, name, role, None)?;
+        accounts::insert(tx, &admin, &hash)?;
+        let as_admin = acting(&admin, now);
+        let mut teams: Vec<Team> = Vec::new();
+        for name in TEAMS {
+            let name = ShortText::parse(name).map_err(ApiError::internal)?;
+            teams.push(accounts::create_team(tx, &as_admin, name)?);
+        }
+        let mut users: Vec<User> = vec![admin.clone()];
+        for (local, name, role, team) in &STAFF[1..] {
+            let user = account(local, name, *role, team.map(|index| teams[index].id))?;
+            accounts::create_user(tx, &as_admin, &user, &hash)?;
             users.push(user);
         }
-        let admin = users[0].id;
         let therapist = users
             .iter()
             .find(|user| user.role == Role::CareTeamMember)
             .map(|user| user.id)
             .ok_or_else(|| ApiError::internal("the demo therapist"))?;
-        let ssm = assessments::latest_instrument(conn, "ssm")?
+        let ssm = assessments::latest_instrument(tx, "ssm")?
             .ok_or_else(|| ApiError::internal("the built-in instrument"))?;
         for n in 0..CLIENT_COUNT {
             let team = &teams[n % teams.len()];
@@ -324,39 +345,49 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
                 risk_flags: flags.into_iter().collect(),
             };
             let details = input.parse(today)?;
-            let manager = managers.choose(&mut rng).map(|user| user.id);
-            let created =
+            let manager = *managers
+                .choose(&mut rng)
+                .ok_or_else(|| ApiError::internal("a demo team without case managers"))?;
+            let taken_in =
                 now - Duration::days(rng.gen_range(0..720)) + Duration::microseconds(n as i64);
-            let mut client = Client::new(details, team.id, manager, created);
-            client.status = match rng.gen_range(0..20) {
-                0..=2 => ClientStatus::Intake,
-                3..=14 => ClientStatus::Active,
-                15..=16 => ClientStatus::OnHold,
-                _ => ClientStatus::Discharged,
+            let cx = acting(manager, taken_in);
+            let client = clients_uc::create(
+                tx,
+                &cx,
+                NewClient {
+                    details,
+                    team_id: None,
+                    primary_case_manager_id: None,
+                },
+            )?;
+            let moves: &[ClientStatus] = match rng.gen_range(0..20) {
+                0..=2 => &[],
+                3..=14 => &[ClientStatus::Active],
+                15..=16 => &[ClientStatus::Active, ClientStatus::OnHold],
+                _ => &[ClientStatus::Active, ClientStatus::Discharged],
             };
-            clients::insert(conn, &client)?;
+            for (step, status) in moves.iter().enumerate() {
+                let at = taken_in + Duration::days(7 * (step as i64 + 1));
+                clients_uc::change_status(
+                    tx,
+                    &acting(manager, at.min(now)),
+                    client.id,
+                    &IfMatch::Any,
+                    *status,
+                )?;
+            }
             if n / teams.len() < CARED_FOR && n % teams.len() == 0 {
                 care_for(
-                    conn,
-                    &client,
+                    tx,
+                    &acting(manager, now),
+                    client.id,
                     therapist,
                     &ssm,
-                    manager.unwrap_or(admin),
                     &mut rng,
                 )?;
             }
-            audit::record(
-                conn,
-                &[AuditEvent::for_client(
-                    admin,
-                    AuditAction::ClientCreated,
-                    client.id,
-                    "seed-demo",
-                    now,
-                )],
-            )?;
         }
-        Ok::<(), ApiError>(())
+        Ok(())
     })?;
     Ok(DemoSummary {
         created: true,
@@ -370,15 +401,14 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
 /// and a recent Self-Sufficiency Matrix assessment, so the care-team view
 /// and the trend have something to show.
 fn care_for(
-    conn: &mut DbConnection,
-    client: &Client,
+    tx: &mut Tx,
+    cx: &Cx,
+    client: ClientId,
     therapist: UserId,
     ssm: &Instrument,
-    assessor: UserId,
     rng: &mut StdRng,
 ) -> Result<(), ApiError> {
-    let now = spoke_persistence::now();
-    let today = now.date_naive();
+    let today = cx.today;
     let membership = CareTeamInput {
         kind: CareTeamKind::Staff,
         user_id: Some(therapist),
@@ -392,7 +422,7 @@ fn care_for(
         ended_on: None,
     }
     .parse()?;
-    care::insert_member(conn, &CareTeamMember::new(client.id, membership, now))?;
+    care_uc::create_member(tx, cx, client, membership)?;
     let mut previous: Vec<i32> = Vec::new();
     for (kind, days_ago) in [(AssessmentKind::Intake, 90), (AssessmentKind::Periodic, 10)] {
         let scores: Vec<DomainScore> = ssm
@@ -416,20 +446,16 @@ fn care_for(
             })
             .collect();
         previous = scores.iter().map(|s| s.score.unwrap_or(0)).collect();
-        let fields = AssessmentInput {
+        let input = AssessmentInput {
             instrument_id: ssm.id,
             assessed_on: today - Duration::days(days_ago),
             kind,
             scores,
             overall_note: None,
             amends: None,
-        }
-        .parse(ssm, today)?;
-        let mut assessment = Assessment::new(client.id, assessor, fields, now);
-        assessment
-            .finalize(ssm, now)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
-        assessments::insert_assessment(conn, &assessment)?;
+        };
+        let draft = assessments_uc::create(tx, cx, client, input)?;
+        assessments_uc::finalize(tx, cx, client, draft.id, &IfMatch::Any)?;
     }
     Ok(())
 }
