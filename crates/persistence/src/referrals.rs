@@ -589,30 +589,54 @@ pub fn organization_api_clients(
 
 // --------------------------------------------------------------- disclosures
 
+#[derive(Insertable)]
+#[diesel(table_name = disclosures)]
+struct NewDisclosureRow {
+    id: String,
+    client_id: String,
+    organization_id: String,
+    api_client_id: Option<String>,
+    referral_id: Option<String>,
+    channel: String,
+    disclosed: String,
+    purpose: String,
+    consent_id: Option<String>,
+    disclosed_at: chrono::NaiveDateTime,
+}
+
+impl From<&Disclosure> for NewDisclosureRow {
+    fn from(d: &Disclosure) -> Self {
+        NewDisclosureRow {
+            id: d.id.to_string(),
+            client_id: d.client_id.to_string(),
+            organization_id: d.organization_id.to_string(),
+            api_client_id: d.api_client_id.map(|id| id.to_string()),
+            referral_id: d.referral_id.map(|id| id.to_string()),
+            channel: enum_text(&d.channel),
+            disclosed: d.disclosed.clone(),
+            purpose: d.purpose.clone(),
+            consent_id: d.consent_id.map(|id| id.to_string()),
+            disclosed_at: to_db(d.disclosed_at),
+        }
+    }
+}
+
 /// Records a disclosure. Call in the same transaction as the read or the
 /// delivery it accounts for.
 pub fn record_disclosure(conn: &mut DbConnection, d: &Disclosure) -> Result<(), StoreError> {
-    diesel::insert_into(disclosures::table)
-        .values((
-            disclosures::id.eq(d.id.to_string()),
-            disclosures::client_id.eq(d.client_id.to_string()),
-            disclosures::organization_id.eq(d.organization_id.to_string()),
-            disclosures::api_client_id.eq(d.api_client_id.map(|id| id.to_string())),
-            disclosures::referral_id.eq(d.referral_id.map(|id| id.to_string())),
-            disclosures::channel.eq(enum_text(&d.channel)),
-            disclosures::disclosed.eq(&d.disclosed),
-            disclosures::purpose.eq(&d.purpose),
-            disclosures::consent_id.eq(d.consent_id.map(|id| id.to_string())),
-            disclosures::disclosed_at.eq(to_db(d.disclosed_at)),
-        ))
-        .execute(conn)?;
-    Ok(())
+    record_disclosures(conn, std::slice::from_ref(d))
 }
 
-/// Appends many disclosures, as one group commit of reads does.
+/// Appends many disclosures, as one group commit of reads does: one
+/// multi-row statement per 100 (under SQLite's bound-parameter limit).
 pub fn record_disclosures(conn: &mut DbConnection, all: &[Disclosure]) -> Result<(), StoreError> {
-    for disclosure in all {
-        record_disclosure(conn, disclosure)?;
+    for chunk in all.chunks(100) {
+        let rows: Vec<NewDisclosureRow> = chunk.iter().map(NewDisclosureRow::from).collect();
+        let insert = diesel::insert_into(disclosures::table).values(rows);
+        match conn {
+            DbConnection::Sqlite(inner) => insert.execute(inner)?,
+            DbConnection::Postgres(inner) => insert.execute(inner)?,
+        };
     }
     Ok(())
 }
