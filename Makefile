@@ -45,7 +45,7 @@ bench:
 	scripts/with-postgres.sh target/release/bench
 
 # The directory benchmark (release build): search latency at 1,000 and
-# 100,000 services as a ratio, and the HSDS import rate; PostgreSQL too.
+# 1,000,000 services as a ratio, and the HSDS import rate; PostgreSQL too.
 # BENCH_SERVICES and BENCH_QUERIES scale it down for a quick look.
 bench-directory:
 	$(CARGO) build --release -p spoke-api --features bench --bin bench-directory

@@ -540,6 +540,61 @@ fn a_csv_import_with_a_malformed_row_imports_the_rest(spoke: &Spoke) {
     assert_eq!(place.body["address"]["line1"], "1 Clinic Way");
 }
 
+/// Organizations whose parent comes in the same import are stored in bulk
+/// with it; a second import with one of them changed updates just that one,
+/// its services and locations left as they were.
+fn a_reimport_updates_what_changed_and_keeps_parents_first(spoke: &Spoke) {
+    let dir = tempfile_dir();
+    let organizations = |child_name: &str| {
+        format!(
+            r#"[{{"id": "child", "name": "{child_name}", "parent_organization_id": "parent"}},
+                {{"id": "parent", "name": "Parent Org"}},
+                {{"id": "grandchild", "name": "Grandchild", "parent_organization_id": "child"}}]"#
+        )
+    };
+    let services = r#"[{"id": "s1", "name": "Meals", "organization_id": "child",
+        "service_at_locations": [{"location": {"id": "l1", "name": "Hall", "organization_id": "child",
+            "latitude": 45.5, "longitude": -122.6}}]}]"#;
+    write_dataset(
+        dir.path(),
+        &[
+            ("organization_list.json", &organizations("Child Org")),
+            ("service_list.json", services),
+        ],
+    );
+    let first = hsds::import(spoke.database(), dir.path(), |_| {}).unwrap();
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    assert_eq!(first.organizations.created, 3);
+    assert_eq!((first.locations.created, first.services.created), (1, 1));
+
+    write_dataset(
+        dir.path(),
+        &[(
+            "organization_list.json",
+            &organizations("Child Org, renamed"),
+        )],
+    );
+    let second = hsds::import(spoke.database(), dir.path(), |_| {}).unwrap();
+    assert!(second.errors.is_empty(), "{:?}", second.errors);
+    assert_eq!(
+        second.organizations,
+        hsds::Counts {
+            created: 0,
+            updated: 1,
+            unchanged: 2
+        }
+    );
+    assert_eq!(second.services.unchanged, 1);
+    assert_eq!(second.locations.unchanged, 1);
+    let sup = keeper(spoke);
+    let near = spoke
+        .get("/v1/services?near=45.5,-122.6&radius_km=1")
+        .as_user(&sup)
+        .send()
+        .expect(200);
+    assert_eq!(near.body["items"][0]["name"], "Meals");
+}
+
 fn tempfile_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
@@ -549,5 +604,6 @@ both_backends!(
     services_check_their_references_and_capacity_is_reported,
     search_over_http_filters_orders_and_refuses_bad_values,
     a_json_import_reports_bad_records_and_runs_twice_without_change,
+    a_reimport_updates_what_changed_and_keeps_parents_first,
     a_csv_import_with_a_malformed_row_imports_the_rest,
 );

@@ -655,7 +655,6 @@ fn store_dataset(
     };
     run.store(
         std::mem::take(&mut data.terms),
-        |t| t.id.clone(),
         |t, ids| {
             t.parent_id
                 .as_ref()
@@ -663,15 +662,10 @@ fn store_dataset(
         },
         "its parent term is missing or invalid",
         &mut report.taxonomy_terms,
-        |conn, t, ids| {
-            let (id, outcome) = upsert_term(conn, t, ids, now)?;
-            ids.terms.extend(t.id.clone().map(|hsds| (hsds, id)));
-            Ok(outcome)
-        },
+        &mut Terms { now },
     )?;
     run.store(
         std::mem::take(&mut data.organizations),
-        |o| o.id.clone(),
         |o, ids| {
             o.parent_organization_id
                 .as_ref()
@@ -679,35 +673,21 @@ fn store_dataset(
         },
         "its parent organization is missing or invalid",
         &mut report.organizations,
-        |conn, o, ids| {
-            let (id, outcome) = upsert_organization(conn, o, ids, now)?;
-            ids.organizations
-                .extend(o.id.clone().map(|hsds| (hsds, id)));
-            Ok(outcome)
-        },
+        &mut Organizations { now },
     )?;
     run.store(
         std::mem::take(&mut data.locations),
-        |l| l.id.clone(),
         |_, _| true,
         "",
         &mut report.locations,
-        |conn, l, ids| {
-            let (id, outcome) = upsert_location(conn, l, ids, now)?;
-            ids.locations.extend(l.id.clone().map(|hsds| (hsds, id)));
-            Ok(outcome)
-        },
+        &mut Locations { now },
     )?;
     run.store(
         std::mem::take(&mut data.services),
-        |s| s.id.clone(),
         |_, _| true,
         "",
         &mut report.services,
-        |conn, s, ids| {
-            let extra = s.id.as_ref().and_then(|id| links.get(id));
-            upsert_service(conn, s, extra, ids, now)
-        },
+        &mut Services { now, links: &links },
     )?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
@@ -725,16 +705,18 @@ impl<P: FnMut(usize)> Run<'_, P> {
     /// Stores records in transactions of `BATCH`, parents before children: a
     /// record that is not `ready` (its parent not stored yet) waits for the
     /// next wave; records still waiting when a wave stores nothing are
-    /// reported as `orphan`.
-    fn store<T: Clone>(
+    /// reported as `orphan`. Per chunk, `kind` looks up the stored records
+    /// the chunk names in one query, decides each record, and stores the
+    /// new ones together.
+    fn store<T: Clone, K: Kind<T>>(
         &mut self,
         items: Vec<Sourced<T>>,
-        id: impl Fn(&T) -> Option<String>,
         ready: impl Fn(&T, &Ids) -> bool,
         orphan: &str,
         counts: &mut Counts,
-        mut upsert: impl FnMut(&mut DbConnection, &T, &mut Ids) -> Result<Outcome, Rejected>,
+        kind: &mut K,
     ) -> Result<(), StoreError> {
+        let id = |item: &T| K::hsds_id(item);
         let mut pending = dedup_by_id(items, &id);
         while !pending.is_empty() {
             let before = pending.len();
@@ -743,12 +725,15 @@ impl<P: FnMut(usize)> Run<'_, P> {
                 let mut stored = 0;
                 let (ids, errors) = (&mut *self.ids, &mut *self.errors);
                 transaction(self.conn, |conn| {
+                    let named: Vec<String> =
+                        chunk.iter().filter_map(|item| id(&item.record)).collect();
+                    let mut batch = kind.prefetch(conn, &named)?;
                     for item in chunk {
                         if !ready(&item.record, ids) {
                             waiting.push(item.clone());
                             continue;
                         }
-                        match upsert(conn, &item.record, ids) {
+                        match kind.upsert(conn, &item.record, ids, &mut batch) {
                             Ok(outcome) => count(counts, outcome),
                             Err(Rejected::Invalid(reason)) => {
                                 errors.push(error_of(item, &id(&item.record), reason));
@@ -757,7 +742,7 @@ impl<P: FnMut(usize)> Run<'_, P> {
                         }
                         stored += 1;
                     }
-                    Ok(())
+                    kind.flush(conn, batch)
                 })?;
                 (self.tick)(stored);
             }
@@ -771,6 +756,168 @@ impl<P: FnMut(usize)> Run<'_, P> {
             pending = waiting;
         }
         Ok(())
+    }
+}
+
+/// How one kind of HSDS record is stored in bulk: the stored records a
+/// chunk names, fetched at once (`Batch`), each record decided against
+/// them, the new ones stored together at the end of the chunk.
+trait Kind<T> {
+    type Batch;
+    fn hsds_id(record: &T) -> Option<String>;
+    fn prefetch(
+        &self,
+        conn: &mut DbConnection,
+        hsds_ids: &[String],
+    ) -> Result<Self::Batch, StoreError>;
+    fn upsert(
+        &mut self,
+        conn: &mut DbConnection,
+        record: &T,
+        ids: &mut Ids,
+        batch: &mut Self::Batch,
+    ) -> Result<Outcome, Rejected>;
+    fn flush(&self, conn: &mut DbConnection, batch: Self::Batch) -> Result<(), StoreError>;
+}
+
+/// Stored records of a chunk by HSDS id, and the new ones to store.
+struct Batch<R> {
+    stored: HashMap<String, R>,
+    new: Vec<R>,
+}
+
+struct Terms {
+    now: DateTime<Utc>,
+}
+
+impl Kind<HsdsTerm> for Terms {
+    type Batch = ();
+    fn hsds_id(t: &HsdsTerm) -> Option<String> {
+        t.id.clone()
+    }
+    fn prefetch(&self, _: &mut DbConnection, _: &[String]) -> Result<(), StoreError> {
+        Ok(())
+    }
+    fn upsert(
+        &mut self,
+        conn: &mut DbConnection,
+        t: &HsdsTerm,
+        ids: &mut Ids,
+        (): &mut (),
+    ) -> Result<Outcome, Rejected> {
+        let (id, outcome) = upsert_term(conn, t, ids, self.now)?;
+        ids.terms.extend(t.id.clone().map(|hsds| (hsds, id)));
+        Ok(outcome)
+    }
+    fn flush(&self, _: &mut DbConnection, (): ()) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+struct Organizations {
+    now: DateTime<Utc>,
+}
+
+impl Kind<HsdsOrganization> for Organizations {
+    type Batch = Batch<Organization>;
+    fn hsds_id(o: &HsdsOrganization) -> Option<String> {
+        o.id.clone()
+    }
+    fn prefetch(
+        &self,
+        conn: &mut DbConnection,
+        hsds_ids: &[String],
+    ) -> Result<Self::Batch, StoreError> {
+        Ok(Batch {
+            stored: store::organizations_by_hsds_ids(conn, hsds_ids)?,
+            new: Vec::new(),
+        })
+    }
+    fn upsert(
+        &mut self,
+        conn: &mut DbConnection,
+        o: &HsdsOrganization,
+        ids: &mut Ids,
+        batch: &mut Self::Batch,
+    ) -> Result<Outcome, Rejected> {
+        let (id, outcome) = upsert_organization(conn, o, ids, batch, self.now)?;
+        ids.organizations
+            .extend(o.id.clone().map(|hsds| (hsds, id)));
+        Ok(outcome)
+    }
+    fn flush(&self, conn: &mut DbConnection, batch: Self::Batch) -> Result<(), StoreError> {
+        store::insert_organizations(conn, &batch.new)
+    }
+}
+
+struct Locations {
+    now: DateTime<Utc>,
+}
+
+impl Kind<HsdsLocation> for Locations {
+    type Batch = Batch<Location>;
+    fn hsds_id(l: &HsdsLocation) -> Option<String> {
+        l.id.clone()
+    }
+    fn prefetch(
+        &self,
+        conn: &mut DbConnection,
+        hsds_ids: &[String],
+    ) -> Result<Self::Batch, StoreError> {
+        Ok(Batch {
+            stored: store::locations_by_hsds_ids(conn, hsds_ids)?,
+            new: Vec::new(),
+        })
+    }
+    fn upsert(
+        &mut self,
+        conn: &mut DbConnection,
+        l: &HsdsLocation,
+        ids: &mut Ids,
+        batch: &mut Self::Batch,
+    ) -> Result<Outcome, Rejected> {
+        let (id, outcome) = upsert_location(conn, l, ids, batch, self.now)?;
+        ids.locations.extend(l.id.clone().map(|hsds| (hsds, id)));
+        Ok(outcome)
+    }
+    fn flush(&self, conn: &mut DbConnection, batch: Self::Batch) -> Result<(), StoreError> {
+        store::insert_locations(conn, &batch.new)
+    }
+}
+
+struct Services<'a> {
+    now: DateTime<Utc>,
+    /// Links given apart from services (the tabular form), by service.
+    links: &'a HashMap<String, BTreeSet<String>>,
+}
+
+impl Kind<HsdsService> for Services<'_> {
+    type Batch = Batch<Service>;
+    fn hsds_id(s: &HsdsService) -> Option<String> {
+        s.id.clone()
+    }
+    fn prefetch(
+        &self,
+        conn: &mut DbConnection,
+        hsds_ids: &[String],
+    ) -> Result<Self::Batch, StoreError> {
+        Ok(Batch {
+            stored: store::services_by_hsds_ids(conn, hsds_ids)?,
+            new: Vec::new(),
+        })
+    }
+    fn upsert(
+        &mut self,
+        conn: &mut DbConnection,
+        s: &HsdsService,
+        ids: &mut Ids,
+        batch: &mut Self::Batch,
+    ) -> Result<Outcome, Rejected> {
+        let extra = s.id.as_ref().and_then(|id| self.links.get(id));
+        upsert_service(conn, s, extra, ids, batch, self.now)
+    }
+    fn flush(&self, conn: &mut DbConnection, batch: Self::Batch) -> Result<(), StoreError> {
+        store::insert_services(conn, &batch.new)
     }
 }
 
@@ -868,6 +1015,7 @@ fn upsert_organization(
     conn: &mut DbConnection,
     o: &HsdsOrganization,
     ids: &Ids,
+    batch: &mut Batch<Organization>,
     now: DateTime<Utc>,
 ) -> Result<(OrganizationId, Outcome), Rejected> {
     let hsds_id = require_id(&o.id)?;
@@ -884,7 +1032,7 @@ fn upsert_organization(
         phones: phones(&o.phones),
     };
     let fields = input.parse().map_err(|e| invalid(describe(e)))?;
-    match store::organization_by_hsds_id(conn, &hsds_id)? {
+    match batch.stored.remove(&hsds_id) {
         Some(mut existing) => {
             let before = existing.clone();
             existing.apply(fields);
@@ -892,13 +1040,16 @@ fn upsert_organization(
                 return Ok((existing.id, Outcome::Unchanged));
             }
             existing.touch(now);
+            // Its new parent may be among the organizations not stored yet.
+            store::insert_organizations(conn, &std::mem::take(&mut batch.new))?;
             store::update_organization(conn, &existing, before.version)?;
             Ok((existing.id, Outcome::Updated))
         }
         None => {
             let organization = Organization::create(fields, Some(hsds_id), now);
-            store::insert_organization(conn, &organization)?;
-            Ok((organization.id, Outcome::Created))
+            let id = organization.id;
+            batch.new.push(organization);
+            Ok((id, Outcome::Created))
         }
     }
 }
@@ -907,6 +1058,7 @@ fn upsert_location(
     conn: &mut DbConnection,
     l: &HsdsLocation,
     ids: &Ids,
+    batch: &mut Batch<Location>,
     now: DateTime<Utc>,
 ) -> Result<(LocationId, Outcome), Rejected> {
     let hsds_id = require_id(&l.id)?;
@@ -953,7 +1105,7 @@ fn upsert_location(
         phones: phones(&l.phones),
     };
     let fields = input.parse().map_err(|e| invalid(describe(e)))?;
-    match store::location_by_hsds_id(conn, &hsds_id)? {
+    match batch.stored.remove(&hsds_id) {
         Some(mut existing) => {
             if existing.fields == fields && existing.organization_id == organization_id {
                 return Ok((existing.id, Outcome::Unchanged));
@@ -975,8 +1127,9 @@ fn upsert_location(
                 created_at: now,
                 version: 1,
             };
-            store::insert_location(conn, &location)?;
-            Ok((location.id, Outcome::Created))
+            let id = location.id;
+            batch.new.push(location);
+            Ok((id, Outcome::Created))
         }
     }
 }
@@ -986,6 +1139,7 @@ fn upsert_service(
     s: &HsdsService,
     extra_locations: Option<&BTreeSet<String>>,
     ids: &Ids,
+    batch: &mut Batch<Service>,
     now: DateTime<Utc>,
 ) -> Result<Outcome, Rejected> {
     let hsds_id = require_id(&s.id)?;
@@ -1060,7 +1214,7 @@ fn upsert_service(
         location_ids,
     };
     let fields = input.parse().map_err(|e| invalid(describe(e)))?;
-    match store::service_by_hsds_id(conn, &hsds_id)? {
+    match batch.stored.remove(&hsds_id) {
         Some(mut existing) => {
             if existing.fields == fields && existing.organization_id == organization_id {
                 return Ok(Outcome::Unchanged);
@@ -1083,7 +1237,7 @@ fn upsert_service(
                 created_at: now,
                 version: 1,
             };
-            store::insert_service(conn, &service)?;
+            batch.new.push(service);
             Ok(Outcome::Created)
         }
     }

@@ -1222,3 +1222,248 @@ pub fn search_services(
         id: hit.service.id.to_string(),
     }))
 }
+
+// ------------------------------------------------------- bulk import
+
+/// Runs one multi-row insert per `chunk` rows, each backend its own SQL.
+macro_rules! insert_chunks {
+    ($conn:expr, $table:expr, $rows:expr, $chunk:expr) => {{
+        for chunk in $rows.chunks($chunk) {
+            let insert = diesel::insert_into($table).values(chunk);
+            match &mut *$conn {
+                DbConnection::Sqlite(inner) => insert.execute(inner)?,
+                DbConnection::Postgres(inner) => insert.execute(inner)?,
+            };
+        }
+    }};
+}
+
+/// Rows per multi-row statement: under SQLite's and PostgreSQL's limits on
+/// bound parameters for the widest row (a service's, about 25 columns).
+const BULK_ROWS: usize = 500;
+
+/// The organizations with these HSDS ids, by HSDS id.
+pub fn organizations_by_hsds_ids(
+    conn: &mut DbConnection,
+    hsds_ids: &[String],
+) -> Result<HashMap<String, Organization>, StoreError> {
+    let mut found = HashMap::new();
+    for chunk in hsds_ids.chunks(BULK_ROWS) {
+        let rows: Vec<OrganizationRow> = organizations::table
+            .filter(organizations::hsds_id.eq_any(chunk))
+            .select(OrganizationRow::as_select())
+            .load(conn)?;
+        for row in rows {
+            let organization = row.into_domain()?;
+            if let Some(hsds) = organization.hsds_id.clone() {
+                found.insert(hsds, organization);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Stores new organizations in multi-row statements, in the order given (a
+/// parent before its children). Call inside a transaction.
+pub fn insert_organizations(
+    conn: &mut DbConnection,
+    all: &[Organization],
+) -> Result<(), StoreError> {
+    let rows: Vec<OrganizationRow> = all.iter().map(OrganizationRow::from).collect();
+    insert_chunks!(conn, organizations::table, rows, BULK_ROWS);
+    Ok(())
+}
+
+/// The locations with these HSDS ids, by HSDS id.
+pub fn locations_by_hsds_ids(
+    conn: &mut DbConnection,
+    hsds_ids: &[String],
+) -> Result<HashMap<String, Location>, StoreError> {
+    let mut found = HashMap::new();
+    for chunk in hsds_ids.chunks(BULK_ROWS) {
+        let rows: Vec<LocationRow> = locations::table
+            .filter(locations::hsds_id.eq_any(chunk))
+            .select(LocationRow::as_select())
+            .load(conn)?;
+        for row in rows {
+            let location = row.into_domain()?;
+            if let Some(hsds) = location.hsds_id.clone() {
+                found.insert(hsds, location);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Stores new locations in multi-row statements. Call inside a transaction.
+pub fn insert_locations(conn: &mut DbConnection, all: &[Location]) -> Result<(), StoreError> {
+    let rows: Vec<LocationRow> = all.iter().map(LocationRow::from).collect();
+    insert_chunks!(conn, locations::table, rows, BULK_ROWS);
+    Ok(())
+}
+
+/// The services with these HSDS ids, by HSDS id.
+pub fn services_by_hsds_ids(
+    conn: &mut DbConnection,
+    hsds_ids: &[String],
+) -> Result<HashMap<String, Service>, StoreError> {
+    let mut found = HashMap::new();
+    for chunk in hsds_ids.chunks(BULK_ROWS) {
+        let rows: Vec<ServiceRow> = services::table
+            .filter(services::hsds_id.eq_any(chunk))
+            .select(ServiceRow::as_select())
+            .load(conn)?;
+        for row in rows {
+            let service = row.into_domain()?;
+            if let Some(hsds) = service.hsds_id.clone() {
+                found.insert(hsds, service);
+            }
+        }
+    }
+    Ok(found)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = service_languages)]
+struct LanguageRow {
+    service_id: String,
+    language: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = service_taxonomy)]
+struct TaxonomyRow {
+    service_id: String,
+    term_id: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = service_hours)]
+struct HoursRow {
+    service_id: String,
+    weekday: i32,
+    opens_minute: i32,
+    closes_minute: i32,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = service_locations)]
+struct ServiceLocationRow {
+    service_id: String,
+    location_id: String,
+}
+
+/// Stores new services and all their index rows (languages, terms, hours,
+/// locations, the near index) in a few multi-row statements instead of a
+/// dozen per service: what `insert_service` does for each, at once. Call
+/// inside a transaction; the locations and terms must be stored already.
+pub fn insert_services(conn: &mut DbConnection, all: &[Service]) -> Result<(), StoreError> {
+    if all.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<ServiceRow> = all.iter().map(ServiceRow::from).collect();
+    insert_chunks!(conn, services::table, rows, BULK_ROWS);
+    let mut languages = Vec::new();
+    let mut terms = Vec::new();
+    let mut hours = Vec::new();
+    let mut links = Vec::new();
+    let mut location_ids = BTreeSet::new();
+    let mut term_ids = BTreeSet::new();
+    for s in all {
+        let id = s.id.to_string();
+        for language in &s.fields.languages {
+            languages.push(LanguageRow {
+                service_id: id.clone(),
+                language: language.as_str().to_owned(),
+            });
+        }
+        for term in &s.fields.taxonomy_term_ids {
+            terms.push(TaxonomyRow {
+                service_id: id.clone(),
+                term_id: term.to_string(),
+            });
+            term_ids.insert(term.to_string());
+        }
+        for h in &s.fields.hours {
+            let (opens_minute, closes_minute) = h.minutes();
+            hours.push(HoursRow {
+                service_id: id.clone(),
+                weekday: h.weekday.number(),
+                opens_minute,
+                closes_minute,
+            });
+        }
+        for location in &s.fields.location_ids {
+            links.push(ServiceLocationRow {
+                service_id: id.clone(),
+                location_id: location.to_string(),
+            });
+            location_ids.insert(location.to_string());
+        }
+    }
+    insert_chunks!(conn, service_languages::table, languages, BULK_ROWS);
+    insert_chunks!(conn, service_taxonomy::table, terms, BULK_ROWS);
+    insert_chunks!(conn, service_hours::table, hours, BULK_ROWS);
+    insert_chunks!(conn, service_locations::table, links, BULK_ROWS);
+
+    // The near index: each service at each of its located locations.
+    let ids: Vec<String> = location_ids.into_iter().collect();
+    let mut points: HashMap<String, GeoPoint> = HashMap::new();
+    for chunk in ids.chunks(BULK_ROWS) {
+        let found: Vec<(String, Option<f64>, Option<f64>)> = locations::table
+            .filter(locations::id.eq_any(chunk))
+            .select((locations::id, locations::latitude, locations::longitude))
+            .load(conn)?;
+        for (id, latitude, longitude) in found {
+            if let (Some(lat), Some(lng)) = (latitude, longitude)
+                && let Ok(point) = GeoPoint::parse(lat, lng)
+            {
+                points.insert(id, point);
+            }
+        }
+    }
+    let term_ids: Vec<String> = term_ids.into_iter().collect();
+    let mut paths: HashMap<String, String> = HashMap::new();
+    for chunk in term_ids.chunks(BULK_ROWS) {
+        let found: Vec<(String, String)> = taxonomy_terms::table
+            .filter(taxonomy_terms::id.eq_any(chunk))
+            .select((taxonomy_terms::id, taxonomy_terms::path))
+            .load(conn)?;
+        paths.extend(found);
+    }
+    let mut places = Vec::new();
+    for (s, service) in all.iter().zip(&rows) {
+        let mut term_paths: Vec<&str> = s
+            .fields
+            .taxonomy_term_ids
+            .iter()
+            .filter_map(|t| paths.get(&t.to_string()).map(String::as_str))
+            .collect();
+        term_paths.sort_unstable();
+        let term_paths = barred(term_paths);
+        let languages = barred(s.fields.languages.iter().map(LanguageTag::as_str));
+        for location in &s.fields.location_ids {
+            let location_id = location.to_string();
+            let Some(point) = points.get(&location_id) else {
+                continue;
+            };
+            places.push(PlaceRow {
+                lat_band: lat_band(point.latitude),
+                longitude: point.longitude,
+                latitude: point.latitude,
+                service_id: service.id.clone(),
+                location_id,
+                status: service.status.clone(),
+                accepts_medicaid: service.accepts_medicaid,
+                minimum_age: service.minimum_age,
+                maximum_age: service.maximum_age,
+                capacity: service.capacity.clone(),
+                last_modified: service.last_modified,
+                languages: languages.clone(),
+                term_paths: term_paths.clone(),
+            });
+        }
+    }
+    insert_chunks!(conn, service_places::table, places, BULK_ROWS);
+    Ok(())
+}

@@ -632,7 +632,117 @@ fn the_near_index_migration_fills_it_from_stored_services(db: &TestDb) {
     assert_eq!(after, before);
 }
 
+/// Services stored in bulk (`insert_services`, the HSDS import's way) are
+/// found by every filter exactly as services stored one by one are.
+fn bulk_inserted_services_search_like_single_ones(db: &TestDb) {
+    let database = db.open(2);
+    let mut conn = database.conn().unwrap();
+    dir::ensure_default_taxonomy(&mut conn, now()).unwrap();
+    let org = organization(&mut conn, "Eastside Community Services");
+    let downtown = location(&mut conn, org, "Downtown", 45.5152, -122.6784);
+    let gresham = location(&mut conn, org, "Gresham", 45.4987, -122.4302);
+    let (pantry, shelter) = (
+        term(&mut conn, "food-pantry"),
+        term(&mut conn, "emergency-shelter"),
+    );
+    let bodies = [
+        serde_json::json!({"name": "pantry", "languages": ["en", "es-MX"], "taxonomy_term_ids": [pantry],
+            "location_ids": [downtown, gresham], "accepts_medicaid": true,
+            "hours": [{"weekday": "tuesday", "opens_at": "10:00:00", "closes_at": "14:00:00"}]}),
+        serde_json::json!({"name": "shelter", "minimum_age": 12, "maximum_age": 24, "languages": ["ru"],
+            "taxonomy_term_ids": [shelter, pantry], "location_ids": [gresham]}),
+        serde_json::json!({"name": "hotline", "languages": ["en"]}),
+    ];
+    let mut bulk = Vec::new();
+    for body in &bodies {
+        let mut body = body.clone();
+        body["name"] = serde_json::json!(format!("bulk {}", body["name"].as_str().unwrap()));
+        body["organization_id"] = serde_json::json!(org);
+        let input: ServiceInput = serde_json::from_value(body).unwrap();
+        let at = now();
+        bulk.push(Service {
+            id: spoke_domain::ids::ServiceId::generate(),
+            hsds_id: None,
+            organization_id: org,
+            fields: input.parse().unwrap(),
+            capacity: None,
+            last_modified: at,
+            created_at: at,
+            version: 1,
+        });
+    }
+    spoke_persistence::transaction(&mut conn, |conn| dir::insert_services(conn, &bulk)).unwrap();
+    for body in &bodies {
+        let mut body = body.clone();
+        body["name"] = serde_json::json!(format!("single {}", body["name"].as_str().unwrap()));
+        service(&mut conn, org, body);
+    }
+    for stored in &bulk {
+        assert_eq!(&dir::get_service(&mut conn, stored.id).unwrap(), stored);
+    }
+    let near = GeoPoint::parse(45.5152, -122.6784).unwrap();
+    let queries = [
+        ServiceQuery::default(),
+        ServiceQuery {
+            near: Some((near, 50.0)),
+            ..Default::default()
+        },
+        ServiceQuery {
+            near: Some((near, 5.0)),
+            ..Default::default()
+        },
+        ServiceQuery {
+            language: Some("es".into()),
+            ..Default::default()
+        },
+        ServiceQuery {
+            language: Some("es".into()),
+            near: Some((near, 50.0)),
+            ..Default::default()
+        },
+        ServiceQuery {
+            age: Some(15),
+            near: Some((near, 50.0)),
+            ..Default::default()
+        },
+        ServiceQuery {
+            accepts_medicaid: Some(true),
+            near: Some((near, 50.0)),
+            ..Default::default()
+        },
+        ServiceQuery {
+            open_at: Some((2, 11 * 60)),
+            ..Default::default()
+        },
+        ServiceQuery {
+            taxonomy_path: Some(dir::get_term(&mut conn, pantry).unwrap().path),
+            near: Some((near, 50.0)),
+            ..Default::default()
+        },
+        ServiceQuery {
+            taxonomy_path: Some(dir::get_term(&mut conn, shelter).unwrap().path),
+            ..Default::default()
+        },
+    ];
+    for q in &queries {
+        let found = names(&mut conn, q);
+        let bulk: Vec<&str> = found
+            .iter()
+            .filter_map(|n| n.strip_prefix("bulk "))
+            .collect();
+        let single: Vec<&str> = found
+            .iter()
+            .filter_map(|n| n.strip_prefix("single "))
+            .collect();
+        let (mut bulk, mut single) = (bulk, single);
+        bulk.sort_unstable();
+        single.sort_unstable();
+        assert_eq!(bulk, single, "{q:?}");
+    }
+}
+
 both_backends!(
+    bulk_inserted_services_search_like_single_ones,
     the_near_index_migration_fills_it_from_stored_services,
     near_and_name_searches_agree_on_every_filter,
     near_pages_equal_a_brute_force_ranking,
