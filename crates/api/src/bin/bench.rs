@@ -6,6 +6,10 @@
 //! the same threads and connections for every row. Every figure is printed
 //! beside the floor measured in the same run; nothing here asserts a time.
 //!
+//! Besides the client reads: a partner's referral pull (each page 20
+//! disclosures, group-committed) and the directory's near search, on a
+//! directory of 2,000 services.
+//!
 //! `BENCH_CLIENTS` sets the large size (default 1,000,000; the small one is
 //! 10,000), `BENCH_SECONDS` each wrk run's length (default 8).
 #![allow(clippy::print_stdout, clippy::unwrap_used)] // a benchmark reports on stdout
@@ -22,10 +26,16 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use spoke_api::auth::Tokens;
 use spoke_domain::client::{Client, ClientDetailsInput, ClientStatus};
-use spoke_domain::ids::{ClientId, UserId};
+use spoke_domain::consent::{Consent, ConsentInput};
+use spoke_domain::directory::{
+    Location, LocationInput, Organization, OrganizationInput, Service, ServiceInput,
+};
+use spoke_domain::ids::{ApiClientId, ClientId, LocationId, ServiceId, UserId};
+use spoke_domain::partner::ApiClient;
+use spoke_domain::referral::{MoveInput, MovedBy, Referral, ReferralInput, ReferralStatus};
 use spoke_domain::staff::Role;
 use spoke_persistence::testing::{POSTGRES_URL_VAR, TestDb, fixtures};
-use spoke_persistence::{Backend, Database, clients, now, transaction};
+use spoke_persistence::{Backend, Database, clients, directory, now, referrals, transaction};
 
 const SECRET: &[u8] = b"spoke-bench-secret-0123456789abcdefghijklmnop";
 /// Clients per team at every size: teams stay the size real teams are, and
@@ -162,6 +172,147 @@ struct Data {
     client_ids: Vec<ClientId>,
     case_manager: UserId,
     admin: UserId,
+    /// The partner organization's API client, with [`PARTNER_SECRET`].
+    partner: ApiClientId,
+}
+
+/// The bench partner's client secret.
+const PARTNER_SECRET: &str = "bench-partner-secret-0123456789";
+/// Services in the bench directory, around Portland.
+const SERVICES: usize = 2_000;
+/// Referrals sent to the partner, each under a consent.
+const REFERRALS: usize = 500;
+
+/// A directory of `SERVICES` services at 400 locations within ~30 km of
+/// downtown Portland, and a partner organization (one of the directory's)
+/// with an API client and `REFERRALS` referrals of the case manager's
+/// clients sent to it under consents.
+fn load_partner(
+    conn: &mut spoke_persistence::DbConnection,
+    clients_of_team: &[ClientId],
+    case_manager: UserId,
+    rng: &mut StdRng,
+) -> ApiClientId {
+    let at = now();
+    let today = at.date_naive();
+    let organization = |name: &str| {
+        let input: OrganizationInput =
+            serde_json::from_value(serde_json::json!({ "name": name })).unwrap();
+        Organization::create(input.parse().unwrap(), None, at)
+    };
+    let partner = organization("Bench Food Bank");
+    let others: Vec<Organization> = (0..20)
+        .map(|n| organization(&format!("Agency {n}")))
+        .collect();
+    let mut places = Vec::new();
+    for n in 0..400 {
+        let org = if n % 20 == 0 {
+            &partner
+        } else {
+            &others[n % 20]
+        };
+        let input = LocationInput {
+            organization_id: org.id,
+            name: format!("Site {n}"),
+            address: None,
+            latitude: Some(45.52 + rng.gen_range(-0.25..0.25)),
+            longitude: Some(-122.68 + rng.gen_range(-0.35..0.35)),
+            accessibility: None,
+            transportation: None,
+            phones: vec![],
+        };
+        places.push(Location {
+            id: LocationId::generate(),
+            hsds_id: None,
+            organization_id: org.id,
+            fields: input.parse().unwrap(),
+            last_modified: at,
+            created_at: at,
+            version: 1,
+        });
+    }
+    let services: Vec<Service> = (0..SERVICES)
+        .map(|n| {
+            let place = &places[n % places.len()];
+            let language = ["en", "es", "ru", "vi"][n % 4];
+            let input: ServiceInput = serde_json::from_value(serde_json::json!({
+                "organization_id": place.organization_id,
+                "name": format!("Service {n}"),
+                "languages": [language],
+                "accepts_medicaid": n % 3 == 0,
+                "location_ids": [place.id],
+            }))
+            .unwrap();
+            Service {
+                id: ServiceId::generate(),
+                hsds_id: None,
+                organization_id: place.organization_id,
+                fields: input.parse().unwrap(),
+                capacity: None,
+                last_modified: at,
+                created_at: at,
+                version: 1,
+            }
+        })
+        .collect();
+    let partner_service = services
+        .iter()
+        .find(|s| s.organization_id == partner.id)
+        .unwrap()
+        .id;
+    let hash = spoke_api::auth::hash_password(
+        &spoke_domain::values::NewPassword::parse(PARTNER_SECRET).unwrap(),
+    )
+    .unwrap();
+    let client = ApiClient::new(partner.id, "Bench partner".to_owned(), hash, at);
+    transaction(conn, |conn| {
+        let mut all = vec![partner.clone()];
+        all.extend(others.iter().cloned());
+        directory::insert_organizations(conn, &all)?;
+        directory::insert_locations(conn, &places)?;
+        directory::insert_services(conn, &services)?;
+        referrals::insert_api_client(conn, &client)?;
+        for &client_id in clients_of_team.iter().take(REFERRALS) {
+            let consent_input: ConsentInput = serde_json::from_value(serde_json::json!({
+                "recipient_organization_id": partner.id, "categories": ["general"],
+                "purpose": "Referral for food assistance", "effective_on": today - Days::days(1),
+                "method": "signed"
+            }))
+            .unwrap();
+            let consent = Consent::new(client_id, consent_input.parse().unwrap(), case_manager, at);
+            referrals::insert_consent(conn, &consent)?;
+            let fields: ReferralInput = serde_json::from_value(serde_json::json!({
+                "service_id": partner_service, "reason": "Needs a food box this week.",
+                "needs": ["food"], "priority": "routine", "categories": ["general"]
+            }))
+            .unwrap();
+            let (mut referral, created) = Referral::draft(
+                client_id,
+                partner.id,
+                fields.parse().unwrap(),
+                case_manager,
+                at,
+            );
+            referrals::insert_referral(conn, &referral, &created)?;
+            let send = MoveInput {
+                status: ReferralStatus::Requested,
+                reason: None,
+                business_status: None,
+                outcome: None,
+                linked_on: None,
+            };
+            let by = MovedBy::Staff {
+                user_id: case_manager,
+            };
+            let event = referral
+                .move_to(by, send, Some(consent.id), today, at)
+                .unwrap();
+            referrals::save_move(conn, &referral, 1, &event)?;
+        }
+        Ok::<_, spoke_persistence::StoreError>(())
+    })
+    .unwrap();
+    client.id
 }
 
 /// Fills the database: teams of `TEAM_SIZE` clients with a case manager
@@ -234,12 +385,14 @@ fn load(database: &Database, size: usize) -> Data {
         );
         transaction(&mut conn, |conn| clients::insert_many(conn, &chunk)).unwrap();
     }
+    let partner = load_partner(&mut conn, &ids, managers[0].1, &mut rng);
     spoke_persistence::testing::analyze(database).unwrap();
     ids.shuffle(&mut rng);
     Data {
         client_ids: ids,
         case_manager: managers[0].1,
         admin: admin.id,
+        partner,
     }
 }
 
@@ -322,6 +475,7 @@ fn measure(spoke: &Path, db: &TestDb, data: &Data, size: usize, seconds: usize) 
     let tokens = Tokens::new(SECRET, "spoke", "spoke-api", chrono::Duration::hours(2));
     let token = tokens.issue(data.case_manager, now()).unwrap();
     let admin_token = tokens.issue(data.admin, now()).unwrap();
+    let partner_token = partner_token(&base, data.partner);
     let paths: Vec<String> = data
         .client_ids
         .iter()
@@ -389,6 +543,16 @@ fn measure(spoke: &Path, db: &TestDb, data: &Data, size: usize, seconds: usize) 
             &admin_token,
             one("/v1/clients?status=intake&limit=20"),
         ),
+        (
+            "partner: GET /v1/partner/referrals?limit=20 (20 disclosures)",
+            &partner_token,
+            one("/v1/partner/referrals?limit=20"),
+        ),
+        (
+            "GET /v1/services?near=…&radius_km=10",
+            &token,
+            one("/v1/services?near=45.52,-122.68&radius_km=10&limit=20"),
+        ),
     ];
     for (name, token, paths) in cases {
         let result = run_as(token, &base, &paths, CONNECTIONS);
@@ -431,6 +595,18 @@ fn measure(spoke: &Path, db: &TestDb, data: &Data, size: usize, seconds: usize) 
     drop(server);
     let _ = std::fs::remove_file(log);
     rows
+}
+
+/// A partner access token from the OAuth client credentials grant.
+fn partner_token(base: &str, client: ApiClientId) -> String {
+    let form =
+        format!("grant_type=client_credentials&client_id={client}&client_secret={PARTNER_SECRET}");
+    let mut response = ureq::post(&format!("{base}/v1/oauth/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send(form.as_str())
+        .unwrap();
+    let body: serde_json::Value = response.body_mut().read_json().unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
 }
 
 /// VmRSS and RssAnon of a process, in KiB.
