@@ -193,6 +193,70 @@ fn a_changed_password_is_the_one_that_signs_in(spoke: &Spoke) {
         .expect(200);
 }
 
+/// A token works only for the sessions it was issued in: a new password, a
+/// new role or a new team ends them; other changes to the user do not.
+fn tokens_end_when_the_password_role_or_team_changes(spoke: &Spoke) {
+    let north = spoke.team("North");
+    let user = spoke.user("pat@example.org", Role::CaseManager, Some(north));
+    let admin = spoke.admin();
+    spoke.get("/v1/me").as_user(&user).send().expect(200);
+    spoke
+        .put("/v1/me/password")
+        .as_user(&user)
+        .json(json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"}))
+        .send()
+        .expect(204);
+    let ended = spoke
+        .get("/v1/me")
+        .as_user(&user)
+        .send()
+        .expect_problem(401);
+    assert!(
+        ended.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("sign in again"),
+        "{}",
+        ended.body
+    );
+    let sign_in = || {
+        let reply = spoke
+            .post("/v1/auth/login")
+            .json(json!({"email": "pat@example.org", "password": "a brand new passphrase"}))
+            .send()
+            .expect(200);
+        reply.body["access_token"].as_str().unwrap().to_owned()
+    };
+    let fresh = sign_in();
+    spoke.get("/v1/me").token(&fresh).send().expect(200);
+
+    let change = |patch: serde_json::Value| {
+        let path = format!("/v1/users/{}", user.id);
+        let current = spoke.get(&path).as_user(&admin).send().expect(200);
+        spoke
+            .patch(&path)
+            .as_user(&admin)
+            .if_match(&current.etag())
+            .json(patch)
+            .send()
+            .expect(200);
+    };
+    change(json!({"display_name": "Pat Renamed"}));
+    spoke.get("/v1/me").token(&fresh).send().expect(200);
+    change(json!({"role": "supervisor"}));
+    spoke.get("/v1/me").token(&fresh).send().expect_problem(401);
+    let promoted = sign_in();
+    let me = spoke.get("/v1/me").token(&promoted).send().expect(200);
+    assert_eq!(me.body["role"], "supervisor");
+    change(json!({"team_id": spoke.team("South")}));
+    spoke
+        .get("/v1/me")
+        .token(&promoted)
+        .send()
+        .expect_problem(401);
+    spoke.get("/v1/me").token(&sign_in()).send().expect(200);
+}
+
 both_backends!(
     sign_in_returns_a_token_that_works,
     wrong_email_and_wrong_password_look_the_same,
@@ -200,4 +264,5 @@ both_backends!(
     every_bad_token_is_a_401,
     a_deleted_users_token_stops_working,
     a_changed_password_is_the_one_that_signs_in,
+    tokens_end_when_the_password_role_or_team_changes,
 );

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use spoke_domain::ids::{ApiClientId, OrganizationId, UserId};
+use spoke_domain::staff::User;
 use spoke_domain::values::NewPassword;
 
 use crate::problem::ApiError;
@@ -53,12 +54,18 @@ struct Claims {
     /// Set on a partner's token: the organization it acts for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     org: Option<String>,
+    /// Set on a staff token: the generation of the user's sessions it was
+    /// issued under (see `User::token_version`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ver: Option<i32>,
 }
 
 /// Who a token speaks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
-    Staff(UserId),
+    /// A staff user, under the generation of their sessions the token was
+    /// issued in.
+    Staff { user: UserId, version: i32 },
     /// A partner organization, through one of its API clients.
     Partner {
         client: ApiClientId,
@@ -107,19 +114,26 @@ impl Tokens {
         self.lifetime
     }
 
-    /// A signed token for `user`, valid from `now` for the configured lifetime.
-    pub fn issue(&self, user: UserId, now: DateTime<Utc>) -> Result<String, ApiError> {
-        self.sign(Subject::Staff(user), now)
+    /// A signed token for `user` in their current sessions, valid from `now`
+    /// for the configured lifetime.
+    pub fn issue(&self, user: &User, now: DateTime<Utc>) -> Result<String, ApiError> {
+        self.sign(
+            Subject::Staff {
+                user: user.id,
+                version: user.token_version,
+            },
+            now,
+        )
     }
 
     /// A signed token for `subject`, valid from `now` for the configured lifetime.
     pub fn sign(&self, subject: Subject, now: DateTime<Utc>) -> Result<String, ApiError> {
-        let (sub, org) = match subject {
-            Subject::Staff(user) => (user.to_string(), None),
+        let (sub, org, ver) = match subject {
+            Subject::Staff { user, version } => (user.to_string(), None, Some(version)),
             Subject::Partner {
                 client,
                 organization,
-            } => (client.to_string(), Some(organization.to_string())),
+            } => (client.to_string(), Some(organization.to_string()), None),
         };
         let claims = Claims {
             sub,
@@ -129,6 +143,7 @@ impl Tokens {
             exp: (now + self.lifetime).timestamp(),
             jti: uuid::Uuid::now_v7().to_string(),
             org,
+            ver,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(ApiError::internal)
@@ -141,12 +156,11 @@ impl Tokens {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| invalid())?;
         match data.claims.org {
-            None => data
-                .claims
-                .sub
-                .parse()
-                .map(Subject::Staff)
-                .map_err(|_| invalid()),
+            None => Ok(Subject::Staff {
+                user: data.claims.sub.parse().map_err(|_| invalid())?,
+                // Tokens from before sessions had generations: the first.
+                version: data.claims.ver.unwrap_or(1),
+            }),
             Some(org) => Ok(Subject::Partner {
                 client: data.claims.sub.parse().map_err(|_| invalid())?,
                 organization: org.parse().map_err(|_| invalid())?,

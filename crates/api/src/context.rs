@@ -80,6 +80,8 @@ pub struct Cx {
 #[derive(Debug, Clone)]
 pub struct Caller {
     user_id: UserId,
+    /// The generation of the user's sessions the token was issued in.
+    token_version: i32,
     request_id: String,
     now: DateTime<Utc>,
     today: NaiveDate,
@@ -87,11 +89,17 @@ pub struct Caller {
 
 impl Caller {
     /// The caller's user as the database knows them now: a user deleted
-    /// since the token was issued is refused.
+    /// since the token was issued is refused, and so is a token of sessions
+    /// ended since (a new password, role or team).
     pub fn user(&self, conn: &mut DbConnection) -> Result<User, ApiError> {
         match staff::get_user(conn, self.user_id) {
-            Ok(user) if user.is_active() => Ok(user),
-            Ok(_) => Err(ApiError::Unauthorized("this user no longer exists")),
+            Ok(user) if !user.is_active() => {
+                Err(ApiError::Unauthorized("this user no longer exists"))
+            }
+            Ok(user) if user.token_version != self.token_version => Err(ApiError::Unauthorized(
+                "this session has ended (the password, role or team changed); sign in again",
+            )),
+            Ok(user) => Ok(user),
             Err(StoreError::NotFound) => Err(ApiError::Unauthorized(
                 "the access token is invalid or expired",
             )),
@@ -132,7 +140,11 @@ impl FromRequest for Caller {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| ApiError::internal("application state missing"))?;
-            let Subject::Staff(user_id) = state.tokens.verify(&bearer_token(req)?)? else {
+            let Subject::Staff {
+                user: user_id,
+                version: token_version,
+            } = state.tokens.verify(&bearer_token(req)?)?
+            else {
                 return Err(ApiError::Forbidden(
                     "a partner token reaches only the partner operations under /v1/partner",
                 ));
@@ -145,6 +157,7 @@ impl FromRequest for Caller {
             let now = state.clock.now();
             Ok(Caller {
                 user_id,
+                token_version,
                 request_id,
                 now,
                 today: state.clock.day_of(now),

@@ -68,6 +68,9 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    /// The generation of the user's sessions: an access token issued under
+    /// an older one no longer works.
+    pub token_version: i32,
 }
 
 /// Why a change to a staff user is refused: the agency must always keep
@@ -105,8 +108,17 @@ impl User {
                 return Err(StaffError::LastAdminRole);
             }
         }
+        if self.role != role {
+            self.end_sessions();
+        }
         self.role = role;
         Ok(())
+    }
+
+    /// Ends every session of the user: the tokens issued so far stop
+    /// working. For a new password, a new role or team, a deletion.
+    pub fn end_sessions(&mut self) {
+        self.token_version += 1;
     }
 
     /// Deletes the user, as `by` asks; `active_admins` as for
@@ -124,6 +136,7 @@ impl User {
             return Err(StaffError::LastAdmin);
         }
         self.deleted_at = Some(now);
+        self.end_sessions();
         self.touch(now);
         Ok(())
     }
@@ -203,6 +216,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             version: 1,
+            token_version: 1,
         }
     }
 

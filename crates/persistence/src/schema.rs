@@ -23,6 +23,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        token_version -> Integer,
     }
 }
 

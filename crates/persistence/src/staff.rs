@@ -24,6 +24,7 @@ struct UserRow {
     created_at: chrono::NaiveDateTime,
     updated_at: chrono::NaiveDateTime,
     version: i32,
+    token_version: i32,
 }
 
 impl UserRow {
@@ -39,6 +40,7 @@ impl UserRow {
             created_at: to_db(user.created_at),
             updated_at: to_db(user.updated_at),
             version: user.version,
+            token_version: user.token_version,
         }
     }
 
@@ -54,6 +56,7 @@ impl UserRow {
             created_at: from_db(self.created_at),
             updated_at: from_db(self.updated_at),
             version: self.version,
+            token_version: self.token_version,
         };
         Ok((user, self.password_hash))
     }
@@ -153,6 +156,7 @@ pub fn update_user(
         users::deleted_at.eq(user.deleted_at.map(to_db)),
         users::updated_at.eq(to_db(user.updated_at)),
         users::version.eq(user.version),
+        users::token_version.eq(user.token_version),
     );
     let changed = match new_password_hash {
         Some(hash) => diesel::update(target)

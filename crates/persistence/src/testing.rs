@@ -174,6 +174,7 @@ pub mod fixtures {
             created_at: at,
             updated_at: at,
             version: 1,
+            token_version: 1,
         };
         staff::insert_user(conn, &user, "$argon2id$fake").expect("insert user");
         user

@@ -483,6 +483,7 @@ fn unique_and_reference_rules_are_reported(db: &TestDb) {
         created_at: at,
         updated_at: at,
         version: 1,
+        token_version: 1,
     };
     assert!(matches!(
         staff::insert_user(&mut conn, &twin, "h"),

@@ -473,8 +473,9 @@ fn measure(spoke: &Path, db: &TestDb, data: &Data, size: usize, seconds: usize) 
     wait_ready(&floor_base, "/healthz");
 
     let tokens = Tokens::new(SECRET, "spoke", "spoke-api", chrono::Duration::hours(2));
-    let token = tokens.issue(data.case_manager, now()).unwrap();
-    let admin_token = tokens.issue(data.admin, now()).unwrap();
+    let staff = |user| spoke_api::auth::Subject::Staff { user, version: 1 };
+    let token = tokens.sign(staff(data.case_manager), now()).unwrap();
+    let admin_token = tokens.sign(staff(data.admin), now()).unwrap();
     let partner_token = partner_token(&base, data.partner);
     let paths: Vec<String> = data
         .client_ids

@@ -95,7 +95,7 @@ pub async fn login(
         return Err(ApiError::Unauthorized("the email or password is wrong"));
     };
     state.login_throttle.succeeded(email.as_str());
-    let access_token = state.tokens.issue(user.id, state.clock.now())?;
+    let access_token = state.tokens.issue(&user, state.clock.now())?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(TokenResponse {
@@ -135,7 +135,8 @@ pub struct PasswordChange {
 /// Change my password.
 ///
 /// Replaces the signed-in user's password; the current one must be given. Use it right after the first
-/// sign-in with a one-time password.
+/// sign-in with a one-time password. Every token issued before, this one included, stops working: sign in
+/// again with the new password.
 #[utoipa::path(
     tag = "auth",
     operation_id = "change_password",

@@ -220,7 +220,8 @@ pub async fn get_user(
 /// Change a staff user.
 ///
 /// Admins only, with the user's ETag in If-Match. A JSON merge patch: absent fields stay as they are.
-/// Changing the role or team takes effect on the user's next request.
+/// Changing the role, the team or the password ends the user's sessions: their tokens stop working at
+/// once and they sign in again.
 #[utoipa::path(
     tag = "staff",
     operation_id = "update_user",

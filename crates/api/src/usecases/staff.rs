@@ -51,6 +51,7 @@ impl NewAccount {
                     created_at: now,
                     updated_at: now,
                     version: 1,
+                    token_version: 1,
                 },
                 password?,
             ))
@@ -198,6 +199,9 @@ pub fn update_user(
             }
             let mut team = user.team_id;
             change.team_id.apply(&mut team);
+            if team != user.team_id || hash.is_some() {
+                user.end_sessions();
+            }
             user.team_id = team;
             let role = change.role.unwrap_or(user.role);
             check_team_membership(role, user.team_id)
@@ -335,6 +339,7 @@ pub fn set_own_password(tx: &mut Tx, cx: &Cx, seen: i32, hash: &str) -> Result<(
     if user.version != seen {
         return Err(ApiError::PreconditionFailed);
     }
+    user.end_sessions();
     user.touch(cx.now);
     Ok(staff::update_user(tx, &user, Some(hash), seen)?)
 }
