@@ -82,6 +82,9 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Ap
 /// Parses JSON, telling a malformed document (400) from a well-formed one
 /// with wrong fields (422, with the field's path).
 pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
+    if has_escaped_nul(raw) {
+        return Err(nul_refused(""));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(raw);
     let value = serde_path_to_error::deserialize(&mut deserializer);
     if value.is_ok() {
@@ -106,6 +109,31 @@ pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// Whether JSON text holds a NUL character: the escape `\u0000` (raw
+/// control characters are not valid JSON), not preceded by an escaped
+/// backslash.
+fn has_escaped_nul(raw: &[u8]) -> bool {
+    let pattern = b"u0000";
+    raw.windows(pattern.len() + 1)
+        .enumerate()
+        .filter(|(_, window)| window[0] == b'\\' && &window[1..] == pattern)
+        .any(|(at, _)| {
+            // The escape counts when an odd number of backslashes ends at `at`.
+            let backslashes = raw[..=at].iter().rev().take_while(|b| **b == b'\\').count();
+            backslashes % 2 == 1
+        })
+}
+
+/// Text with a NUL character, refused on both backends alike (PostgreSQL
+/// cannot store it).
+fn nul_refused(field: &str) -> ApiError {
+    ApiError::Validation(spoke_domain::FieldErrors(vec![FieldError {
+        field: field.to_owned(),
+        code: "nul_character".to_owned(),
+        message: "text may not contain the NUL character".to_owned(),
+    }]))
+}
+
 /// A query string, parsed with the name of any parameter that failed.
 #[derive(Debug)]
 pub struct ApiQuery<T>(pub T);
@@ -115,7 +143,13 @@ impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let pairs = form_urlencoded::parse(req.query_string().as_bytes());
+        let query = req.query_string().as_bytes();
+        if let Some((name, _)) = form_urlencoded::parse(query)
+            .find(|(name, value)| name.contains('\0') || value.contains('\0'))
+        {
+            return ready(Err(nul_refused(&name.replace('\0', ""))));
+        }
+        let pairs = form_urlencoded::parse(query);
         let result = serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs))
             .map(ApiQuery)
             .map_err(|error| {
@@ -333,4 +367,20 @@ fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, ApiError> {
                 message: "pass back next_cursor exactly as received".to_owned(),
             }],
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_escaped_nul;
+
+    #[test]
+    fn only_an_escaped_nul_counts() {
+        assert!(has_escaped_nul(br#"{"a": "x\u0000y"}"#));
+        assert!(has_escaped_nul(br#"{"a": "\\\u0000"}"#));
+        assert!(
+            !has_escaped_nul(br#"{"a": "\\u0000"}"#),
+            "an escaped backslash, then text"
+        );
+        assert!(!has_escaped_nul(br#"{"a": "u0000 \u0041"}"#));
+    }
 }
