@@ -264,6 +264,29 @@ fn the_full_loop(spoke: &Spoke) {
                 && d["consent_id"] == given.body["id"]
                 && d["channel"] == "read")
     );
+    // Once the consent is revoked the partner still sees its referral, but
+    // not the client, and nothing more is disclosed.
+    spoke
+        .post(&format!(
+            "/v1/clients/{}/consents/{}/revoke",
+            a.client,
+            given.body["id"].as_str().unwrap()
+        ))
+        .as_user(&a.cm)
+        .if_match(&given.etag())
+        .json(json!({"reason": "Client asked to stop sharing"}))
+        .send()
+        .expect(200);
+    let after_revocation = spoke
+        .get("/v1/partner/referrals")
+        .token(&token)
+        .send()
+        .expect(200);
+    let item = &after_revocation.body["items"][0];
+    assert_eq!(item["referral"]["id"], id.as_str());
+    assert_eq!(item["client"], Value::Null);
+    assert_eq!(item["consent_scope"], json!([]));
+    assert_eq!(disclosures(spoke, &a).len(), 2, "no new disclosure");
     // Staff lists follow the status filter.
     let completed = spoke
         .get("/v1/referrals?status=completed")

@@ -164,6 +164,26 @@ pub fn get(conn: &mut DbConnection, id: ClientId) -> Result<Client, StoreError> 
         .into_client()
 }
 
+/// The clients with these ids that exist, by id: one query per 500.
+pub fn get_many(
+    conn: &mut DbConnection,
+    ids: &[ClientId],
+) -> Result<std::collections::HashMap<ClientId, Client>, StoreError> {
+    let mut found = std::collections::HashMap::with_capacity(ids.len());
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<ClientRow> = clients::table
+            .filter(clients::id.eq_any(chunk))
+            .select(ClientRow::as_select())
+            .load(conn)?;
+        for row in rows {
+            let client = row.into_client()?;
+            found.insert(client.id, client);
+        }
+    }
+    Ok(found)
+}
+
 /// Writes `client` over the stored row if that row is still at
 /// `expected_version`; otherwise nothing changes and the result is `Stale`.
 pub fn update(

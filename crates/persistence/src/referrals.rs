@@ -190,6 +190,29 @@ pub fn client_consents(
         .collect()
 }
 
+/// The consents of each of `clients`, oldest first per client: one query
+/// per 500 clients. A client without consents has no entry.
+pub fn consents_of(
+    conn: &mut DbConnection,
+    clients: &[ClientId],
+) -> Result<std::collections::HashMap<ClientId, Vec<Consent>>, StoreError> {
+    let mut found: std::collections::HashMap<ClientId, Vec<Consent>> =
+        std::collections::HashMap::new();
+    let ids: Vec<String> = clients.iter().map(ToString::to_string).collect();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<ConsentRow> = consents::table
+            .filter(consents::client_id.eq_any(chunk))
+            .order((consents::created_at.asc(), consents::id.asc()))
+            .select(ConsentRow::as_select())
+            .load(conn)?;
+        for row in rows {
+            let consent = row.into_domain()?;
+            found.entry(consent.client_id).or_default().push(consent);
+        }
+    }
+    Ok(found)
+}
+
 // ----------------------------------------------------------------- referrals
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]

@@ -3,9 +3,10 @@
 //! as a disclosure), their moves, their services' capacity, and webhook
 //! subscriptions (theirs and the admins').
 
+use spoke_domain::consent::{Consent, covering_consent};
 use spoke_domain::directory::{CapacityState, Service};
 use spoke_domain::ids::{
-    ApiClientId, DisclosureId, OrganizationId, ReferralId, ServiceId, WebhookId,
+    ApiClientId, ClientId, DisclosureId, OrganizationId, ReferralId, ServiceId, WebhookId,
 };
 use spoke_domain::partner::{ApiClient, Channel, Delivery, Disclosure, Webhook};
 use spoke_domain::policy::{Actor, StaffAction, authorize_partner_service, authorize_staff};
@@ -20,7 +21,7 @@ use crate::context::Cx;
 use crate::db::Tx;
 use crate::extract::IfMatch;
 use crate::problem::ApiError;
-use crate::usecases::referrals::{consent_for, save_move};
+use crate::usecases::referrals::save_move;
 use crate::usecases::{allowed, must_exist};
 
 /// Partner access is managed by admins only.
@@ -117,41 +118,69 @@ fn partner_referral(
     Ok(referral)
 }
 
-/// What the partner may see of `referral`, accounting for the disclosure
-/// of the client's facts in the unit of work's trail.
-fn disclose(
+/// What the partner may see of each of `referrals`, accounting for each
+/// disclosure of client facts in the unit of work's trail. The consents and
+/// the clients of the whole page are read in two queries, not two per
+/// referral.
+fn disclose_all(
     tx: &mut Tx,
     partner: &Partner,
-    referral: Referral,
+    referrals: Vec<Referral>,
     at: chrono::DateTime<chrono::Utc>,
     today: chrono::NaiveDate,
-) -> Result<Disclosed, ApiError> {
-    let Some(consent) = consent_for(tx, &referral, today)? else {
-        return Ok(Disclosed {
-            referral,
-            client: None,
-            consent_scope: Vec::new(),
+) -> Result<Vec<Disclosed>, ApiError> {
+    let mut client_ids: Vec<ClientId> = referrals.iter().map(|r| r.client_id).collect();
+    client_ids.sort_unstable();
+    client_ids.dedup();
+    let consents = store::consents_of(tx, &client_ids)?;
+    let covering: Vec<Option<Consent>> = referrals
+        .iter()
+        .map(|r| {
+            let of_client = consents.get(&r.client_id).map_or(&[][..], Vec::as_slice);
+            covering_consent(of_client, r.organization_id, &r.fields.categories, today).cloned()
+        })
+        .collect();
+    let shown: Vec<ClientId> = referrals
+        .iter()
+        .zip(&covering)
+        .filter(|(_, consent)| consent.is_some())
+        .map(|(r, _)| r.client_id)
+        .collect();
+    let facts = clients::get_many(tx, &shown)?;
+    let mut disclosed = Vec::with_capacity(referrals.len());
+    for (referral, consent) in referrals.into_iter().zip(covering) {
+        let Some(consent) = consent else {
+            disclosed.push(Disclosed {
+                referral,
+                client: None,
+                consent_scope: Vec::new(),
+            });
+            continue;
+        };
+        let client = facts
+            .get(&referral.client_id)
+            .cloned()
+            .ok_or(StoreError::NotFound)?;
+        tx.disclose(Disclosure {
+            id: DisclosureId::generate(),
+            client_id: referral.client_id,
+            organization_id: partner.organization,
+            api_client_id: Some(partner.client),
+            referral_id: Some(referral.id),
+            channel: Channel::Read,
+            disclosed: "name, date of birth, phone, preferred language, referral reason and needs"
+                .to_owned(),
+            purpose: consent.fields.purpose.to_string(),
+            consent_id: Some(consent.id),
+            disclosed_at: at,
         });
-    };
-    let client = clients::get(tx, referral.client_id)?;
-    tx.disclose(Disclosure {
-        id: DisclosureId::generate(),
-        client_id: referral.client_id,
-        organization_id: partner.organization,
-        api_client_id: Some(partner.client),
-        referral_id: Some(referral.id),
-        channel: Channel::Read,
-        disclosed: "name, date of birth, phone, preferred language, referral reason and needs"
-            .to_owned(),
-        purpose: consent.fields.purpose.to_string(),
-        consent_id: Some(consent.id),
-        disclosed_at: at,
-    });
-    Ok(Disclosed {
-        referral,
-        client: Some(client),
-        consent_scope: consent.fields.categories.iter().copied().collect(),
-    })
+        disclosed.push(Disclosed {
+            referral,
+            client: Some(client),
+            consent_scope: consent.fields.categories.iter().copied().collect(),
+        });
+    }
+    Ok(disclosed)
 }
 
 /// A page of the referrals sent to the partner's organization (drafts
@@ -172,12 +201,8 @@ pub fn referrals(
         after,
         limit,
     )?;
-    let mut items = Vec::with_capacity(page.items.len());
-    for referral in page.items {
-        items.push(disclose(tx, partner, referral, now, today)?);
-    }
     Ok(Page {
-        items,
+        items: disclose_all(tx, partner, page.items, now, today)?,
         next: page.next,
     })
 }
@@ -191,7 +216,9 @@ pub fn referral(
     (now, today): (chrono::DateTime<chrono::Utc>, chrono::NaiveDate),
 ) -> Result<Disclosed, ApiError> {
     let referral = partner_referral(tx, partner, id)?;
-    disclose(tx, partner, referral, now, today)
+    disclose_all(tx, partner, vec![referral], now, today)?
+        .pop()
+        .ok_or_else(|| ApiError::internal("a disclosed referral went missing"))
 }
 
 /// Moves a referral as its performer (accept, reject, start, hold, fail,
