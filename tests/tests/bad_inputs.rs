@@ -97,6 +97,7 @@ fn every_bad_input_is_a_problem_and_stores_nothing(spoke: &Spoke) {
         case("array instead of object", "POST", "/v1/clients", 422).json(json!([1, 2])),
         case("missing family name", "POST", "/v1/clients", 422).json(json!({"given_name": "A", "team_id": north})),
         case("empty family name", "POST", "/v1/clients", 422).json(valid(json!({"family_name": " "}))).field("family_name"),
+        case("misspelt field", "POST", "/v1/clients", 422).json(valid(json!({"date_of_brith": "1968-04-12"}))).field("date_of_brith"),
         case("name too long", "POST", "/v1/clients", 422).json(valid(json!({"given_name": "x".repeat(101)}))).field("given_name"),
         case("birth in the future", "POST", "/v1/clients", 422).json(valid(json!({"date_of_birth": "2999-01-01"}))).field("date_of_birth"),
         case("birth not a date", "POST", "/v1/clients", 422).json(valid(json!({"date_of_birth": "12/04/1968"}))).field("date_of_birth"),

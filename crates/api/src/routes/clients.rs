@@ -100,8 +100,20 @@ impl CreateClientRequest {
         };
         let team_id = take("team_id")?.map(TeamId);
         let primary_case_manager_id = take("primary_case_manager_id")?.map(UserId);
+        let given: Vec<String> = body.keys().cloned().collect();
+        let details: ClientDetailsInput = from_value(serde_json::Value::Object(body))?;
+        // The details' own names, as they serialize, are the only ones known:
+        // a misspelt field is refused rather than silently dropped.
+        let known = serde_json::to_value(&details).map_err(ApiError::internal)?;
+        if let Some(unknown) = given.iter().find(|name| known.get(name.as_str()).is_none()) {
+            return Err(ApiError::invalid_field(
+                unknown,
+                "unknown_field",
+                "is not a field of a client",
+            ));
+        }
         Ok(CreateClientRequest {
-            details: from_value(serde_json::Value::Object(body))?,
+            details,
             team_id,
             primary_case_manager_id,
         })
