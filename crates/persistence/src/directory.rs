@@ -431,19 +431,6 @@ pub fn get_location(conn: &mut DbConnection, id: LocationId) -> Result<Location,
         .into_domain()
 }
 
-pub fn location_by_hsds_id(
-    conn: &mut DbConnection,
-    hsds_id: &str,
-) -> Result<Option<Location>, StoreError> {
-    locations::table
-        .filter(locations::hsds_id.eq(hsds_id))
-        .select(LocationRow::as_select())
-        .first::<LocationRow>(conn)
-        .optional()?
-        .map(LocationRow::into_domain)
-        .transpose()
-}
-
 /// The locations with these ids, in any order.
 pub fn locations_by_ids(
     conn: &mut DbConnection,
@@ -645,60 +632,9 @@ fn write_service_links(conn: &mut DbConnection, s: &Service) -> Result<(), Store
     diesel::delete(service_hours::table.filter(service_hours::service_id.eq(&id))).execute(conn)?;
     diesel::delete(service_locations::table.filter(service_locations::service_id.eq(&id)))
         .execute(conn)?;
-    for language in &s.fields.languages {
-        diesel::insert_into(service_languages::table)
-            .values((
-                service_languages::service_id.eq(&id),
-                service_languages::language.eq(language.as_str()),
-            ))
-            .execute(conn)?;
-    }
-    for term in &s.fields.taxonomy_term_ids {
-        diesel::insert_into(service_taxonomy::table)
-            .values((
-                service_taxonomy::service_id.eq(&id),
-                service_taxonomy::term_id.eq(term.to_string()),
-            ))
-            .execute(conn)?;
-    }
-    for hours in &s.fields.hours {
-        let (opens, closes) = hours.minutes();
-        diesel::insert_into(service_hours::table)
-            .values((
-                service_hours::service_id.eq(&id),
-                service_hours::weekday.eq(hours.weekday.number()),
-                service_hours::opens_minute.eq(opens),
-                service_hours::closes_minute.eq(closes),
-            ))
-            .execute(conn)?;
-    }
-    for location in &s.fields.location_ids {
-        diesel::insert_into(service_locations::table)
-            .values((
-                service_locations::service_id.eq(&id),
-                service_locations::location_id.eq(location.to_string()),
-            ))
-            .execute(conn)?;
-    }
     diesel::delete(service_places::table.filter(service_places::service_id.eq(&id)))
         .execute(conn)?;
-    let ids: Vec<String> = s
-        .fields
-        .location_ids
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    let places: Vec<(String, Option<f64>, Option<f64>)> = locations::table
-        .filter(locations::id.eq_any(ids))
-        .select((locations::id, locations::latitude, locations::longitude))
-        .load(conn)?;
-    let located: Vec<(String, GeoPoint)> = places
-        .into_iter()
-        .filter_map(|(id, latitude, longitude)| {
-            Some((id, GeoPoint::parse(latitude?, longitude?).ok()?))
-        })
-        .collect();
-    write_places(conn, s, &located)
+    write_links(conn, std::slice::from_ref(s))
 }
 
 // ------------------------------------------------------- the near index
@@ -820,10 +756,7 @@ fn rewrite_places_at(conn: &mut DbConnection, l: &Location) -> Result<(), StoreE
 
 /// Stores a new service and its index rows. Call inside a transaction.
 pub fn insert_service(conn: &mut DbConnection, s: &Service) -> Result<(), StoreError> {
-    diesel::insert_into(services::table)
-        .values(ServiceRow::from(s))
-        .execute(conn)?;
-    write_service_links(conn, s)
+    insert_services(conn, std::slice::from_ref(s))
 }
 
 /// Writes `s` over the stored row if it is still at `expected_version`.
@@ -849,19 +782,6 @@ pub fn get_service(conn: &mut DbConnection, id: ServiceId) -> Result<Service, St
         .select(ServiceRow::as_select())
         .first::<ServiceRow>(conn)?
         .into_domain()
-}
-
-pub fn service_by_hsds_id(
-    conn: &mut DbConnection,
-    hsds_id: &str,
-) -> Result<Option<Service>, StoreError> {
-    services::table
-        .filter(services::hsds_id.eq(hsds_id))
-        .select(ServiceRow::as_select())
-        .first::<ServiceRow>(conn)
-        .optional()?
-        .map(ServiceRow::into_domain)
-        .transpose()
 }
 
 pub fn delete_service(conn: &mut DbConnection, id: ServiceId) -> Result<(), StoreError> {
@@ -1238,6 +1158,27 @@ macro_rules! insert_chunks {
     }};
 }
 
+/// The records of `table` (as `Row`) whose HSDS ids are among `hsds_ids`,
+/// by HSDS id: one query per `BULK_ROWS` ids.
+macro_rules! by_hsds_ids {
+    ($conn:expr, $table:ident, $row:ty, $hsds_ids:expr) => {{
+        let mut found = HashMap::new();
+        for chunk in $hsds_ids.chunks(BULK_ROWS) {
+            let rows: Vec<$row> = $table::table
+                .filter($table::hsds_id.eq_any(chunk))
+                .select(<$row>::as_select())
+                .load(&mut *$conn)?;
+            for row in rows {
+                let record = row.into_domain()?;
+                if let Some(hsds) = record.hsds_id.clone() {
+                    found.insert(hsds, record);
+                }
+            }
+        }
+        Ok(found)
+    }};
+}
+
 /// Rows per multi-row statement: under SQLite's and PostgreSQL's limits on
 /// bound parameters for the widest row (a service's, about 25 columns).
 const BULK_ROWS: usize = 500;
@@ -1247,20 +1188,7 @@ pub fn organizations_by_hsds_ids(
     conn: &mut DbConnection,
     hsds_ids: &[String],
 ) -> Result<HashMap<String, Organization>, StoreError> {
-    let mut found = HashMap::new();
-    for chunk in hsds_ids.chunks(BULK_ROWS) {
-        let rows: Vec<OrganizationRow> = organizations::table
-            .filter(organizations::hsds_id.eq_any(chunk))
-            .select(OrganizationRow::as_select())
-            .load(conn)?;
-        for row in rows {
-            let organization = row.into_domain()?;
-            if let Some(hsds) = organization.hsds_id.clone() {
-                found.insert(hsds, organization);
-            }
-        }
-    }
-    Ok(found)
+    by_hsds_ids!(conn, organizations, OrganizationRow, hsds_ids)
 }
 
 /// Stores new organizations in multi-row statements, in the order given (a
@@ -1279,20 +1207,7 @@ pub fn locations_by_hsds_ids(
     conn: &mut DbConnection,
     hsds_ids: &[String],
 ) -> Result<HashMap<String, Location>, StoreError> {
-    let mut found = HashMap::new();
-    for chunk in hsds_ids.chunks(BULK_ROWS) {
-        let rows: Vec<LocationRow> = locations::table
-            .filter(locations::hsds_id.eq_any(chunk))
-            .select(LocationRow::as_select())
-            .load(conn)?;
-        for row in rows {
-            let location = row.into_domain()?;
-            if let Some(hsds) = location.hsds_id.clone() {
-                found.insert(hsds, location);
-            }
-        }
-    }
-    Ok(found)
+    by_hsds_ids!(conn, locations, LocationRow, hsds_ids)
 }
 
 /// Stores new locations in multi-row statements. Call inside a transaction.
@@ -1307,20 +1222,7 @@ pub fn services_by_hsds_ids(
     conn: &mut DbConnection,
     hsds_ids: &[String],
 ) -> Result<HashMap<String, Service>, StoreError> {
-    let mut found = HashMap::new();
-    for chunk in hsds_ids.chunks(BULK_ROWS) {
-        let rows: Vec<ServiceRow> = services::table
-            .filter(services::hsds_id.eq_any(chunk))
-            .select(ServiceRow::as_select())
-            .load(conn)?;
-        for row in rows {
-            let service = row.into_domain()?;
-            if let Some(hsds) = service.hsds_id.clone() {
-                found.insert(hsds, service);
-            }
-        }
-    }
-    Ok(found)
+    by_hsds_ids!(conn, services, ServiceRow, hsds_ids)
 }
 
 #[derive(Insertable)]
@@ -1363,6 +1265,13 @@ pub fn insert_services(conn: &mut DbConnection, all: &[Service]) -> Result<(), S
     }
     let rows: Vec<ServiceRow> = all.iter().map(ServiceRow::from).collect();
     insert_chunks!(conn, services::table, rows, BULK_ROWS);
+    write_links(conn, all)
+}
+
+/// Adds the index rows derived from services' fields (languages, terms,
+/// hours, locations, the near index), a few multi-row statements for all of
+/// them. Call inside a transaction, with none of their index rows stored.
+fn write_links(conn: &mut DbConnection, all: &[Service]) -> Result<(), StoreError> {
     let mut languages = Vec::new();
     let mut terms = Vec::new();
     let mut hours = Vec::new();
@@ -1432,7 +1341,8 @@ pub fn insert_services(conn: &mut DbConnection, all: &[Service]) -> Result<(), S
         paths.extend(found);
     }
     let mut places = Vec::new();
-    for (s, service) in all.iter().zip(&rows) {
+    for s in all {
+        let service = ServiceRow::from(s);
         let mut term_paths: Vec<&str> = s
             .fields
             .taxonomy_term_ids
