@@ -353,6 +353,8 @@ fn launch(
             backoff_unit: std::time::Duration::from_millis(20),
             poll: std::time::Duration::from_millis(25),
             timeout: std::time::Duration::from_secs(5),
+            // The tests' receivers listen on 127.0.0.1.
+            loopback: spoke_domain::egress::Loopback::Allowed,
         },
     };
     configure(&mut settings);

@@ -726,6 +726,28 @@ fn webhooks_arrive_signed_once_and_in_order(spoke: &Spoke) {
         .json(json!({"url": "http://example.org/hook"}))
         .send()
         .expect_problem(422);
+    // No receiver inside the agency's network, in any spelling; no user info
+    // to hide the real host behind.
+    for (url, code) in [
+        (
+            "https://169.254.169.254/latest/meta-data/",
+            "internal_address",
+        ),
+        ("https://10.0.0.1/", "internal_address"),
+        ("https://[::ffff:a9fe:a9fe]/", "internal_address"),
+        ("https://0xa000001:22/", "internal_address"),
+        ("https://[fd00::5]:5432/", "internal_address"),
+        ("http://localhost:1@127.0.0.2:18506/", "invalid_url"),
+    ] {
+        let refused = spoke
+            .post("/v1/partner/webhooks")
+            .token(&token)
+            .json(json!({ "url": url }))
+            .send()
+            .expect_problem(422);
+        assert_eq!(refused.body["errors"][0]["field"], "url", "{url}");
+        assert_eq!(refused.body["errors"][0]["code"], code, "{url}");
+    }
     let referral = draft(spoke, &a, &p);
     let id = referral.body["id"].as_str().unwrap().to_owned();
     let sent = staff_move(spoke, &a, &referral, json!({"status": "requested"})).expect(200);

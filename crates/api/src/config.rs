@@ -106,6 +106,11 @@ pub struct ServeArgs {
     #[arg(long, env = "SPOKE_PLAN_APPROVAL_REQUIRED", default_value_t = false)]
     pub plan_approval_required: bool,
 
+    /// Allow webhook receivers on this machine (loopback addresses, plain http):
+    /// on by default in development, off in production.
+    #[arg(long, env = "SPOKE_WEBHOOK_ALLOW_LOOPBACK")]
+    pub webhook_allow_loopback: Option<bool>,
+
     /// The email of the first admin, created when the database has no user.
     #[arg(long, env = "SPOKE_ADMIN_EMAIL", default_value = "admin@spoke.local")]
     pub admin_email: String,

@@ -7,11 +7,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use spoke_api::auth::hash_password;
-use spoke_api::config::{Cli, Command, CreateUserArgs, LogFormat, ServeArgs, jwt_secret};
+use spoke_api::config::{
+    Cli, Command, CreateUserArgs, Environment, LogFormat, ServeArgs, jwt_secret,
+};
 use spoke_api::hsds;
 use spoke_api::seed::{DEMO_PASSWORD, bootstrap_admin, seed_demo};
 use spoke_api::server::{ServerSettings, openapi_json, prepare_database, serve};
 use spoke_api::usecases::staff::{self as accounts, NewAccount};
+use spoke_domain::egress::Loopback;
 use spoke_persistence::Database;
 use tracing_subscriber::EnvFilter;
 
@@ -185,7 +188,17 @@ fn serve_command(database_url: &str, database: Database, args: ServeArgs) -> Res
         timezone: args.timezone,
         fixed_now: None,
         plan_approval_required: args.plan_approval_required,
-        webhooks: spoke_api::webhooks::WorkerSettings::default(),
+        webhooks: spoke_api::webhooks::WorkerSettings {
+            loopback: if args
+                .webhook_allow_loopback
+                .unwrap_or(args.environment == Environment::Development)
+            {
+                Loopback::Allowed
+            } else {
+                Loopback::Refused
+            },
+            ..spoke_api::webhooks::WorkerSettings::default()
+        },
     };
     println!("Spoke is listening on http://{address}");
     println!("  API docs:  http://{address}/docs/");

@@ -103,6 +103,7 @@ impl ServerSettings {
                 None => crate::context::Clock::new(self.timezone),
             },
             plan_approval_required: self.plan_approval_required,
+            webhook_loopback: self.webhooks.loopback,
         }
     }
 }

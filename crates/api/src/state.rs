@@ -18,6 +18,8 @@ pub struct AppState {
     pub decoy_hash: String,
     /// Whether a supervisor must approve a service plan before it becomes active.
     pub plan_approval_required: bool,
+    /// Whether webhook receivers on this machine are allowed (development).
+    pub webhook_loopback: spoke_domain::egress::Loopback,
 }
 
 impl AppState {

@@ -13,11 +13,14 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
+use spoke_domain::egress::{self, Loopback};
 use spoke_domain::ids::OutboxEventId;
 use spoke_domain::partner::{Attempt, Delivery, DeliveryStatus, Webhook, WebhookEvent};
 use spoke_domain::referral::{Referral, ReferralEvent, ReferralStatus, Side};
 use spoke_persistence::DbConnection;
 use spoke_persistence::webhooks as store;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
 use crate::context::Clock;
 use crate::db::Db;
@@ -109,6 +112,8 @@ pub struct WorkerSettings {
     pub poll: Duration,
     /// How long a receiver may take to answer.
     pub timeout: Duration,
+    /// Whether receivers on this machine may be reached (development).
+    pub loopback: Loopback,
 }
 
 impl Default for WorkerSettings {
@@ -117,8 +122,65 @@ impl Default for WorkerSettings {
             backoff_unit: Duration::from_secs(5),
             poll: Duration::from_millis(500),
             timeout: Duration::from_secs(10),
+            loopback: Loopback::Refused,
         }
     }
+}
+
+/// Resolves a receiver's name as the system does, then keeps only the
+/// addresses the domain lets a delivery reach: the connection is made to an
+/// address that was checked, whatever the name resolved to when the
+/// subscription was made.
+#[derive(Debug)]
+struct CheckedResolver {
+    system: DefaultResolver,
+    loopback: Loopback,
+}
+
+impl Resolver for CheckedResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let resolved = self.system.resolve(uri, config, timeout)?;
+        let mut allowed = self.empty();
+        let mut refusal = None;
+        for address in resolved.iter() {
+            match egress::check_address(address.ip(), self.loopback) {
+                Ok(()) => allowed.push(*address),
+                Err(why) => refusal = Some((address.ip(), why)),
+            }
+        }
+        match refusal {
+            Some((ip, why)) if allowed.is_empty() => Err(ureq::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!("refused to connect to {ip}: {why}"),
+            ))),
+            _ => Ok(allowed),
+        }
+    }
+}
+
+/// The HTTP client deliveries go through: no redirects, no proxy from the
+/// environment, a timeout per delivery, and only addresses the domain's
+/// egress rule allows.
+pub fn delivery_agent(settings: &WorkerSettings) -> ureq::Agent {
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .proxy(None)
+        .timeout_global(Some(settings.timeout))
+        .build();
+    ureq::Agent::with_parts(
+        config,
+        DefaultConnector::default(),
+        CheckedResolver {
+            system: DefaultResolver::default(),
+            loopback: settings.loopback,
+        },
+    )
 }
 
 /// POSTs one delivery and says what came back.
@@ -185,11 +247,7 @@ pub async fn deliver_due(
 /// Runs the delivery worker on the server's runtime: it stops with the
 /// server.
 pub fn spawn_worker(db: Db, clock: Clock, settings: WorkerSettings) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(settings.timeout))
-        .build()
-        .into();
+    let agent = delivery_agent(&settings);
     actix_web::rt::spawn(async move {
         loop {
             match deliver_due(&db, clock, &agent, &settings).await {
@@ -218,5 +276,66 @@ mod tests {
         let body = r#"{"test": 2432232314}"#;
         let signature = sign(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body).unwrap();
         assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    }
+
+    /// A receiver listening on 127.0.0.1, reached through the name
+    /// `localhost` (which the URL check alone would not see resolve).
+    fn local_receiver() -> (std::net::TcpListener, String) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "http://localhost:{}/hook",
+            listener.local_addr().unwrap().port()
+        );
+        (listener, url)
+    }
+
+    #[test]
+    fn deliveries_connect_only_to_addresses_the_egress_rule_allows() {
+        let (listener, url) = local_receiver();
+        let refused = delivery_agent(&WorkerSettings::default());
+        let error = refused.post(&url).send("{}").unwrap_err().to_string();
+        assert!(error.contains("refused to connect to 127.0.0.1"), "{error}");
+
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer).unwrap();
+            stream
+                .write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+                .unwrap();
+        });
+        let allowed = delivery_agent(&WorkerSettings {
+            loopback: Loopback::Allowed,
+            ..WorkerSettings::default()
+        });
+        let response = allowed.post(&url).send("{}").unwrap();
+        assert_eq!(response.status().as_u16(), 204);
+    }
+
+    #[test]
+    fn redirects_are_not_followed() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "http://127.0.0.1:{}/hook",
+            listener.local_addr().unwrap().port()
+        );
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer).unwrap();
+            stream
+                .write_all(
+                    b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://169.254.169.254/\r\nContent-Length: 0\r\n\r\n",
+                )
+                .unwrap();
+        });
+        let agent = delivery_agent(&WorkerSettings {
+            loopback: Loopback::Allowed,
+            ..WorkerSettings::default()
+        });
+        let response = agent.post(&url).send("{}").unwrap();
+        assert_eq!(response.status().as_u16(), 307);
     }
 }

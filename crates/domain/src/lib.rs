@@ -10,6 +10,7 @@ pub mod care;
 pub mod client;
 pub mod consent;
 pub mod directory;
+pub mod egress;
 pub mod error;
 pub mod ids;
 pub mod partner;
