@@ -356,6 +356,8 @@ fn launch(
             // The tests' receivers listen on 127.0.0.1.
             loopback: spoke_domain::egress::Loopback::Allowed,
         },
+        client_address_header: None,
+        upkeep: spoke_api::maintenance::Upkeep::default(),
     };
     configure(&mut settings);
     let (sender, receiver) = mpsc::channel();

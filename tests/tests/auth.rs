@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
+use actix_web::http::header::HeaderName;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
@@ -59,6 +60,64 @@ fn repeated_failures_are_throttled(spoke: &Spoke) {
         .send()
         .expect_problem(429);
     assert!(refused.header("retry-after").is_some());
+}
+
+/// 60 wrong passwords at once from one address: at most 10 are checked, the
+/// rest are 429. The owner, from another address, still signs in; an
+/// unknown email is counted the same way.
+fn the_throttle_holds_under_a_race_and_does_not_lock_the_owner_out(spoke: &Spoke) {
+    let Some(spoke) = Spoke::start_with(spoke.backend(), |settings| {
+        settings.client_address_header = Some(HeaderName::from_static("x-real-ip"));
+    }) else {
+        return;
+    };
+    spoke.user("pat@example.org", Role::Admin, None);
+    for email in ["pat@example.org", "nobody@example.org"] {
+        let statuses: Vec<u16> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..20)
+                .map(|_| {
+                    scope.spawn(|| {
+                        (0..3)
+                            .map(|_| {
+                                spoke
+                                    .post("/v1/auth/login")
+                                    .header("x-real-ip", "198.51.100.7")
+                                    .json(
+                                        json!({"email": email, "password": "wrong password guess"}),
+                                    )
+                                    .send()
+                                    .status
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap())
+                .collect()
+        });
+        let checked = statuses.iter().filter(|s| **s == 401).count();
+        let refused = statuses.iter().filter(|s| **s == 429).count();
+        assert_eq!(checked + refused, 60, "{email}: {statuses:?}");
+        assert_eq!(checked, 10, "{email}: {statuses:?}");
+    }
+    // The stranger's address is locked out, even with the right password...
+    spoke
+        .post("/v1/auth/login")
+        .header("x-real-ip", "198.51.100.7")
+        .json(json!({"email": "pat@example.org", "password": PASSWORD}))
+        .send()
+        .expect_problem(429);
+    // ...the owner's is not, and a sign-in clears the owner's count.
+    for _ in 0..2 {
+        spoke
+            .post("/v1/auth/login")
+            .header("x-real-ip", "203.0.113.20")
+            .json(json!({"email": "pat@example.org", "password": PASSWORD}))
+            .send()
+            .expect(200);
+    }
 }
 
 fn every_bad_token_is_a_401(spoke: &Spoke) {
@@ -261,6 +320,7 @@ both_backends!(
     sign_in_returns_a_token_that_works,
     wrong_email_and_wrong_password_look_the_same,
     repeated_failures_are_throttled,
+    the_throttle_holds_under_a_race_and_does_not_lock_the_owner_out,
     every_bad_token_is_a_401,
     a_deleted_users_token_stops_working,
     a_changed_password_is_the_one_that_signs_in,

@@ -1,9 +1,7 @@
 //! Sign-in: argon2id password hashes, HS256 access tokens, and the
 //! extractor that turns a bearer token into the acting user.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::net::IpAddr;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -169,57 +167,19 @@ impl Tokens {
     }
 }
 
-/// Counts failed sign-ins per email and refuses more than `limit` in a window.
-/// Kept per process: behind several instances each has its own count.
-#[derive(Debug)]
-pub struct LoginThrottle {
-    limit: u32,
-    window: Duration,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-impl LoginThrottle {
-    pub fn new(limit: u32, window: Duration) -> LoginThrottle {
-        LoginThrottle {
-            limit,
-            window,
-            failures: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Refuses when `email` failed too often within the window.
-    pub fn check(&self, email: &str) -> Result<(), ApiError> {
-        let failures = self
-            .failures
-            .lock()
-            .map_err(|poisoned| ApiError::internal(poisoned.to_string()))?;
-        match failures.get(email) {
-            Some((count, since)) if *count >= self.limit && since.elapsed() < self.window => {
-                Err(ApiError::TooManyRequests {
-                    retry_after_seconds: (self.window - since.elapsed()).as_secs().max(1),
-                })
-            }
-            _ => Ok(()),
-        }
-    }
-
-    pub fn failed(&self, email: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            // Forget stale entries so the map cannot grow without bound.
-            let window = self.window;
-            failures.retain(|_, (_, since)| since.elapsed() < window);
-            let entry = failures
-                .entry(email.to_owned())
-                .or_insert((0, Instant::now()));
-            entry.0 += 1;
-        }
-    }
-
-    pub fn succeeded(&self, email: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            failures.remove(email);
-        }
-    }
+/// The network address a request came from: the peer's, or, behind a
+/// reverse proxy that sets it, the last address in the header the
+/// deployment names (`SPOKE_CLIENT_IP_HEADER`). The last one is what the
+/// proxy saw; anything before it the client could have written.
+pub fn client_address(req: &HttpRequest, header: Option<&header::HeaderName>) -> IpAddr {
+    let from_header = header
+        .and_then(|name| req.headers().get(name))
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.rsplit(',').next())
+        .and_then(|last| last.trim().parse::<IpAddr>().ok());
+    from_header
+        .or_else(|| req.peer_addr().map(|peer| peer.ip()))
+        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }
 
 pub(crate) fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {

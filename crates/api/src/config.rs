@@ -111,6 +111,16 @@ pub struct ServeArgs {
     #[arg(long, env = "SPOKE_WEBHOOK_ALLOW_LOOPBACK")]
     pub webhook_allow_loopback: Option<bool>,
 
+    /// Behind a reverse proxy: the header it sets to the client's address
+    /// (`X-Forwarded-For`, `X-Real-IP`); its last address is taken. Unset, the
+    /// peer's address is the client's.
+    #[arg(long, env = "SPOKE_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<actix_web::http::header::HeaderName>,
+
+    /// How long a creating request's response is replayed for its Idempotency-Key, in hours.
+    #[arg(long, env = "SPOKE_IDEMPOTENCY_RETENTION_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=720))]
+    pub idempotency_retention_hours: u32,
+
     /// The email of the first admin, created when the database has no user.
     #[arg(long, env = "SPOKE_ADMIN_EMAIL", default_value = "admin@spoke.local")]
     pub admin_email: String,

@@ -99,10 +99,11 @@ where
 {
     let fingerprint = fingerprint(req, raw_body);
     let expected = fingerprint.clone();
+    let twin_key = key.0.clone();
     let outcome = state
         .write(move |tx| once(tx, user, key, fingerprint, work))
-        .await?;
-    answer(outcome, &expected)
+        .await;
+    settle(state, user, twin_key, outcome, &expected).await
 }
 
 /// Like [`create`], for a use case run by `caller`, signed in inside the
@@ -121,13 +122,40 @@ where
     let fingerprint = fingerprint(req, raw_body);
     let expected = fingerprint.clone();
     let user = caller.user_id();
+    let twin_key = key.0.clone();
     let outcome = state
         .write(move |tx| {
             let cx = caller.sign_in(tx)?;
             once(tx, user, key, fingerprint, |tx| work(tx, &cx))
         })
-        .await?;
-    answer(outcome, &expected)
+        .await;
+    settle(state, user, twin_key, outcome, &expected).await
+}
+
+/// The answer, once the transaction has ended. A conflict under a key means
+/// a twin request with the same key committed while this one ran (on
+/// PostgreSQL both run at once; the second waits on the first's rows and
+/// then conflicts on them or on the key): this one rolled back, and it
+/// answers with the twin's stored response, as a retry would.
+async fn settle(
+    state: &AppState,
+    user: UserId,
+    key: Option<String>,
+    outcome: Result<Outcome, ApiError>,
+    request_fingerprint: &str,
+) -> Result<HttpResponse, ApiError> {
+    match (outcome, key) {
+        (Err(ApiError::Conflict(detail)), Some(key)) => {
+            let stored = state
+                .read(move |tx| Ok(idempotency::find(tx, user, &key)?))
+                .await?;
+            match stored {
+                Some(stored) => answer(Outcome::Replay(stored), request_fingerprint),
+                None => Err(ApiError::Conflict(detail)),
+            }
+        }
+        (outcome, _) => answer(outcome?, request_fingerprint),
+    }
 }
 
 /// In the caller's transaction: the stored answer to `key`, or `work`'s
@@ -157,7 +185,7 @@ fn once(
     match idempotency::save(tx, user, &key, &stored) {
         Ok(()) => Ok(Outcome::Fresh(created)),
         // A twin request with the same key committed first; this one
-        // rolls back and the client's retry gets the stored answer.
+        // rolls back and answers with the twin's response (`settle`).
         Err(StoreError::Conflict(_)) => Err(ApiError::Conflict(
             "a request with this Idempotency-Key is in progress; retry shortly".to_owned(),
         )),

@@ -10,6 +10,7 @@ pub mod db;
 pub mod extract;
 pub mod hsds;
 pub mod idempotency;
+pub mod maintenance;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;

@@ -199,6 +199,13 @@ fn serve_command(database_url: &str, database: Database, args: ServeArgs) -> Res
             },
             ..spoke_api::webhooks::WorkerSettings::default()
         },
+        client_address_header: args.client_ip_header,
+        upkeep: spoke_api::maintenance::Upkeep {
+            idempotency_retention: chrono::Duration::hours(i64::from(
+                args.idempotency_retention_hours,
+            )),
+            ..spoke_api::maintenance::Upkeep::default()
+        },
     };
     println!("Spoke is listening on http://{address}");
     println!("  API docs:  http://{address}/docs/");

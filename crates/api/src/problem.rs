@@ -247,7 +247,7 @@ impl ApiError {
             .detail("send the resource's current ETag in If-Match to change it"),
             ApiError::TooManyRequests { retry_after_seconds } => {
                 Problem::from_status(StatusCode::TOO_MANY_REQUESTS).detail(format!(
-                    "too many failed attempts; try again in {retry_after_seconds} seconds"
+                    "too many attempts; try again in {retry_after_seconds} seconds"
                 ))
             }
             ApiError::IdempotencyMismatch => Problem::typed(
@@ -365,6 +365,14 @@ impl From<ReferralError> for ApiError {
                 current: from,
                 allowed,
             },
+        }
+    }
+}
+
+impl From<spoke_domain::throttle::Throttled> for ApiError {
+    fn from(throttled: spoke_domain::throttle::Throttled) -> Self {
+        ApiError::TooManyRequests {
+            retry_after_seconds: throttled.retry_after_seconds,
         }
     }
 }

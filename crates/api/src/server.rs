@@ -1,7 +1,6 @@
 //! Building and running the HTTP server.
 
 use std::net::TcpListener;
-use std::time::Duration;
 
 use actix_web::dev::{ResourceDef, Server};
 use actix_web::middleware::from_fn;
@@ -10,7 +9,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::{LoginThrottle, Tokens, decoy_hash};
+use crate::auth::{Tokens, decoy_hash};
 use crate::extract::MAX_BODY_BYTES;
 use crate::openapi::{self, ApiDoc};
 use crate::problem::ApiError;
@@ -84,6 +83,11 @@ pub struct ServerSettings {
     pub plan_approval_required: bool,
     /// How the webhook delivery worker runs.
     pub webhooks: crate::webhooks::WorkerSettings,
+    /// The header a trusted reverse proxy puts the client's address in;
+    /// `None` takes the peer's address.
+    pub client_address_header: Option<actix_web::http::header::HeaderName>,
+    /// Periodic upkeep, and the sign-in limits it outlives.
+    pub upkeep: crate::maintenance::Upkeep,
 }
 
 impl ServerSettings {
@@ -96,7 +100,8 @@ impl ServerSettings {
                 &self.jwt_audience,
                 self.token_lifetime,
             ),
-            login_throttle: LoginThrottle::new(10, Duration::from_secs(15 * 60)),
+            sign_in_limits: self.upkeep.sign_in,
+            client_address_header: self.client_address_header.clone(),
             decoy_hash: decoy_hash(),
             clock: match self.fixed_now {
                 Some(at) => crate::context::Clock::fixed(self.timezone, at),
@@ -162,6 +167,7 @@ async fn unknown_route(
 pub fn serve(settings: &ServerSettings, listener: TcpListener) -> std::io::Result<Server> {
     let state = web::Data::new(settings.state());
     crate::webhooks::spawn_worker(state.db.clone(), state.clock, settings.webhooks);
+    crate::maintenance::spawn(state.db.clone(), state.clock, settings.upkeep);
     let spec = openapi();
     let routes = web::Data::new(KnownRoutes::from_spec(&spec));
     let mut server = HttpServer::new(move || {

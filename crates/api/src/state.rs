@@ -1,7 +1,7 @@
 //! What every request handler shares: the database, the clock, the token
 //! keys, settings.
 
-use crate::auth::{LoginThrottle, Tokens};
+use crate::auth::Tokens;
 use crate::context::{Caller, Clock, Cx};
 use crate::db::{Db, Tx};
 use crate::problem::ApiError;
@@ -13,7 +13,10 @@ pub struct AppState {
     /// The one clock: "now", and "today" in the deployment's time zone.
     pub clock: Clock,
     pub tokens: Tokens,
-    pub login_throttle: LoginThrottle,
+    /// How often an account may be tried (`domain::throttle`).
+    pub sign_in_limits: spoke_domain::throttle::SignInLimits,
+    /// The header a trusted reverse proxy puts the client's address in.
+    pub client_address_header: Option<actix_web::http::header::HeaderName>,
     /// A hash checked when an email is unknown, so both failures take as long.
     pub decoy_hash: String,
     /// Whether a supervisor must approve a service plan before it becomes active.

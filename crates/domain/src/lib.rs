@@ -18,6 +18,7 @@ pub mod plan;
 pub mod policy;
 pub mod referral;
 pub mod staff;
+pub mod throttle;
 pub mod values;
 
 pub use error::{FieldError, FieldErrors, ValueError};

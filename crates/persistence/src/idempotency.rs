@@ -77,3 +77,11 @@ pub fn save(
         .execute(conn)?;
     Ok(())
 }
+
+/// Deletes the responses stored before `before`; how many.
+pub fn sweep(conn: &mut DbConnection, before: DateTime<Utc>) -> Result<usize, StoreError> {
+    Ok(diesel::delete(
+        idempotency_keys::table.filter(idempotency_keys::created_at.lt(to_db(before))),
+    )
+    .execute(conn)?)
+}

@@ -19,6 +19,7 @@ mod schema;
 pub mod staff;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod throttle;
 pub mod webhooks;
 
 pub use conn::{Backend, Database, DbConnection, PooledConnection, read_transaction, transaction};

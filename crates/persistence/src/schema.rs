@@ -96,6 +96,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sign_in_buckets (bucket) {
+        bucket -> Text,
+        window_start -> Timestamp,
+        attempts -> Integer,
+    }
+}
+
 diesel::joinable!(users -> teams (team_id));
 diesel::joinable!(clients -> teams (team_id));
 diesel::allow_tables_to_appear_in_same_query!(teams, users, organizations, clients, audit_events);

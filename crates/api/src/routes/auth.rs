@@ -1,13 +1,13 @@
 //! Signing in and the signed-in user.
 
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use spoke_domain::FieldErrors;
 use spoke_domain::values::{Email, NewPassword};
 use spoke_persistence::staff as store;
 use utoipa::ToSchema;
 
-use crate::auth::{hash_password, verify_password};
+use crate::auth::{client_address, hash_password, verify_password};
 use crate::context::Caller;
 use crate::extract::ApiJson;
 use crate::openapi::TooManyRequests;
@@ -52,8 +52,10 @@ pub struct TokenResponse {
 /// Sign in.
 ///
 /// Exchanges an email and password for a short-lived bearer token (15 minutes unless the deployment
-/// says otherwise). A wrong email and a wrong password get the same answer. After 10 failures for one
-/// email within 15 minutes, further attempts get 429 until the window passes.
+/// says otherwise). A wrong email and a wrong password get the same answer in the same time. Attempts
+/// are counted before the password is checked: more than 10 for one email from one network address
+/// within 15 minutes, or more than 100 for one email from anywhere within an hour, get 429 with
+/// `Retry-After` until the window passes. A successful sign-in clears its address's count.
 #[utoipa::path(
     tag = "auth",
     operation_id = "login",
@@ -68,11 +70,17 @@ pub struct TokenResponse {
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.value;
     let email = Email::parse(&email).map_err(|e| FieldErrors::single("email", e))?;
-    state.login_throttle.check(email.as_str())?;
+    let address = client_address(&req, state.client_address_header.as_ref());
+    let limits = state.sign_in_limits;
+    let (reserve_email, now) = (email.clone(), state.clock.now());
+    state
+        .write(move |tx| usecases::reserve_sign_in(tx, &limits, &reserve_email, address, now))
+        .await?;
     let lookup_email = email.clone();
     let found = state
         .read(move |conn| Ok(store::credentials(conn, &lookup_email)?))
@@ -91,10 +99,11 @@ pub async fn login(
     .await
     .map_err(ApiError::internal)?;
     let Some(user) = user.filter(|_| matches) else {
-        state.login_throttle.failed(email.as_str());
         return Err(ApiError::Unauthorized("the email or password is wrong"));
     };
-    state.login_throttle.succeeded(email.as_str());
+    state
+        .write(move |tx| usecases::signed_in(tx, &email, address))
+        .await?;
     let access_token = state.tokens.issue(&user, state.clock.now())?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

@@ -2,15 +2,18 @@
 //! team. Creating an account is shared by the API, the first-admin
 //! bootstrap, `spoke create-user` and the demo seed.
 
+use std::net::IpAddr;
+
 use chrono::{DateTime, Utc};
 use spoke_domain::FieldErrors;
 use spoke_domain::client::Patch;
 use spoke_domain::ids::{TeamId, UserId};
 use spoke_domain::policy::{StaffAction, authorize_staff, team_scope};
 use spoke_domain::staff::{Role, Team, User, check_team_membership};
+use spoke_domain::throttle::{Bucket, SignInLimits};
 use spoke_domain::values::{Email, NewPassword, ShortText};
 use spoke_persistence::page::{Keyset, Page};
-use spoke_persistence::{DbConnection, StoreError, staff};
+use spoke_persistence::{DbConnection, StoreError, staff, throttle};
 
 use crate::context::Cx;
 use crate::db::Tx;
@@ -92,6 +95,30 @@ pub fn existing_team(
 }
 
 /// A random password for a generated account, shown once.
+/// Counts a sign-in attempt for `email` from `address` in each of its
+/// buckets, before the password is checked; refuses it when a bucket is over
+/// its limit (and then, the transaction rolled back, counts nothing).
+/// Existing and unknown emails are counted alike.
+pub fn reserve_sign_in(
+    tx: &mut Tx,
+    limits: &SignInLimits,
+    email: &Email,
+    address: IpAddr,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    for (bucket, limit) in limits.buckets(email, address) {
+        let count = throttle::count_attempt(tx, &bucket, &limit, now)?;
+        limit.judge(count, now)?;
+    }
+    Ok(())
+}
+
+/// After a successful sign-in: the address's count starts again (the
+/// account's does not, so guessing spread over addresses stays bounded).
+pub fn signed_in(tx: &mut Tx, email: &Email, address: IpAddr) -> Result<(), ApiError> {
+    Ok(throttle::forget(tx, &Bucket::account_from(email, address))?)
+}
+
 pub fn random_password() -> String {
     use rand::Rng;
     use rand::distributions::Alphanumeric;
