@@ -246,6 +246,11 @@ impl Spoke {
         &self.database
     }
 
+    /// The database under the server, to break it (`TestDb::cut_off`).
+    pub fn test_db(&self) -> &TestDb {
+        &self.db
+    }
+
     pub fn call(&self, method: &'static str, path: &str) -> Call<'_> {
         Call {
             spoke: self,
@@ -430,4 +435,16 @@ macro_rules! both_backends {
             )*
         }
     };
+}
+
+/// Polls `done` until it holds, failing after 30 seconds.
+pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
 }

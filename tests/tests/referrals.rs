@@ -8,11 +8,11 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use spoke_domain::staff::Role;
-use spoke_tests::{Reply, Spoke, TestUser, both_backends, client_body};
+use spoke_tests::{Reply, Spoke, TestUser, both_backends, client_body, wait_for};
 
 struct Agency {
     admin: TestUser,
@@ -683,17 +683,6 @@ fn receiver(failures: usize) -> Receiver {
         accepted,
         calls,
         up,
-    }
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(25));
     }
 }
 

@@ -27,6 +27,11 @@ pub struct Cli {
     #[arg(long, env = "SPOKE_DB_POOL_SIZE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=200), global = true)]
     pub db_pool_size: u32,
 
+    /// How long a request waits for a database connection, in milliseconds,
+    /// before it is answered 503 (database down, unreachable or saturated).
+    #[arg(long, env = "SPOKE_DB_CHECKOUT_TIMEOUT_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(50..=60_000), global = true)]
+    pub db_checkout_timeout_ms: u64,
+
     /// `text` for people, `json` for log collectors.
     #[arg(long, env = "SPOKE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,

@@ -48,8 +48,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
         print!("{}", openapi_json());
         return Ok(());
     }
-    let database = Database::connect(&cli.database_url, cli.db_pool_size)
-        .map_err(|error| format!("cannot open the database {}: {error}", cli.database_url))?;
+    let database = Database::connect_with(
+        &cli.database_url,
+        cli.db_pool_size,
+        std::time::Duration::from_millis(cli.db_checkout_timeout_ms),
+    )
+    .map_err(|error| format!("cannot open the database {}: {error}", cli.database_url))?;
     let applied = prepare_database(&database)
         .map_err(|error| format!("cannot migrate the database: {error}"))?;
     for name in &applied {

@@ -2,7 +2,9 @@
 //! through utoipa-actix-web); this module adds what is shared: the API's
 //! description, tags, the bearer scheme and the problem+json responses.
 
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{OpenApi, ToResponse};
@@ -87,14 +89,14 @@ problem_responses! {
         "Changes need the resource's current ETag in If-Match.",
         "send the resource's current ETag in If-Match to change it";
     TooManyRequests = 429, "Too Many Requests",
-        "Too many failed attempts; wait for the number of seconds in Retry-After.",
-        "too many failed attempts; try again in 600 seconds";
+        "Too many attempts; wait for the number of seconds in Retry-After.",
+        "too many attempts; try again in 600 seconds";
     InternalError = 500, "Internal Server Error",
         "Something failed on the server. The body says nothing of the cause; quote the request id.",
         "something went wrong on our side; quote the request id when reporting it";
     ServiceUnavailable = 503, "Service Unavailable",
-        "The database cannot be reached.",
-        "the database cannot be reached";
+        "The database cannot be reached (down, unreachable, or saturated past the connection checkout timeout). Nothing was done; retry after the seconds in Retry-After.",
+        "the database cannot be reached; retry after the seconds in Retry-After";
 }
 
 #[derive(OpenApi)]
@@ -154,7 +156,23 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 .build(),
         ),
     );
-    for (name, response) in problem_components() {
+    for (name, mut response) in problem_components() {
+        if let RefOr::T(response) = &mut response
+            && matches!(name.as_str(), "TooManyRequests" | "ServiceUnavailable")
+        {
+            response.headers.insert(
+                "Retry-After".to_owned(),
+                HeaderBuilder::new()
+                    .schema(Some(
+                        ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(1)),
+                    ))
+                    .description(Some("Seconds to wait before trying again."))
+                    .build()
+                    .into(),
+            );
+        }
         components.responses.insert(name, response);
     }
     finish_pages(components);
@@ -260,6 +278,10 @@ fn add_shared_responses(operation: &mut Operation) {
         shared.push(("422", "ValidationFailed"));
     }
     shared.push(("500", "InternalError"));
+    // Everything but the liveness probe reads the database.
+    if operation.operation_id.as_deref() != Some("get_health") {
+        shared.push(("503", "ServiceUnavailable"));
+    }
     let responses = &mut operation.responses.responses;
     for (status, name) in shared {
         responses

@@ -152,6 +152,11 @@ pub enum ApiError {
     TooManyRequests { retry_after_seconds: u64 },
     #[error("the Idempotency-Key was used with a different request")]
     IdempotencyMismatch,
+    /// The database cannot be reached (down, unreachable, or every
+    /// connection busy past the checkout timeout): 503 with `Retry-After`.
+    /// The cause is logged, never sent.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// The cause, with its chain of sources, is logged, never sent.
     #[error("internal error: {0}")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -256,6 +261,8 @@ impl ApiError {
                 "The Idempotency-Key was already used with another request",
             )
             .detail("use a new Idempotency-Key for a different request"),
+            ApiError::Unavailable(_) => Problem::from_status(StatusCode::SERVICE_UNAVAILABLE)
+                .detail("the database cannot be reached; retry after the seconds in Retry-After"),
             ApiError::Internal(_) => Problem::from_status(StatusCode::INTERNAL_SERVER_ERROR)
                 .detail("something went wrong on our side; quote the request id when reporting it"),
         }
@@ -268,8 +275,14 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(cause) = self {
-            tracing::error!(cause = %report(cause.as_ref()), "request failed");
+        match self {
+            ApiError::Internal(cause) => {
+                tracing::error!(cause = %report(cause.as_ref()), "request failed");
+            }
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(%cause, "database unavailable");
+            }
+            _ => {}
         }
         let mut response = self.problem().into_response();
         match self {
@@ -279,6 +292,12 @@ impl ResponseError for ApiError {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
+            }
+            ApiError::Unavailable(_) => {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECONDS),
+                );
             }
             ApiError::MethodNotAllowed(allowed) => {
                 if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
@@ -317,10 +336,14 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(detail) => {
                 ApiError::internal(format!("unexpected uniqueness conflict: {detail}"))
             }
+            StoreError::Unavailable(cause) => ApiError::Unavailable(cause),
             other => ApiError::Internal(Box::new(other)),
         }
     }
 }
+
+/// How long a client is told to wait when the database is unavailable.
+pub const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 2;
 
 impl From<AssessmentError> for ApiError {
     fn from(error: AssessmentError) -> Self {

@@ -127,15 +127,32 @@ impl std::fmt::Debug for Database {
 }
 
 impl Database {
-    /// Opens a pool of up to `max_connections` connections to `url`. Fails
-    /// when the database cannot be reached.
+    /// How long a request waits for a connection by default before the
+    /// database counts as unavailable.
+    pub const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(1);
+
+    /// Opens a pool of up to `max_connections` connections to `url`, waiting
+    /// at most [`Self::CHECKOUT_TIMEOUT`] for one. Fails when the database
+    /// cannot be reached.
     pub fn connect(url: &str, max_connections: u32) -> Result<Database, StoreError> {
+        Self::connect_with(url, max_connections, Self::CHECKOUT_TIMEOUT)
+    }
+
+    /// Like [`Self::connect`], waiting at most `checkout_timeout` for a
+    /// connection: past it (every connection busy, or the database gone)
+    /// the work fails at once with [`StoreError::Unavailable`] instead of
+    /// queueing, and the pool connects again when the database is back.
+    pub fn connect_with(
+        url: &str,
+        max_connections: u32,
+        checkout_timeout: Duration,
+    ) -> Result<Database, StoreError> {
         let backend = Backend::of_url(url);
         let pool = |read_only: bool, min_idle: Option<u32>| {
             r2d2::Pool::builder()
                 .max_size(max_connections)
                 .min_idle(min_idle)
-                .connection_timeout(Duration::from_secs(10))
+                .connection_timeout(checkout_timeout)
                 .build(Manager {
                     url: url.to_owned(),
                     backend,

@@ -16,8 +16,10 @@ pub enum StoreError {
     MissingReference(String),
     #[error("database error")]
     Database(#[source] DieselError),
-    #[error("could not get a database connection")]
-    Pool(#[from] r2d2::Error),
+    /// No connection within the checkout timeout, or the connection was
+    /// lost: the database is down, unreachable or saturated. Worth a retry.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// A stored value no longer parses; it was written by something other than Spoke.
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
@@ -33,7 +35,17 @@ impl From<DieselError> for StoreError {
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
                 StoreError::MissingReference(info.message().to_owned())
             }
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => StoreError::Unavailable(info.message().to_owned()),
             other => StoreError::Database(other),
         }
+    }
+}
+
+impl From<r2d2::Error> for StoreError {
+    fn from(error: r2d2::Error) -> Self {
+        StoreError::Unavailable(error.to_string())
     }
 }

@@ -86,6 +86,34 @@ impl TestDb {
         self.backend
     }
 
+    /// PostgreSQL: refuses new connections to this database and ends the
+    /// open ones, as a stopped or unreachable server would look to a pool.
+    pub fn cut_off(&self) {
+        self.admin(&[
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS false",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+        ]);
+    }
+
+    /// PostgreSQL: accepts connections again after [`TestDb::cut_off`].
+    pub fn restore(&self) {
+        self.admin(&["ALTER DATABASE {name} ALLOW_CONNECTIONS true"]);
+    }
+
+    fn admin(&self, statements: &[&str]) {
+        let Cleanup::Postgres { admin_url, name } = &self.cleanup else {
+            panic!("only a PostgreSQL database can be cut off");
+        };
+        let mut admin = diesel::PgConnection::establish(admin_url)
+            .unwrap_or_else(|e| panic!("connect to {admin_url}: {e}"));
+        for statement in statements {
+            let sql = statement.replace("{name}", name);
+            admin
+                .batch_execute(&sql)
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+    }
+
     /// A pool on this database.
     pub fn open(&self, max_connections: u32) -> Database {
         Database::connect(&self.url, max_connections).expect("open the test database")

@@ -31,7 +31,8 @@ pub async fn healthz() -> HttpResponse {
 
 /// Can the service take traffic?
 ///
-/// Answers 200 when the database answers a query, 503 otherwise.
+/// Answers 200 when the database answers a query; 503 with `Retry-After` otherwise, within about a
+/// second (the connection checkout timeout).
 #[utoipa::path(
     tag = "health",
     operation_id = "get_readiness",
@@ -47,15 +48,8 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     let reachable = web::block(move || database.ping())
         .await
         .map_err(ApiError::internal)?;
-    Ok(match reachable {
-        Ok(()) => HttpResponse::Ok().json(Health { status: "ready" }),
-        Err(error) => {
-            tracing::warn!(%error, "readiness check failed");
-            let mut problem = crate::problem::Problem::from_status(
-                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-            );
-            problem.detail = Some("the database cannot be reached".to_owned());
-            problem.into_response()
-        }
-    })
+    match reachable {
+        Ok(()) => Ok(HttpResponse::Ok().json(Health { status: "ready" })),
+        Err(error) => Err(ApiError::Unavailable(error.to_string())),
+    }
 }
