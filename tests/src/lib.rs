@@ -105,6 +105,8 @@ pub struct Call<'a> {
     path: String,
     headers: Vec<(String, String)>,
     body: Option<Vec<u8>>,
+    /// Another instance's base URL.
+    base: Option<String>,
 }
 
 impl Call<'_> {
@@ -135,8 +137,15 @@ impl Call<'_> {
         self
     }
 
+    /// Sends to `instance` instead of the first server.
+    pub fn on(mut self, instance: &Instance) -> Self {
+        self.base = Some(instance.base.clone());
+        self
+    }
+
     pub fn send(self) -> Reply {
-        let url = format!("{}{}", self.spoke.base, self.path);
+        let base = self.base.as_deref().unwrap_or(&self.spoke.base);
+        let url = format!("{base}{}", self.path);
         let agent = &self.spoke.agent;
         macro_rules! with_headers {
             ($builder:expr) => {{
@@ -227,13 +236,24 @@ impl Spoke {
     }
 
     fn stop(&mut self, graceful: bool) {
-        let handle = self.handle.clone();
-        let _ = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(handle.stop(graceful));
-        })
-        .join();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        stop(&self.handle, self.thread.take(), graceful);
+    }
+
+    /// Another instance of the server on the same database, with its own
+    /// pool and its own webhook worker, as a second instance behind a load
+    /// balancer would be. It stops when dropped.
+    pub fn another_instance(&self) -> Instance {
+        self.instance_on(self.db.open(8))
+    }
+
+    /// Another instance over `database`, a pool on this server's database
+    /// opened as the test needs (production's checkout timeout, say).
+    pub fn instance_on(&self, database: Database) -> Instance {
+        let (base, handle, thread) = launch(&database, |_| {});
+        Instance {
+            base,
+            handle,
+            thread: Some(thread),
         }
     }
 
@@ -258,6 +278,7 @@ impl Spoke {
             path: path.to_owned(),
             headers: Vec::new(),
             body: None,
+            base: None,
         }
     }
 
@@ -335,6 +356,31 @@ impl Drop for Spoke {
     }
 }
 
+/// A second server over a [`Spoke`]'s database.
+#[allow(missing_debug_implementations)] // holds a server handle
+pub struct Instance {
+    pub base: String,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        stop(&self.handle, self.thread.take(), false);
+    }
+}
+
+fn stop(handle: &actix_web::dev::ServerHandle, thread: Option<JoinHandle<()>>, graceful: bool) {
+    let handle = handle.clone();
+    let _ = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(handle.stop(graceful));
+    })
+    .join();
+    if let Some(thread) = thread {
+        let _ = thread.join();
+    }
+}
+
 /// Serves `database` on a fresh loopback port in its own thread and
 /// actix system: (base URL, handle, thread).
 fn launch(
@@ -360,7 +406,9 @@ fn launch(
             timeout: std::time::Duration::from_secs(5),
             // The tests' receivers listen on 127.0.0.1.
             loopback: spoke_domain::egress::Loopback::Allowed,
+            ..spoke_api::webhooks::WorkerSettings::default()
         },
+        run_worker: true,
         client_address_header: None,
         upkeep: spoke_api::maintenance::Upkeep::default(),
     };

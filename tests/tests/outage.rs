@@ -4,7 +4,7 @@
 
 use serde_json::json;
 use spoke_domain::staff::Role;
-use spoke_persistence::Backend;
+use spoke_persistence::{Backend, Database};
 use spoke_tests::{Spoke, client_body, wait_for};
 
 /// PostgreSQL refusing connections: every endpoint that needs it, the
@@ -19,7 +19,15 @@ fn an_unreachable_database_is_a_503_and_recovery_needs_no_restart() {
     };
     let team = spoke.team("North");
     let cm = spoke.user("cm@example.org", Role::CaseManager, Some(team));
-    spoke.get("/v1/clients").as_user(&cm).send().expect(200);
+    // An instance with production's pool: a request waits 1 s for a connection.
+    let database = Database::connect(spoke.test_db().url(), 8).unwrap();
+    let server = spoke.instance_on(database);
+    spoke
+        .get("/v1/clients")
+        .as_user(&cm)
+        .on(&server)
+        .send()
+        .expect(200);
 
     spoke.test_db().cut_off();
     let calls = [
@@ -35,20 +43,20 @@ fn an_unreachable_database_is_a_503_and_recovery_needs_no_restart() {
             .json(json!({"email": "cm@example.org", "password": spoke_tests::PASSWORD})),
     ];
     for call in calls {
-        let refused = call.send().expect_problem(503);
+        let refused = call.on(&server).send().expect_problem(503);
         assert_eq!(refused.header("retry-after"), Some("2"));
         assert_eq!(refused.body["status"], 503);
     }
-    spoke.get("/healthz").send().expect(200);
+    spoke.get("/healthz").on(&server).send().expect(200);
 
     spoke.test_db().restore();
     wait_for("the database to answer again", || {
-        spoke.get("/readyz").send().status == 200
+        spoke.get("/readyz").on(&server).send().status == 200
     });
-    spoke.get("/v1/clients").as_user(&cm).send().expect(200);
     let count = spoke
         .get("/v1/clients")
         .as_user(&cm)
+        .on(&server)
         .send()
         .expect(200)
         .body["items"]

@@ -813,6 +813,70 @@ fn webhooks_arrive_signed_once_and_in_order(spoke: &Spoke) {
     assert_eq!(pushed, 4, "each with the consent that covered the referral");
 }
 
+/// Two instances on one database, each with its worker, and a receiver
+/// that fails three times before it recovers: every event arrives exactly
+/// once, each referral's in order, with one disclosure per delivery.
+fn two_instances_deliver_each_event_once_and_in_order(spoke: &Spoke) {
+    let _second = spoke.another_instance();
+    let a = agency(spoke);
+    let p = partner_org(spoke, &a, "Eastside Food Bank");
+    consent(spoke, &a, &p.id);
+    let token = partner_token(spoke, &p);
+    let hook = receiver(3);
+    spoke
+        .post("/v1/partner/webhooks")
+        .token(&token)
+        .json(json!({"url": hook.url}))
+        .send()
+        .expect(201);
+    let mut referrals = Vec::new();
+    for _ in 0..10 {
+        let referral = draft(spoke, &a, &p);
+        let id = referral.body["id"].as_str().unwrap().to_owned();
+        let sent = staff_move(spoke, &a, &referral, json!({"status": "requested"})).expect(200);
+        let accepted = partner_move(
+            spoke,
+            &token,
+            &id,
+            &sent.etag(),
+            json!({"status": "accepted"}),
+        )
+        .expect(200);
+        partner_move(
+            spoke,
+            &token,
+            &id,
+            &accepted.etag(),
+            json!({"status": "in_progress"}),
+        )
+        .expect(200);
+        referrals.push(id);
+    }
+    wait_for("thirty events", || {
+        hook.accepted.lock().unwrap().len() >= 30
+    });
+    std::thread::sleep(Duration::from_millis(300)); // nothing more should come
+    let got = hook.accepted.lock().unwrap().clone();
+    assert_eq!(got.len(), 30, "each event once");
+    let ids: std::collections::HashSet<&str> =
+        got.iter().map(|r| header(r, "webhook-id")).collect();
+    assert_eq!(ids.len(), 30, "no event twice");
+    for id in &referrals {
+        let moves: Vec<String> = got
+            .iter()
+            .map(|r| serde_json::from_str::<Value>(&r.body).unwrap())
+            .filter(|body| body["data"]["referral"]["id"] == id.as_str())
+            .map(|body| body["data"]["change"]["to"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(moves, ["requested", "accepted", "in_progress"], "{id}");
+    }
+    let pushed = disclosures(spoke, &a)
+        .iter()
+        .filter(|d| d["channel"] == "webhook")
+        .count();
+    assert_eq!(pushed, 30, "one disclosure per delivery");
+}
+
 /// Events written while the receiver is down survive a restart and are
 /// delivered after it.
 fn undelivered_events_survive_a_restart(spoke: &Spoke) {
@@ -888,4 +952,5 @@ both_backends!(
     a_consent_revoked_before_sending_stops_the_referral,
     webhooks_arrive_signed_once_and_in_order,
     undelivered_events_survive_a_restart,
+    two_instances_deliver_each_event_once_and_in_order,
 );

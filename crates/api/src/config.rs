@@ -56,8 +56,11 @@ pub enum Environment {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Apply migrations and serve the API.
+    /// Apply migrations and serve the API (and, unless SPOKE_RUN_WORKER=false, deliver webhooks).
     Serve(ServeArgs),
+    /// Run only the background work, no HTTP: webhook deliveries and upkeep. For deployments that
+    /// run it apart from the API instances; takes serve's settings. Any number may run on one database.
+    Worker(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print the OpenAPI document.
@@ -110,6 +113,10 @@ pub struct ServeArgs {
     /// Require a supervisor's approval before a service plan becomes active.
     #[arg(long, env = "SPOKE_PLAN_APPROVAL_REQUIRED", default_value_t = false)]
     pub plan_approval_required: bool,
+
+    /// Run the webhook delivery worker in this process (set false where `spoke worker` runs apart).
+    #[arg(long, env = "SPOKE_RUN_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub run_worker: bool,
 
     /// Allow webhook receivers on this machine (loopback addresses, plain http):
     /// on by default in development, off in production.

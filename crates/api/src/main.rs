@@ -92,6 +92,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::ImportHsds { path } => import_hsds(&database, &path),
         Command::Serve(args) => serve_command(&cli.database_url, database, args),
+        Command::Worker(args) => worker_command(database, &args),
     }
 }
 
@@ -182,6 +183,7 @@ fn serve_command(database_url: &str, database: Database, args: ServeArgs) -> Res
     let listener = TcpListener::bind(&args.bind)
         .map_err(|error| format!("cannot listen on {}: {error}", args.bind))?;
     let address = listener.local_addr()?;
+    let (webhooks, upkeep) = (worker_settings(&args), upkeep(&args));
     let settings = ServerSettings {
         database,
         jwt_secret: secret,
@@ -192,24 +194,10 @@ fn serve_command(database_url: &str, database: Database, args: ServeArgs) -> Res
         timezone: args.timezone,
         fixed_now: None,
         plan_approval_required: args.plan_approval_required,
-        webhooks: spoke_api::webhooks::WorkerSettings {
-            loopback: if args
-                .webhook_allow_loopback
-                .unwrap_or(args.environment == Environment::Development)
-            {
-                Loopback::Allowed
-            } else {
-                Loopback::Refused
-            },
-            ..spoke_api::webhooks::WorkerSettings::default()
-        },
+        webhooks,
+        run_worker: args.run_worker,
         client_address_header: args.client_ip_header,
-        upkeep: spoke_api::maintenance::Upkeep {
-            idempotency_retention: chrono::Duration::hours(i64::from(
-                args.idempotency_retention_hours,
-            )),
-            ..spoke_api::maintenance::Upkeep::default()
-        },
+        upkeep,
     };
     println!("Spoke is listening on http://{address}");
     println!("  API docs:  http://{address}/docs/");
@@ -222,5 +210,47 @@ fn serve_command(database_url: &str, database: Database, args: ServeArgs) -> Res
         server.await
     })?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+fn worker_settings(args: &ServeArgs) -> spoke_api::webhooks::WorkerSettings {
+    let loopback = args
+        .webhook_allow_loopback
+        .unwrap_or(args.environment == Environment::Development);
+    spoke_api::webhooks::WorkerSettings {
+        loopback: if loopback {
+            Loopback::Allowed
+        } else {
+            Loopback::Refused
+        },
+        ..spoke_api::webhooks::WorkerSettings::default()
+    }
+}
+
+fn upkeep(args: &ServeArgs) -> spoke_api::maintenance::Upkeep {
+    spoke_api::maintenance::Upkeep {
+        idempotency_retention: chrono::Duration::hours(i64::from(args.idempotency_retention_hours)),
+        ..spoke_api::maintenance::Upkeep::default()
+    }
+}
+
+/// The background work alone, until SIGTERM or SIGINT.
+fn worker_command(database: Database, args: &ServeArgs) -> Result<(), Failure> {
+    let db = spoke_api::db::Db::new(database);
+    let clock = spoke_api::context::Clock::new(args.timezone);
+    let (settings, upkeep) = (worker_settings(args), upkeep(args));
+    println!("Spoke's worker is delivering webhooks (stop it with Ctrl-C).");
+    actix_web::rt::System::new().block_on(async move {
+        spoke_api::webhooks::Worker::new(db.clone(), clock, settings).spawn();
+        spoke_api::maintenance::spawn(db, clock, upkeep);
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        Ok::<(), std::io::Error>(())
+    })?;
+    tracing::info!("worker stopped");
     Ok(())
 }

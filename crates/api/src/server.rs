@@ -83,6 +83,9 @@ pub struct ServerSettings {
     pub plan_approval_required: bool,
     /// How the webhook delivery worker runs.
     pub webhooks: crate::webhooks::WorkerSettings,
+    /// Whether this process runs the webhook worker (deployments may run it
+    /// apart, as `spoke worker`).
+    pub run_worker: bool,
     /// The header a trusted reverse proxy puts the client's address in;
     /// `None` takes the peer's address.
     pub client_address_header: Option<actix_web::http::header::HeaderName>,
@@ -166,7 +169,9 @@ async fn unknown_route(
 /// (up to 30 seconds), then returns.
 pub fn serve(settings: &ServerSettings, listener: TcpListener) -> std::io::Result<Server> {
     let state = web::Data::new(settings.state());
-    crate::webhooks::spawn_worker(state.db.clone(), state.clock, settings.webhooks);
+    if settings.run_worker {
+        crate::webhooks::Worker::new(state.db.clone(), state.clock, settings.webhooks).spawn();
+    }
     crate::maintenance::spawn(state.db.clone(), state.clock, settings.upkeep);
     let spec = openapi();
     let routes = web::Data::new(KnownRoutes::from_spec(&spec));

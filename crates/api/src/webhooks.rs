@@ -5,6 +5,7 @@
 //! Pending deliveries live in the database, so a restart loses nothing;
 //! receivers drop duplicates by `webhook-id`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
@@ -18,7 +19,8 @@ use spoke_domain::ids::OutboxEventId;
 use spoke_domain::partner::{Attempt, Delivery, DeliveryStatus, Webhook, WebhookEvent};
 use spoke_domain::referral::{Referral, ReferralEvent, ReferralStatus, Side};
 use spoke_persistence::DbConnection;
-use spoke_persistence::webhooks as store;
+use spoke_persistence::webhooks::{self as store, Claimed};
+use tokio::sync::Semaphore;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
@@ -114,6 +116,12 @@ pub struct WorkerSettings {
     pub timeout: Duration,
     /// Whether receivers on this machine may be reached (development).
     pub loopback: Loopback,
+    /// How many deliveries one worker attempts at once.
+    pub concurrency: usize,
+    /// How long a claim lasts: past it, a worker that crashed mid-delivery
+    /// no longer holds the delivery and another attempts it. Longer than
+    /// `timeout`.
+    pub lease: Duration,
 }
 
 impl Default for WorkerSettings {
@@ -123,6 +131,8 @@ impl Default for WorkerSettings {
             poll: Duration::from_millis(500),
             timeout: Duration::from_secs(10),
             loopback: Loopback::Refused,
+            concurrency: 8,
+            lease: Duration::from_secs(60),
         }
     }
 }
@@ -204,65 +214,134 @@ fn post(agent: &ureq::Agent, hook: &Webhook, d: &Delivery) -> Attempt {
     }
 }
 
-/// One pass over the outbox: attempts every due delivery on the blocking
-/// pool and records each outcome (and, for a partner, the disclosure)
-/// through `db`'s writer, in turn with the requests' writes.
-pub async fn deliver_due(
-    db: &Db,
+/// The outbox worker. It claims due deliveries (see
+/// [`store::claim_due`]) up to its free slots and attempts each on its own
+/// task, so a receiver that hangs for its timeout holds one slot and its own
+/// subscription's queue, not the others. No connection is held while a
+/// receiver is called: the claim and each record are their own short writes.
+/// Several workers (instances, or `spoke worker` processes) share one
+/// database; a crashed worker's claims lapse with their lease.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    db: Db,
     clock: Clock,
-    agent: &ureq::Agent,
-    settings: &WorkerSettings,
-) -> Result<usize, ApiError> {
-    let now = clock.now();
-    let due = db
-        .read(move |tx| {
-            let due = store::due(tx, now, 50)?;
-            let mut with_hooks = Vec::with_capacity(due.len());
-            for delivery in due {
-                let hook = store::get_webhook(tx, delivery.webhook_id)?;
-                with_hooks.push((delivery, hook));
-            }
-            Ok(with_hooks)
-        })
-        .await?;
-    let count = due.len();
-    for (delivery, hook) in due {
-        let agent = agent.clone();
-        let (attempt, delivery, hook) = actix_web::web::block(move || {
-            let attempt = post(&agent, &hook, &delivery);
-            (attempt, delivery, hook)
+    agent: ureq::Agent,
+    settings: WorkerSettings,
+    slots: Arc<Semaphore>,
+}
+
+impl Worker {
+    pub fn new(db: Db, clock: Clock, settings: WorkerSettings) -> Worker {
+        Worker {
+            agent: delivery_agent(&settings),
+            slots: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+            db,
+            clock,
+            settings,
+        }
+    }
+
+    /// Claims up to `limit` due deliveries for this worker.
+    async fn claim(&self, limit: usize) -> Result<Vec<Claimed>, ApiError> {
+        let now = self.clock.now();
+        // Most polls find nothing: ask with a read before taking a write turn.
+        if !self.db.read(move |tx| Ok(store::any_due(tx, now)?)).await? {
+            return Ok(Vec::new());
+        }
+        let lease = chrono::Duration::from_std(self.settings.lease).map_err(ApiError::internal)?;
+        let claim = uuid::Uuid::now_v7().to_string();
+        self.db
+            .write(move |tx| Ok(store::claim_due(tx, now, now + lease, limit, &claim)?))
+            .await
+    }
+
+    /// Attempts one claimed delivery and records the outcome (and, for a
+    /// partner, the disclosure) under its claim.
+    async fn deliver(&self, claimed: Claimed) -> Result<(), ApiError> {
+        let agent = self.agent.clone();
+        let (attempt, claimed) = actix_web::web::block(move || {
+            let attempt = post(&agent, &claimed.hook, &claimed.delivery);
+            (attempt, claimed)
         })
         .await
         .map_err(ApiError::internal)?;
-        let at = clock.now();
-        let unit = settings.backoff_unit;
-        db.write(move |tx| {
-            crate::usecases::webhooks::record_attempt(tx, delivery, &hook, attempt, at, unit)
-        })
-        .await?;
+        let at = self.clock.now();
+        let unit = self.settings.backoff_unit;
+        self.db
+            .write(move |tx| {
+                crate::usecases::webhooks::record_attempt(tx, claimed, attempt, at, unit)
+            })
+            .await
+            .map(|_| ())
     }
-    Ok(count)
-}
 
-/// Runs the delivery worker on the server's runtime: it stops with the
-/// server.
-pub fn spawn_worker(db: Db, clock: Clock, settings: WorkerSettings) {
-    let agent = delivery_agent(&settings);
-    actix_web::rt::spawn(async move {
-        loop {
-            match deliver_due(&db, clock, &agent, &settings).await {
-                Ok(0) => actix_web::rt::time::sleep(settings.poll).await,
-                Ok(_) => {}
-                Err(error) => {
-                    tracing::warn!(
-                        error = %crate::problem::report(&error),
-                        "webhook delivery pass failed"
-                    );
-                    actix_web::rt::time::sleep(settings.poll).await;
+    /// Claims what is due, up to the free slots, and starts each delivery on
+    /// its own task; how many started.
+    pub async fn dispatch(&self) -> Result<usize, ApiError> {
+        let free = self.slots.available_permits();
+        if free == 0 {
+            return Ok(0);
+        }
+        let claimed = self.claim(free).await?;
+        let started = claimed.len();
+        for one in claimed {
+            let permit = Arc::clone(&self.slots)
+                .acquire_owned()
+                .await
+                .map_err(ApiError::internal)?;
+            let worker = self.clone();
+            actix_web::rt::spawn(async move {
+                if let Err(error) = worker.deliver(one).await {
+                    warn_failed(&error);
                 }
+                drop(permit);
+            });
+        }
+        Ok(started)
+    }
+
+    /// Attempts everything due now, batch after batch, each batch side by
+    /// side, until nothing is due; how many attempts were made. For tests and
+    /// one-off runs: it returns when the outbox is drained.
+    pub async fn drain(&self) -> Result<usize, ApiError> {
+        let mut attempts = 0;
+        loop {
+            let claimed = self.claim(self.settings.concurrency.max(1)).await?;
+            if claimed.is_empty() {
+                return Ok(attempts);
+            }
+            attempts += claimed.len();
+            let results =
+                futures_util::future::join_all(claimed.into_iter().map(|one| self.deliver(one)))
+                    .await;
+            for result in results {
+                result?;
             }
         }
-    });
+    }
+
+    /// Runs on the current runtime until it stops.
+    pub fn spawn(self) {
+        actix_web::rt::spawn(async move {
+            loop {
+                match self.dispatch().await {
+                    Ok(0) => actix_web::rt::time::sleep(self.settings.poll).await,
+                    Ok(_) => {}
+                    Err(error) => {
+                        warn_failed(&error);
+                        actix_web::rt::time::sleep(self.settings.poll).await;
+                    }
+                }
+            }
+        });
+    }
+}
+
+fn warn_failed(error: &ApiError) {
+    tracing::warn!(
+        error = %crate::problem::report(error),
+        "webhook delivery failed"
+    );
 }
 
 #[cfg(test)]

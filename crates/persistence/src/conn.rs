@@ -127,6 +127,9 @@ impl std::fmt::Debug for Database {
 }
 
 impl Database {
+    /// How long opening a database waits for its first connection.
+    pub const STARTUP_WAIT: Duration = Duration::from_secs(10);
+
     /// How long a request waits for a connection by default before the
     /// database counts as unavailable.
     pub const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -148,16 +151,21 @@ impl Database {
         checkout_timeout: Duration,
     ) -> Result<Database, StoreError> {
         let backend = Backend::of_url(url);
-        let pool = |read_only: bool, min_idle: Option<u32>| {
-            r2d2::Pool::builder()
+        // Connections are opened in the background; the first one is waited
+        // for at start-up (longer than a request would wait), so a database
+        // that cannot be reached fails here and a slow start does not.
+        let pool = |read_only: bool, min_idle: Option<u32>| -> Result<_, StoreError> {
+            let pool = r2d2::Pool::builder()
                 .max_size(max_connections)
                 .min_idle(min_idle)
                 .connection_timeout(checkout_timeout)
-                .build(Manager {
+                .build_unchecked(Manager {
                     url: url.to_owned(),
                     backend,
                     read_only,
-                })
+                });
+            drop(pool.get_timeout(Self::STARTUP_WAIT.max(checkout_timeout))?);
+            Ok(pool)
         };
         match backend {
             Backend::Postgres => Ok(Database {

@@ -483,6 +483,8 @@ diesel::table! {
         last_status_code -> Nullable<Integer>,
         last_error -> Nullable<Text>,
         delivered_at -> Nullable<Timestamp>,
+        claim -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
     }
 }
 

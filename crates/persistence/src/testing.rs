@@ -114,9 +114,15 @@ impl TestDb {
         }
     }
 
-    /// A pool on this database.
+    /// A pool on this database. A request waits up to 10 s for a
+    /// connection, not production's 1 s: the tests share a busy machine.
     pub fn open(&self, max_connections: u32) -> Database {
-        Database::connect(&self.url, max_connections).expect("open the test database")
+        Database::connect_with(
+            &self.url,
+            max_connections,
+            std::time::Duration::from_secs(10),
+        )
+        .expect("open the test database")
     }
 }
 

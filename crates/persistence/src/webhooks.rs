@@ -215,65 +215,146 @@ pub fn enqueue(conn: &mut DbConnection, d: &Delivery) -> Result<(), StoreError> 
     Ok(())
 }
 
-/// The deliveries to attempt now: for each subscription and referral, the
-/// oldest pending delivery, if it is due (later events of a referral wait
-/// for the earlier ones, so each receiver hears them in order).
+/// A delivery one worker has claimed until its lease ends: only that
+/// worker attempts it, and its attempt is recorded only under this claim.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub delivery: Delivery,
+    pub hook: Webhook,
+    /// The claim's token.
+    pub claim: String,
+}
+
+/// Whether any delivery is due and unclaimed at `now` (a cheap read
+/// before a claim).
+pub fn any_due(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    use webhook_deliveries as d;
+    let now_db = to_db(now);
+    Ok(diesel::select(diesel::dsl::exists(
+        d::table
+            .filter(d::status.eq("pending"))
+            .filter(d::next_attempt_at.le(now_db))
+            .filter(d::claimed_until.is_null().or(d::claimed_until.le(now_db))),
+    ))
+    .get_result(conn)?)
+}
+
+/// How many due rows one claim looks at, to find the heads of their queues.
+const CANDIDATES: i64 = 500;
+
+/// Claims up to `limit` deliveries to attempt now, for the worker that
+/// holds `claim`, until `lease_until`: for each subscription and referral the
+/// oldest pending delivery, if it is due and nobody holds it (later events of
+/// a referral wait for the earlier ones, so each receiver hears them in
+/// order, whichever worker sends them). Call it in a write transaction.
 ///
-/// Reads the due rows through the (status, next_attempt_at) index, then
-/// only the pending rows of their (subscription, referral) groups, so a
-/// pass costs what is due, not everything still waiting to be retried.
-pub fn due(
+/// On PostgreSQL the due rows are read `FOR UPDATE SKIP LOCKED`, so workers
+/// claiming at once take different rows instead of waiting on each other;
+/// on SQLite one writer claims at a time. The claim itself is conditional on
+/// the row being unclaimed, so a row is never held twice.
+pub fn claim_due(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
     limit: usize,
-) -> Result<Vec<Delivery>, StoreError> {
-    let candidates: Vec<DeliveryRow> = webhook_deliveries::table
-        .filter(webhook_deliveries::status.eq("pending"))
-        .filter(webhook_deliveries::next_attempt_at.le(to_db(now)))
-        .order((
-            webhook_deliveries::created_at.asc(),
-            webhook_deliveries::id.asc(),
-        ))
-        .select(DeliveryRow::as_select())
-        .load(conn)?;
+    claim: &str,
+) -> Result<Vec<Claimed>, StoreError> {
+    use webhook_deliveries as d;
+    let now_db = to_db(now);
+    let unclaimed = d::claimed_until.is_null().or(d::claimed_until.le(now_db));
+    let due = d::table
+        .filter(d::status.eq("pending"))
+        .filter(d::next_attempt_at.le(now_db))
+        .filter(unclaimed)
+        .order((d::created_at.asc(), d::id.asc()))
+        .limit(CANDIDATES)
+        .select((d::id, d::webhook_id, d::referral_id));
+    let candidates: Vec<(String, String, String)> = match conn {
+        DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
+        DbConnection::Sqlite(lite) => due.load(lite)?,
+    };
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    let hooks: Vec<&str> = candidates.iter().map(|d| d.webhook_id.as_str()).collect();
-    let referrals: Vec<&str> = candidates.iter().map(|d| d.referral_id.as_str()).collect();
-    let waiting: Vec<(String, String, String)> = webhook_deliveries::table
-        .filter(webhook_deliveries::status.eq("pending"))
-        .filter(webhook_deliveries::webhook_id.eq_any(hooks))
-        .filter(webhook_deliveries::referral_id.eq_any(referrals))
-        .order((
-            webhook_deliveries::created_at.asc(),
-            webhook_deliveries::id.asc(),
-        ))
-        .select((
-            webhook_deliveries::id,
-            webhook_deliveries::webhook_id,
-            webhook_deliveries::referral_id,
-        ))
+    let hooks: Vec<&str> = candidates.iter().map(|c| c.1.as_str()).collect();
+    let referrals: Vec<&str> = candidates.iter().map(|c| c.2.as_str()).collect();
+    let waiting: Vec<(String, String, String)> = d::table
+        .filter(d::status.eq("pending"))
+        .filter(d::webhook_id.eq_any(hooks))
+        .filter(d::referral_id.eq_any(referrals))
+        .order((d::created_at.asc(), d::id.asc()))
+        .select((d::id, d::webhook_id, d::referral_id))
         .load(conn)?;
-    // The oldest pending delivery of each group; only it may go now.
     let mut oldest = std::collections::HashMap::new();
     for (id, hook, referral) in waiting {
         oldest.entry((hook, referral)).or_insert(id);
     }
-    candidates
+    let heads: Vec<String> = candidates
         .into_iter()
-        .filter(|d| oldest.get(&(d.webhook_id.clone(), d.referral_id.clone())) == Some(&d.id))
+        .filter(|(id, hook, referral)| oldest.get(&(hook.clone(), referral.clone())) == Some(id))
         .take(limit)
-        .map(DeliveryRow::into_domain)
+        .map(|(id, _, _)| id)
+        .collect();
+    if heads.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(d::table.filter(d::id.eq_any(&heads)).filter(unclaimed))
+        .set((d::claim.eq(claim), d::claimed_until.eq(to_db(lease_until))))
+        .execute(conn)?;
+    let rows: Vec<DeliveryRow> = d::table
+        .filter(d::claim.eq(claim))
+        .filter(d::status.eq("pending"))
+        .order((d::created_at.asc(), d::id.asc()))
+        .select(DeliveryRow::as_select())
+        .load(conn)?;
+    let mut hooks = std::collections::HashMap::new();
+    rows.into_iter()
+        .map(|row| {
+            let delivery = row.into_domain()?;
+            let hook = match hooks.get(&delivery.webhook_id) {
+                Some(hook) => Clone::clone(hook),
+                None => {
+                    let hook = get_webhook(conn, delivery.webhook_id)?;
+                    hooks.insert(delivery.webhook_id, hook.clone());
+                    hook
+                }
+            };
+            Ok(Claimed {
+                delivery,
+                hook,
+                claim: claim.to_owned(),
+            })
+        })
         .collect()
 }
 
-/// Writes a delivery's new state after an attempt.
-pub fn save_attempt(conn: &mut DbConnection, d: &Delivery) -> Result<(), StoreError> {
-    diesel::update(webhook_deliveries::table.find(&d.id))
-        .set(DeliveryRow::from(d))
-        .execute(conn)?;
-    Ok(())
+/// Records an attempt on a claimed delivery and releases the claim:
+/// `delivery` as it is after the attempt. Refused as
+/// [`StoreError::Stale`] when the claim lapsed and another worker took the
+/// delivery, or the attempt count moved: that worker's record stands.
+pub fn save_attempt(
+    conn: &mut DbConnection,
+    delivery: &Delivery,
+    claim: &str,
+) -> Result<(), StoreError> {
+    use webhook_deliveries as d;
+    let changed = diesel::update(
+        d::table
+            .find(&delivery.id)
+            .filter(d::claim.eq(claim))
+            .filter(d::attempts.eq(delivery.attempts - 1)),
+    )
+    .set((
+        DeliveryRow::from(delivery),
+        d::claim.eq(None::<String>),
+        d::claimed_until.eq(None::<chrono::NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Stale)
+    }
 }
 
 /// A subscription's deliveries, newest first.

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use spoke_domain::ids::DisclosureId;
-use spoke_domain::partner::{Attempt, Channel, Delivery, Disclosure, Webhook};
+use spoke_domain::partner::{Attempt, Channel, Delivery, Disclosure};
 use spoke_persistence::referrals::{get_consent, get_referral};
-use spoke_persistence::webhooks as store;
+use spoke_persistence::webhooks::{self as store, Claimed};
 
 use crate::db::Tx;
 use crate::problem::ApiError;
@@ -17,16 +17,24 @@ use crate::problem::ApiError;
 /// `unit`). A delivery that reached a partner organization is a disclosure,
 /// under the consent that covered the referral when it was sent, recorded
 /// in the same transaction.
+///
+/// Recorded only under the claim the attempt was made under: when the claim
+/// lapsed and another worker took the delivery, this record is refused (and
+/// with it the disclosure), and the other worker's stands.
 pub fn record_attempt(
     tx: &mut Tx,
-    mut delivery: Delivery,
-    hook: &Webhook,
+    claimed: Claimed,
     attempt: Attempt,
     now: DateTime<Utc>,
     unit: Duration,
 ) -> Result<Delivery, ApiError> {
+    let Claimed {
+        mut delivery,
+        hook,
+        claim,
+    } = claimed;
     delivery.record_attempt(attempt, now, unit);
-    store::save_attempt(tx, &delivery)?;
+    store::save_attempt(tx, &delivery, &claim)?;
     if let (true, Some(organization)) = (delivery.is_delivered(), hook.organization_id) {
         let referral = get_referral(tx, delivery.referral_id)?;
         let consent = match referral.consent_id {
