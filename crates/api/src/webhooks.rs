@@ -228,6 +228,30 @@ pub struct Worker {
     agent: ureq::Agent,
     settings: WorkerSettings,
     slots: Arc<Semaphore>,
+    claims: Arc<Claims>,
+}
+
+/// This worker's claim token. When the last handle on the worker goes (the
+/// server stops, and its tasks with it), what it still holds is released at
+/// once, so a restart does not wait out the lease; only a crash does.
+#[derive(Debug)]
+struct Claims {
+    database: spoke_persistence::Database,
+    token: String,
+}
+
+impl Drop for Claims {
+    fn drop(&mut self) {
+        let released = self
+            .database
+            .conn()
+            .and_then(|mut conn| store::release(&mut conn, &self.token));
+        match released {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "released unattempted webhook deliveries"),
+            Err(error) => tracing::warn!(%error, "could not release webhook deliveries"),
+        }
+    }
 }
 
 impl Worker {
@@ -235,6 +259,10 @@ impl Worker {
         Worker {
             agent: delivery_agent(&settings),
             slots: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+            claims: Arc::new(Claims {
+                database: db.database().clone(),
+                token: uuid::Uuid::now_v7().to_string(),
+            }),
             db,
             clock,
             settings,
@@ -249,7 +277,7 @@ impl Worker {
             return Ok(Vec::new());
         }
         let lease = chrono::Duration::from_std(self.settings.lease).map_err(ApiError::internal)?;
-        let claim = uuid::Uuid::now_v7().to_string();
+        let claim = self.claims.token.clone();
         self.db
             .write(move |tx| Ok(store::claim_due(tx, now, now + lease, limit, &claim)?))
             .await

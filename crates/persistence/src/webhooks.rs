@@ -302,6 +302,7 @@ pub fn claim_due(
         .set((d::claim.eq(claim), d::claimed_until.eq(to_db(lease_until))))
         .execute(conn)?;
     let rows: Vec<DeliveryRow> = d::table
+        .filter(d::id.eq_any(&heads))
         .filter(d::claim.eq(claim))
         .filter(d::status.eq("pending"))
         .order((d::created_at.asc(), d::id.asc()))
@@ -326,6 +327,18 @@ pub fn claim_due(
             })
         })
         .collect()
+}
+
+/// Lets go of every delivery still held under `claim` (a worker that
+/// stops); how many.
+pub fn release(conn: &mut DbConnection, claim: &str) -> Result<usize, StoreError> {
+    use webhook_deliveries as d;
+    Ok(diesel::update(d::table.filter(d::claim.eq(claim)))
+        .set((
+            d::claim.eq(None::<String>),
+            d::claimed_until.eq(None::<chrono::NaiveDateTime>),
+        ))
+        .execute(conn)?)
 }
 
 /// Records an attempt on a claimed delivery and releases the claim:
