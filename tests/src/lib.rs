@@ -410,6 +410,7 @@ fn launch(
         },
         run_worker: true,
         client_address_header: None,
+        metrics_token: None,
         upkeep: spoke_api::maintenance::Upkeep::default(),
     };
     configure(&mut settings);

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use serde_json::Value;
+use spoke_domain::staff::Role;
 use spoke_tests::{Spoke, both_backends};
 
 fn generated() -> Value {
@@ -127,7 +128,55 @@ fn health_and_readiness(spoke: &Spoke) {
     assert_eq!(ready.body["status"], "ready");
 }
 
+/// Prometheus sees requests by route pattern (not by id), the pools and the
+/// outbox; with a token set, only who sends it.
+fn metrics_count_requests_by_route(spoke: &Spoke) {
+    let team = spoke.team("North");
+    let cm = spoke.user("cm@example.org", Role::CaseManager, Some(team));
+    let missing = uuid::Uuid::now_v7();
+    spoke
+        .get(&format!("/v1/clients/{missing}"))
+        .as_user(&cm)
+        .send()
+        .expect_problem(404);
+    let scraped = spoke.get("/metrics").send().expect(200);
+    assert!(
+        scraped
+            .header("content-type")
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    for line in [
+        r#"spoke_http_requests_total{method="GET",route="/v1/clients/{id}",status="404"} 1"#,
+        r#"spoke_db_pool_connections{pool="main",state="in_use"}"#,
+        "spoke_webhook_outbox_pending 0",
+        "spoke_http_request_duration_seconds_bucket",
+        "spoke_db_connection_wait_seconds_count",
+    ] {
+        assert!(scraped.text.contains(line), "{line} in {}", scraped.text);
+    }
+    assert!(!scraped.text.contains(&missing.to_string()));
+
+    let Some(guarded) = Spoke::start_with(spoke.backend(), |settings| {
+        settings.metrics_token = Some("scrape-secret".to_owned());
+    }) else {
+        return;
+    };
+    guarded.get("/metrics").send().expect_problem(401);
+    guarded
+        .get("/metrics")
+        .token("not-the-secret")
+        .send()
+        .expect_problem(401);
+    guarded
+        .get("/metrics")
+        .token("scrape-secret")
+        .send()
+        .expect(200);
+}
+
 both_backends!(
     the_served_contract_and_docs_work_offline,
-    health_and_readiness
+    health_and_readiness,
+    metrics_count_requests_by_route
 );

@@ -133,6 +133,11 @@ pub struct ServeArgs {
     #[arg(long, env = "SPOKE_IDEMPOTENCY_RETENTION_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=720))]
     pub idempotency_retention_hours: u32,
 
+    /// The bearer token Prometheus must send to read /metrics; unset, /metrics is open (keep it off
+    /// the public network then).
+    #[arg(long, env = "SPOKE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// The email of the first admin, created when the database has no user.
     #[arg(long, env = "SPOKE_ADMIN_EMAIL", default_value = "admin@spoke.local")]
     pub admin_email: String,

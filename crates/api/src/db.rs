@@ -16,14 +16,17 @@
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::web;
+use prometheus_client::metrics::histogram::Histogram;
 use spoke_domain::audit::AuditEvent;
 use spoke_domain::partner::Disclosure;
 use spoke_persistence::referrals::record_disclosures;
 use spoke_persistence::{Backend, Database, DbConnection, StoreError, audit};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
+use crate::metrics::DbMetrics;
 use crate::problem::ApiError;
 
 /// What a unit of work leaves in the append-only logs: audit events and
@@ -98,6 +101,7 @@ pub struct Db {
     writer: Arc<Mutex<()>>,
     /// The group committer, when one runs.
     group: Option<mpsc::UnboundedSender<Pending>>,
+    metrics: DbMetrics,
 }
 
 impl std::fmt::Debug for Db {
@@ -117,6 +121,7 @@ impl Db {
             database,
             writer: Arc::new(Mutex::new(())),
             group: None,
+            metrics: DbMetrics::default(),
         };
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let (sender, receiver) = mpsc::unbounded_channel();
@@ -130,6 +135,11 @@ impl Db {
         &self.database
     }
 
+    /// What this database's work counts, for `/metrics`.
+    pub fn metrics(&self) -> &DbMetrics {
+        &self.metrics
+    }
+
     /// Runs `work` in a read-only transaction off the async executor, then
     /// commits its trail (with other requests') before returning.
     pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
@@ -138,8 +148,11 @@ impl Db {
         F: FnOnce(&mut Tx) -> Result<T, ApiError> + Send + 'static,
     {
         let database = self.database.clone();
+        let wait = self.metrics.connection_wait.clone();
         let (value, trail) = web::block(move || {
+            let asked = Instant::now();
             let mut conn = database.reader()?;
+            wait.observe(asked.elapsed().as_secs_f64());
             spoke_persistence::read_transaction(&mut conn, |conn| {
                 let mut tx = Tx {
                     conn,
@@ -164,15 +177,17 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut Tx) -> Result<T, ApiError> + Send + 'static,
     {
+        let asked = Instant::now();
         let turn = match self.database.backend() {
             Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
             Backend::Postgres => None,
         };
         let database = self.database.clone();
+        let wait = self.metrics.connection_wait.clone();
         web::block(move || {
             // Held until the transaction has ended, whatever happens to the request.
             let _turn = turn;
-            write_transaction(&database, work)
+            write_transaction(&database, (asked, &wait), work)
         })
         .await
         .map_err(ApiError::internal)?
@@ -185,11 +200,12 @@ impl Db {
         &self,
         work: impl FnOnce(&mut Tx) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
+        let asked = Instant::now();
         let _turn = match self.database.backend() {
             Backend::Sqlite => Some(self.writer.blocking_lock()),
             Backend::Postgres => None,
         };
-        write_transaction(&self.database, work)
+        write_transaction(&self.database, (asked, &self.metrics.connection_wait), work)
     }
 
     async fn commit_trail(&self, trail: Trail) -> Result<(), ApiError> {
@@ -214,12 +230,15 @@ impl Db {
     }
 }
 
-/// One write transaction: `work`, then its trail, committed together.
+/// One write transaction: `work`, then its trail, committed together. The
+/// wait since `asked` for the connection is observed in `wait`.
 fn write_transaction<T>(
     database: &Database,
+    (asked, wait): (Instant, &Histogram),
     work: impl FnOnce(&mut Tx) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
     let mut conn = database.conn()?;
+    wait.observe(asked.elapsed().as_secs_f64());
     spoke_persistence::transaction(&mut conn, |conn| {
         let mut tx = Tx {
             conn,
@@ -243,6 +262,7 @@ async fn group_commit(db: Db, mut pending: mpsc::UnboundedReceiver<Pending>) {
                 Err(_) => break,
             }
         }
+        db.metrics.audit_group_size.observe(group.len() as f64);
         let mut trail = Trail::default();
         let mut waiting = Vec::with_capacity(group.len());
         for (one, done) in group {

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod hsds;
 pub mod idempotency;
 pub mod maintenance;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;

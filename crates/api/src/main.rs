@@ -197,6 +197,7 @@ fn serve_command(database_url: &str, database: Database, args: ServeArgs) -> Res
         webhooks,
         run_worker: args.run_worker,
         client_address_header: args.client_ip_header,
+        metrics_token: args.metrics_token,
         upkeep,
     };
     println!("Spoke is listening on http://{address}");

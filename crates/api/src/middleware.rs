@@ -12,6 +12,7 @@ use tracing::Instrument;
 
 use crate::extract::RequestId;
 use crate::problem::Problem;
+use crate::state::AppState;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -44,6 +45,18 @@ pub async fn request_context(
 
     let response = next.call(req).instrument(span.clone()).await?;
     let status = response.status();
+    if let Some(state) = response
+        .request()
+        .app_data::<actix_web::web::Data<AppState>>()
+    {
+        let route = response.request().match_pattern();
+        state.metrics.request(
+            &method,
+            route.as_deref().unwrap_or("unmatched"),
+            status.as_u16(),
+            started.elapsed(),
+        );
+    }
     let keep = response
         .response()
         .extensions()

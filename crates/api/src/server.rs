@@ -89,14 +89,19 @@ pub struct ServerSettings {
     /// The header a trusted reverse proxy puts the client's address in;
     /// `None` takes the peer's address.
     pub client_address_header: Option<actix_web::http::header::HeaderName>,
+    /// The bearer token `/metrics` asks for; `None` leaves it open.
+    pub metrics_token: Option<String>,
     /// Periodic upkeep, and the sign-in limits it outlives.
     pub upkeep: crate::maintenance::Upkeep,
 }
 
 impl ServerSettings {
     pub fn state(&self) -> AppState {
+        let db = crate::db::Db::new(self.database.clone());
         AppState {
-            db: crate::db::Db::new(self.database.clone()),
+            metrics: crate::metrics::Metrics::new(db.metrics()),
+            metrics_token: self.metrics_token.clone(),
+            db,
             tokens: Tokens::new(
                 &self.jwt_secret,
                 &self.jwt_issuer,

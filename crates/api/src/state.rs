@@ -21,6 +21,10 @@ pub struct AppState {
     pub decoy_hash: String,
     /// Whether a supervisor must approve a service plan before it becomes active.
     pub plan_approval_required: bool,
+    /// What `/metrics` shows.
+    pub metrics: crate::metrics::Metrics,
+    /// The bearer token `/metrics` asks for, when one is set.
+    pub metrics_token: Option<String>,
     /// Whether webhook receivers on this machine are allowed (development).
     pub webhook_loopback: spoke_domain::egress::Loopback,
 }

@@ -198,6 +198,20 @@ impl Database {
         Ok(self.readers.as_ref().unwrap_or(&self.pool).get()?)
     }
 
+    /// Each pool's connections: (name, in use, idle). `main`, and on SQLite
+    /// `readers`.
+    pub fn pool_state(&self) -> Vec<(&'static str, u32, u32)> {
+        let state = |name, pool: &r2d2::Pool<Manager>| {
+            let s = pool.state();
+            (name, s.connections - s.idle_connections, s.idle_connections)
+        };
+        let mut all = vec![state("main", &self.pool)];
+        if let Some(readers) = &self.readers {
+            all.push(state("readers", readers));
+        }
+        all
+    }
+
     /// Whether the database answers a trivial query.
     pub fn ping(&self) -> Result<(), StoreError> {
         self.conn()?.batch_execute("SELECT 1")?;

@@ -239,6 +239,16 @@ pub fn any_due(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<bool, Stor
     .get_result(conn)?)
 }
 
+/// The pending deliveries: how many, and when the oldest was written.
+pub fn backlog(conn: &mut DbConnection) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
+    use webhook_deliveries as d;
+    let (count, oldest): (i64, Option<chrono::NaiveDateTime>) = d::table
+        .filter(d::status.eq("pending"))
+        .select((diesel::dsl::count_star(), diesel::dsl::min(d::created_at)))
+        .first(conn)?;
+    Ok((count, oldest.map(from_db)))
+}
+
 /// How many due rows one claim looks at, to find the heads of their queues.
 const CANDIDATES: i64 = 500;
 

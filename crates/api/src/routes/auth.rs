@@ -80,7 +80,12 @@ pub async fn login(
     let (reserve_email, now) = (email.clone(), state.clock.now());
     state
         .write(move |tx| usecases::reserve_sign_in(tx, &limits, &reserve_email, address, now))
-        .await?;
+        .await
+        .inspect_err(|error| {
+            if matches!(error, ApiError::TooManyRequests { .. }) {
+                state.metrics.sign_in_throttled();
+            }
+        })?;
     let lookup_email = email.clone();
     let found = state
         .read(move |conn| Ok(store::credentials(conn, &lookup_email)?))

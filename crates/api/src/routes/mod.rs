@@ -22,6 +22,7 @@ use crate::problem::ApiError;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
+        .service(health::metrics)
         .service(
             scope("/v1")
                 .service(auth::login)
