@@ -126,6 +126,22 @@ fn health_and_readiness(spoke: &Spoke) {
     assert!(health.header("x-request-id").is_some());
     let ready = spoke.get("/readyz").send().expect(200);
     assert_eq!(ready.body["status"], "ready");
+    // A caller's trace is continued, and names the request.
+    let traced = spoke
+        .get("/healthz")
+        .header(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        )
+        .send()
+        .expect(200);
+    assert_eq!(
+        traced.header("x-request-id"),
+        Some("4bf92f3577b34da6a3ce929d0e0e4736")
+    );
+    let answered = traced.header("traceparent").unwrap();
+    assert!(answered.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"));
+    assert!(answered.ends_with("-01"));
 }
 
 /// Prometheus sees requests by route pattern (not by id), the pools and the

@@ -112,6 +112,8 @@ entry per invalid field in `errors`.\n\n\
 **Concurrency.** Mutable resources carry an `ETag`; changes need it in `If-Match` (428 without, 412 when stale). \
 Creating requests accept an `Idempotency-Key` header: a retry with the same key and body returns the first response.\n\n\
 **Lists** are keyset-paginated: pass `next_cursor` back as `cursor` until it is null.\n\n\
+**Tracing.** Every answer carries `X-Request-Id` (yours when you send one, else your `traceparent`'s trace id, \
+else a new one), quoted in every log line and problem, and a W3C `traceparent` continuing your trace.\n\n\
 **Privacy.** Users see only the clients their role and team allow; anything else is a 404, never a hint that it exists.",
         version = env!("CARGO_PKG_VERSION"),
     ),
