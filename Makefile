@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPOKE := target/debug/spoke
 
-.PHONY: help build run test lint openapi clean bench bench-directory
+.PHONY: help build run test lint openapi clean bench bench-directory chaos
 
 help:
 	@echo "make run      build, load the demo agency into ./spoke.db and serve on http://127.0.0.1:8080"
@@ -12,6 +12,7 @@ help:
 	@echo "make lint     formatting and clippy only"
 	@echo "make bench    Spoke against a bare actix + diesel handler at 10k and 1M clients, both backends"
 	@echo "make bench-directory  directory search at 1k and 100k services, and the HSDS import rate"
+	@echo "make chaos    kill -9 under writes, PostgreSQL stopped under load, racing writes (figures printed)"
 
 build:
 	$(CARGO) build -p spoke-api --bin spoke
@@ -50,3 +51,10 @@ bench:
 bench-directory:
 	$(CARGO) build --release -p spoke-api --features bench --bin bench-directory
 	scripts/with-postgres.sh target/release/bench-directory
+
+# The chaos suite (scripts/chaos.py): kill -9 under concurrent writes on both
+# backends (PostgreSQL with fsync on), PostgreSQL stopped and started under
+# load, and racing writes, against a real `spoke serve`. The scenarios that
+# fit CI's time run in `make test` as well.
+chaos: build
+	scripts/chaos.py
