@@ -93,6 +93,17 @@ fn every_bad_input_is_a_problem_and_stores_nothing(spoke: &Spoke) {
         case("trailing garbage", "POST", "/v1/clients", 400).raw(Some("application/json"), b"{} x"),
         case("text/plain body", "POST", "/v1/clients", 415).raw(Some("text/plain"), b"hello"),
         case("no content type", "POST", "/v1/clients", 415).raw(None, br#"{"given_name":"A"}"#),
+        case("a charset JSON may not travel in", "POST", "/v1/clients", 415)
+            .raw(Some("application/json; charset=utf-16"), br#"{"given_name":"A","family_name":"B"}"#),
+        case("a key twice", "POST", "/v1/clients", 422)
+            .raw(Some("application/json"), br#"{"given_name":"A","given_name":"B","family_name":"C"}"#)
+            .field("given_name"),
+        case("a nested key twice", "POST", "/v1/clients", 422)
+            .raw(
+                Some("application/json"),
+                br#"{"given_name":"A","family_name":"C","address":{"line1":"1 Main","city":"Salem","city":"Eugene"}}"#,
+            )
+            .field("address.city"),
         case("body over 1 MiB", "POST", "/v1/clients", 413).raw(Some("application/json"), huge.as_bytes()),
         case("array instead of object", "POST", "/v1/clients", 422).json(json!([1, 2])),
         case("missing family name", "POST", "/v1/clients", 422).json(json!({"given_name": "A", "team_id": north})),
@@ -243,7 +254,21 @@ fn internal_errors_say_nothing_of_the_cause(spoke: &Spoke) {
     }
 }
 
+/// UTF-8, declared in any spelling, is what JSON travels in.
+fn a_utf8_charset_is_accepted(spoke: &Spoke) {
+    let team = spoke.team("North");
+    let cm = spoke.user("cm@example.org", Role::CaseManager, Some(team));
+    spoke
+        .post("/v1/clients")
+        .as_user(&cm)
+        .header("Content-Type", "application/json; charset=UTF-8")
+        .raw(br#"{"given_name":"Ana","family_name":"Lee"}"#.to_vec())
+        .send()
+        .expect(201);
+}
+
 both_backends!(
+    a_utf8_charset_is_accepted,
     every_bad_input_is_a_problem_and_stores_nothing,
     internal_errors_say_nothing_of_the_cause,
 );

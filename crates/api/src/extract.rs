@@ -4,7 +4,7 @@
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::web::Bytes;
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, mime};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures_util::future::{LocalBoxFuture, Ready, ready};
@@ -16,21 +16,25 @@ use crate::problem::ApiError;
 /// The most a request body may hold.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-fn is_json(req: &HttpRequest) -> bool {
-    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
-        return false;
+/// Whether the body is declared JSON (`application/json` or a `+json`
+/// type) in UTF-8, the only encoding JSON may travel in (RFC 8259): a
+/// `charset` other than UTF-8 is refused rather than misread.
+fn is_json(req: &HttpRequest) -> Result<(), ApiError> {
+    let refuse = |why: &str| Err(ApiError::UnsupportedMediaType(why.to_owned()));
+    let Ok(Some(mime)) = req.mime_type() else {
+        return refuse("send the body as Content-Type: application/json");
     };
-    let Ok(value) = value.to_str() else {
-        return false;
-    };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let json = mime.type_() == mime::APPLICATION
+        && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON));
+    if !json {
+        return refuse("send the body as Content-Type: application/json");
+    }
+    match mime.get_param(mime::CHARSET) {
+        Some(charset) if charset != mime::UTF_8 => {
+            refuse("JSON bodies are UTF-8: send charset=utf-8 or no charset")
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A JSON request body, parsed with the path of any field that failed.
@@ -49,11 +53,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
         let json = is_json(req);
         let body = Bytes::from_request(req, payload);
         Box::pin(async move {
-            if !json {
-                return Err(ApiError::UnsupportedMediaType(
-                    "send the body as Content-Type: application/json".to_owned(),
-                ));
-            }
+            json?;
             let raw = body.await.map_err(|error| {
                 if error.as_response_error().status_code().as_u16() == 413 {
                     ApiError::PayloadTooLarge
@@ -85,6 +85,13 @@ pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
     if has_escaped_nul(raw) {
         return Err(nul_refused(""));
     }
+    if let Some(field) = duplicate_key(raw) {
+        return Err(ApiError::invalid_field(
+            &field,
+            "duplicate_key",
+            "appears more than once in its object; send each field once",
+        ));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(raw);
     let value = serde_path_to_error::deserialize(&mut deserializer);
     if value.is_ok() {
@@ -107,6 +114,89 @@ pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
             }])),
         }
     })
+}
+
+/// The path of the first key that appears twice in one object of a JSON
+/// document, if any: serde keeps the last of them (and a flattened input
+/// would too), so `{"given_name":"A","given_name":"B"}` must be refused, not
+/// read as B. `None` for a document without duplicates, or one that is not
+/// JSON (the typed parse reports that).
+fn duplicate_key(raw: &[u8]) -> Option<String> {
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    /// Walks a value; `Err` carries the path of a duplicate key.
+    struct Walk(String);
+
+    impl<'de> DeserializeSeed<'de> for Walk {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Walk {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                let path = if self.0.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{}.{key}", self.0)
+                };
+                if !seen.insert(key) {
+                    return Err(serde::de::Error::custom(DUPLICATE.to_owned() + &path));
+                }
+                map.next_value_seed(Walk(path))?;
+            }
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut index = 0;
+            while seq
+                .next_element_seed(Walk(format!("{}[{index}]", self.0)))?
+                .is_some()
+            {
+                index += 1;
+            }
+            Ok(())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+    }
+
+    const DUPLICATE: &str = "duplicate key at ";
+    let mut deserializer = serde_json::Deserializer::from_slice(raw);
+    match Walk(String::new()).deserialize(&mut deserializer) {
+        Err(error) => {
+            let text = error.to_string();
+            let at = text.find(DUPLICATE)? + DUPLICATE.len();
+            let rest = &text[at..];
+            // serde_json appends " at line L column C".
+            let path = rest.rsplit_once(" at line ").map_or(rest, |(path, _)| path);
+            Some(path.to_owned())
+        }
+        Ok(()) => None,
+    }
 }
 
 /// Whether JSON text holds a NUL character: the escape `\u0000` (raw
@@ -371,7 +461,22 @@ fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, ApiError> {
 
 #[cfg(test)]
 mod tests {
-    use super::has_escaped_nul;
+    #[test]
+    fn duplicate_keys_are_found_with_their_path() {
+        assert_eq!(duplicate_key(br#"{"a":1,"a":2}"#).as_deref(), Some("a"));
+        assert_eq!(
+            duplicate_key(br#"{"a":{"b":[{"c":1},{"c":1,"c":2}]}}"#).as_deref(),
+            Some("a.b[1].c")
+        );
+        assert_eq!(duplicate_key(br#"{"a":{"a":1},"b":[1,{"a":2}]}"#), None);
+        assert_eq!(
+            duplicate_key(br#"{"a\u0062":1,"ab":2}"#).as_deref(),
+            Some("ab")
+        );
+        assert_eq!(duplicate_key(b"not json"), None);
+    }
+
+    use super::{duplicate_key, has_escaped_nul};
 
     #[test]
     fn only_an_escaped_nul_counts() {

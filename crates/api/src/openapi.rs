@@ -77,13 +77,13 @@ problem_responses! {
         "The request body is over 1 MiB.",
         "request bodies may be at most 1 MiB";
     UnsupportedMediaType = 415, "Unsupported Media Type",
-        "The request body is not JSON (send Content-Type: application/json).",
+        "The request body is not JSON in UTF-8 (send Content-Type: application/json, with no charset or charset=utf-8).",
         "send the body as Content-Type: application/json";
     PreconditionFailed = 412, "Precondition Failed",
         "The If-Match ETag is not the current one: someone changed the resource since you read it.",
         "the If-Match ETag is not the current one: read the resource again and reapply your change";
     ValidationFailed = 422, "The request is not valid",
-        "Some fields are invalid; `errors` lists each one. Also returned when an Idempotency-Key is reused with a different body.",
+        "Some fields are invalid; `errors` lists each one (an unknown field, or a key sent twice in one object, is named too). Also returned when an Idempotency-Key is reused with a different body.",
         "1 field(s) are invalid";
     PreconditionRequired = 428, "If-Match is required",
         "Changes need the resource's current ETag in If-Match.",
