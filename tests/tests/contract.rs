@@ -20,6 +20,81 @@ fn the_committed_contract_is_the_generated_one() {
     );
 }
 
+/// Every string and list a request body may carry has a stated bound, so a
+/// generated client or a fuzzer knows what the server will refuse.
+#[test]
+fn every_request_string_and_list_is_bounded() {
+    fn walk(
+        schema: &Value,
+        at: &str,
+        spec: &Value,
+        seen: &mut Vec<String>,
+        gaps: &mut Vec<String>,
+    ) {
+        if let Some(reference) = schema["$ref"].as_str() {
+            let name = reference.rsplit('/').next().unwrap().to_owned();
+            if !seen.contains(&name) {
+                seen.push(name.clone());
+                walk(
+                    &spec["components"]["schemas"][&name],
+                    &name,
+                    spec,
+                    seen,
+                    gaps,
+                );
+            }
+            return;
+        }
+        let kinds: Vec<&str> = match &schema["type"] {
+            Value::String(one) => vec![one.as_str()],
+            Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let fixed = schema["enum"].is_array()
+            || matches!(
+                schema["format"].as_str(),
+                Some("date" | "date-time" | "uuid")
+            );
+        if kinds.contains(&"string") && schema["maxLength"].is_null() && !fixed {
+            gaps.push(format!("{at}: string without maxLength"));
+        }
+        if kinds.contains(&"array") {
+            if schema["maxItems"].is_null() {
+                gaps.push(format!("{at}: array without maxItems"));
+            }
+            walk(&schema["items"], &format!("{at}[]"), spec, seen, gaps);
+        }
+        for key in ["oneOf", "allOf", "anyOf"] {
+            for sub in schema[key].as_array().into_iter().flatten() {
+                walk(sub, at, spec, seen, gaps);
+            }
+        }
+        for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+            walk(property, &format!("{at}.{name}"), spec, seen, gaps);
+        }
+    }
+    let spec = generated();
+    let (mut seen, mut gaps) = (Vec::new(), Vec::new());
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for content in op["requestBody"]["content"]
+                .as_object()
+                .into_iter()
+                .flatten()
+            {
+                let at = format!("{method} {path}");
+                walk(&content.1["schema"], &at, &spec, &mut seen, &mut gaps);
+            }
+        }
+    }
+    assert!(seen.len() > 20, "the walk reached the input schemas");
+    assert!(
+        gaps.is_empty(),
+        "unbounded request fields:\n{}",
+        gaps.join("\n")
+    );
+}
+
 #[test]
 fn every_operation_is_documented_for_integrators() {
     let spec = generated();

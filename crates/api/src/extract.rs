@@ -85,12 +85,22 @@ pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
     if has_escaped_nul(raw) {
         return Err(nul_refused(""));
     }
-    if let Some(field) = duplicate_key(raw) {
-        return Err(ApiError::invalid_field(
-            &field,
-            "duplicate_key",
-            "appears more than once in its object; send each field once",
-        ));
+    if let Some((field, refusal)) = shape_refusal(raw) {
+        let (code, message) = match refusal {
+            Shape::DuplicateKey => (
+                "duplicate_key",
+                "appears more than once in its object; send each field once".to_owned(),
+            ),
+            Shape::StringTooLong => (
+                "too_long",
+                format!("no text in a request may be longer than {MAX_STRING_CHARS} characters"),
+            ),
+            Shape::TooManyItems => (
+                "too_many_items",
+                format!("no list in a request may hold more than {MAX_ARRAY_ITEMS} items"),
+            ),
+        };
+        return Err(ApiError::invalid_field(&field, code, &message));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(raw);
     let value = serde_path_to_error::deserialize(&mut deserializer);
@@ -116,12 +126,28 @@ pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
     })
 }
 
-/// The path of the first key that appears twice in one object of a JSON
-/// document, if any: serde keeps the last of them (and a flattened input
-/// would too), so `{"given_name":"A","given_name":"B"}` must be refused, not
-/// read as B. `None` for a document without duplicates, or one that is not
-/// JSON (the typed parse reports that).
-fn duplicate_key(raw: &[u8]) -> Option<String> {
+/// The longest text any field of a request body may hold (every field's own
+/// limit is lower; this one holds before any field is looked at).
+pub const MAX_STRING_CHARS: usize = 10_000;
+/// The most items any list in a request body may hold.
+pub const MAX_ARRAY_ITEMS: usize = 1_000;
+
+/// What is wrong with a JSON document's shape, whatever its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// A key appears twice in one object: serde keeps the last of them (and
+    /// a flattened input type would too), so `{"given_name":"A","given_name":"B"}`
+    /// must be refused, not read as B.
+    DuplicateKey,
+    StringTooLong,
+    TooManyItems,
+}
+
+/// The path and kind of the first shape problem of a JSON document, found
+/// in one linear pass before the typed parse, so no later work (validation,
+/// a domain rule) ever sees an oversized input. `None` for a sound document,
+/// or one that is not JSON (the typed parse reports that).
+fn shape_refusal(raw: &[u8]) -> Option<(String, Shape)> {
     use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
     /// Walks a value; `Err` carries the path of a duplicate key.
@@ -148,7 +174,7 @@ fn duplicate_key(raw: &[u8]) -> Option<String> {
                     format!("{}.{key}", self.0)
                 };
                 if !seen.insert(key) {
-                    return Err(serde::de::Error::custom(DUPLICATE.to_owned() + &path));
+                    return Err(refuse(Shape::DuplicateKey, &path));
                 }
                 map.next_value_seed(Walk(path))?;
             }
@@ -161,6 +187,9 @@ fn duplicate_key(raw: &[u8]) -> Option<String> {
                 .is_some()
             {
                 index += 1;
+                if index > MAX_ARRAY_ITEMS {
+                    return Err(refuse(Shape::TooManyItems, &self.0));
+                }
             }
             Ok(())
         }
@@ -176,7 +205,10 @@ fn duplicate_key(raw: &[u8]) -> Option<String> {
         fn visit_f64<E>(self, _: f64) -> Result<(), E> {
             Ok(())
         }
-        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<(), E> {
+            if text.len() > MAX_STRING_CHARS && text.chars().count() > MAX_STRING_CHARS {
+                return Err(refuse(Shape::StringTooLong, &self.0));
+            }
             Ok(())
         }
         fn visit_unit<E>(self) -> Result<(), E> {
@@ -184,19 +216,28 @@ fn duplicate_key(raw: &[u8]) -> Option<String> {
         }
     }
 
-    const DUPLICATE: &str = "duplicate key at ";
-    let mut deserializer = serde_json::Deserializer::from_slice(raw);
-    match Walk(String::new()).deserialize(&mut deserializer) {
-        Err(error) => {
-            let text = error.to_string();
-            let at = text.find(DUPLICATE)? + DUPLICATE.len();
-            let rest = &text[at..];
-            // serde_json appends " at line L column C".
-            let path = rest.rsplit_once(" at line ").map_or(rest, |(path, _)| path);
-            Some(path.to_owned())
-        }
-        Ok(()) => None,
+    /// The walk stops with an error that carries the refusal in its text
+    /// (serde's errors carry nothing else): a marker, the kind, the path.
+    const MARK: &str = "\u{1}shape:";
+    fn refuse<E: serde::de::Error>(shape: Shape, path: &str) -> E {
+        E::custom(format!("{MARK}{}:{path}", shape as u8))
     }
+
+    let mut deserializer = serde_json::Deserializer::from_slice(raw);
+    let error = Walk(String::new()).deserialize(&mut deserializer).err()?;
+    let text = error.to_string();
+    let rest = &text[text.find(MARK)? + MARK.len()..];
+    let (kind, rest) = rest.split_once(':')?;
+    // serde_json appends " at line L column C".
+    let path = rest.rsplit_once(" at line ").map_or(rest, |(path, _)| path);
+    let shape = [
+        Shape::DuplicateKey,
+        Shape::StringTooLong,
+        Shape::TooManyItems,
+    ]
+    .into_iter()
+    .find(|shape| (*shape as u8).to_string() == kind)?;
+    Some((path.to_owned(), shape))
 }
 
 /// Whether JSON text holds a NUL character: the escape `\u0000` (raw
@@ -463,20 +504,45 @@ fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, ApiError> {
 mod tests {
     #[test]
     fn duplicate_keys_are_found_with_their_path() {
-        assert_eq!(duplicate_key(br#"{"a":1,"a":2}"#).as_deref(), Some("a"));
+        let duplicate = |raw: &[u8]| match shape_refusal(raw) {
+            Some((path, Shape::DuplicateKey)) => Some(path),
+            _ => None,
+        };
+        assert_eq!(duplicate(br#"{"a":1,"a":2}"#).as_deref(), Some("a"));
         assert_eq!(
-            duplicate_key(br#"{"a":{"b":[{"c":1},{"c":1,"c":2}]}}"#).as_deref(),
+            duplicate(br#"{"a":{"b":[{"c":1},{"c":1,"c":2}]}}"#).as_deref(),
             Some("a.b[1].c")
         );
-        assert_eq!(duplicate_key(br#"{"a":{"a":1},"b":[1,{"a":2}]}"#), None);
-        assert_eq!(
-            duplicate_key(br#"{"a\u0062":1,"ab":2}"#).as_deref(),
-            Some("ab")
-        );
-        assert_eq!(duplicate_key(b"not json"), None);
+        assert_eq!(shape_refusal(br#"{"a":{"a":1},"b":[1,{"a":2}]}"#), None);
+        assert_eq!(duplicate(br#"{"a\u0062":1,"ab":2}"#).as_deref(), Some("ab"));
+        assert_eq!(shape_refusal(b"not json"), None);
     }
 
-    use super::{duplicate_key, has_escaped_nul};
+    #[test]
+    fn oversized_strings_and_lists_are_found_before_any_typed_parse() {
+        let long = format!(
+            r#"{{"a":[{{"b":"{}"}}]}}"#,
+            "é".repeat(MAX_STRING_CHARS + 1)
+        );
+        assert_eq!(
+            shape_refusal(long.as_bytes()),
+            Some(("a[0].b".to_owned(), Shape::StringTooLong))
+        );
+        let fits = format!(r#"{{"b":"{}"}}"#, "é".repeat(MAX_STRING_CHARS));
+        assert_eq!(shape_refusal(fits.as_bytes()), None);
+        let many = format!(
+            r#"{{"ids":[{}]}}"#,
+            vec!["1"; MAX_ARRAY_ITEMS + 1].join(",")
+        );
+        assert_eq!(
+            shape_refusal(many.as_bytes()),
+            Some(("ids".to_owned(), Shape::TooManyItems))
+        );
+        let enough = format!("[{}]", vec!["1"; MAX_ARRAY_ITEMS].join(","));
+        assert_eq!(shape_refusal(enough.as_bytes()), None);
+    }
+
+    use super::{MAX_ARRAY_ITEMS, MAX_STRING_CHARS, Shape, has_escaped_nul, shape_refusal};
 
     #[test]
     fn only_an_escaped_nul_counts() {

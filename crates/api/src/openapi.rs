@@ -192,7 +192,105 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             add_shared_responses(operation);
         }
     }
+    bound_request_bodies(&mut api);
     api
+}
+
+/// Every string and list a request body may carry is bounded in the
+/// contract, as the server bounds it (`extract::MAX_STRING_CHARS`,
+/// `MAX_ARRAY_ITEMS`, checked before anything else reads the body): a field
+/// that declares no tighter limit of its own gets the global one.
+fn bound_request_bodies(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{
+        ArrayItems, KnownFormat, Schema, SchemaFormat, SchemaType, Type,
+    };
+
+    fn is(kind: &SchemaType, wanted: Type) -> bool {
+        match kind {
+            SchemaType::Type(one) => *one == wanted,
+            SchemaType::Array(many) => many.contains(&wanted),
+            SchemaType::AnyValue => false,
+        }
+    }
+
+    /// Bounds `schema` in place; the components it refers to go on `refs`.
+    fn bound(schema: &mut RefOr<Schema>, refs: &mut Vec<String>) {
+        let schema = match schema {
+            RefOr::Ref(reference) => {
+                let name = reference
+                    .ref_location
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default();
+                refs.push(name.to_owned());
+                return;
+            }
+            RefOr::T(schema) => schema,
+        };
+        match schema {
+            Schema::Object(object) => {
+                let fixed_form = matches!(
+                    object.format,
+                    Some(SchemaFormat::KnownFormat(
+                        KnownFormat::Date | KnownFormat::DateTime | KnownFormat::Uuid
+                    ))
+                );
+                if is(&object.schema_type, Type::String)
+                    && object.max_length.is_none()
+                    && object.enum_values.is_none()
+                    && !fixed_form
+                {
+                    object.max_length = Some(crate::extract::MAX_STRING_CHARS);
+                }
+                for property in object.properties.values_mut() {
+                    bound(property, refs);
+                }
+            }
+            Schema::Array(array) => {
+                if array.max_items.is_none() {
+                    array.max_items = Some(crate::extract::MAX_ARRAY_ITEMS);
+                }
+                if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                    bound(items, refs);
+                }
+            }
+            Schema::OneOf(one) => one.items.iter_mut().for_each(|s| bound(s, refs)),
+            Schema::AllOf(all) => all.items.iter_mut().for_each(|s| bound(s, refs)),
+            Schema::AnyOf(any) => any.items.iter_mut().for_each(|s| bound(s, refs)),
+            _ => {}
+        }
+    }
+
+    let mut refs = Vec::new();
+    for item in api.paths.paths.values_mut() {
+        for operation in [&mut item.post, &mut item.put, &mut item.patch]
+            .into_iter()
+            .flatten()
+        {
+            let Some(RefOr::T(body)) = &mut operation.request_body else {
+                continue;
+            };
+            for content in body.content.values_mut() {
+                if let RefOr::T(content) = content
+                    && let Some(schema) = &mut content.schema
+                {
+                    bound(schema, &mut refs);
+                }
+            }
+        }
+    }
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    let mut done = std::collections::HashSet::new();
+    while let Some(name) = refs.pop() {
+        if !done.insert(name.clone()) {
+            continue;
+        }
+        if let Some(schema) = components.schemas.get_mut(&name) {
+            bound(schema, &mut refs);
+        }
+    }
 }
 
 /// Each `Page_X` schema (from the generic `Page<T>`) gets its items as a
