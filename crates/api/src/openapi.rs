@@ -202,7 +202,7 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
 /// that declares no tighter limit of its own gets the global one.
 fn bound_request_bodies(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::schema::{
-        ArrayItems, KnownFormat, Schema, SchemaFormat, SchemaType, Type,
+        AdditionalProperties, ArrayItems, KnownFormat, Schema, SchemaFormat, SchemaType, Type,
     };
 
     fn is(kind: &SchemaType, wanted: Type) -> bool {
@@ -213,16 +213,21 @@ fn bound_request_bodies(api: &mut utoipa::openapi::OpenApi) {
         }
     }
 
-    /// Bounds `schema` in place; the components it refers to go on `refs`.
-    fn bound(schema: &mut RefOr<Schema>, refs: &mut Vec<String>) {
+    fn name_of(reference: &Ref) -> String {
+        reference
+            .ref_location
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Bounds `schema` in place, and closes its objects when `close`; the
+    /// components it refers to go on `refs`.
+    fn bound(schema: &mut RefOr<Schema>, close: bool, refs: &mut Vec<String>) {
         let schema = match schema {
             RefOr::Ref(reference) => {
-                let name = reference
-                    .ref_location
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or_default();
-                refs.push(name.to_owned());
+                refs.push(name_of(reference));
                 return;
             }
             RefOr::T(schema) => schema,
@@ -242,8 +247,13 @@ fn bound_request_bodies(api: &mut utoipa::openapi::OpenApi) {
                 {
                     object.max_length = Some(crate::extract::MAX_STRING_CHARS);
                 }
+                if close && !object.properties.is_empty() && object.additional_properties.is_none()
+                {
+                    object.additional_properties =
+                        Some(Box::new(AdditionalProperties::FreeForm(false)));
+                }
                 for property in object.properties.values_mut() {
-                    bound(property, refs);
+                    bound(property, true, refs);
                 }
             }
             Schema::Array(array) => {
@@ -251,16 +261,34 @@ fn bound_request_bodies(api: &mut utoipa::openapi::OpenApi) {
                     array.max_items = Some(crate::extract::MAX_ARRAY_ITEMS);
                 }
                 if let ArrayItems::RefOrSchema(items) = &mut array.items {
-                    bound(items, refs);
+                    bound(items, true, refs);
                 }
             }
-            Schema::OneOf(one) => one.items.iter_mut().for_each(|s| bound(s, refs)),
-            Schema::AllOf(all) => all.items.iter_mut().for_each(|s| bound(s, refs)),
-            Schema::AnyOf(any) => any.items.iter_mut().for_each(|s| bound(s, refs)),
+            Schema::OneOf(one) => one.items.iter_mut().for_each(|s| bound(s, close, refs)),
+            Schema::AllOf(all) => all.items.iter_mut().for_each(|s| bound(s, false, refs)),
+            Schema::AnyOf(any) => any.items.iter_mut().for_each(|s| bound(s, close, refs)),
             _ => {}
         }
     }
 
+    // The parts of an `allOf` stay open wherever they are used.
+    let parts: std::collections::HashSet<String> = api
+        .components
+        .iter()
+        .flat_map(|c| c.schemas.values())
+        .filter_map(|schema| match schema {
+            RefOr::T(Schema::AllOf(all)) => Some(all.items.iter()),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|item| match item {
+            RefOr::Ref(reference) => Some(name_of(reference)),
+            RefOr::T(_) => None,
+        })
+        .collect();
+    // And so do forms (the OAuth token request: RFC 6749 ignores unknown
+    // parameters).
+    let mut forms = std::collections::HashSet::new();
     let mut refs = Vec::new();
     for item in api.paths.paths.values_mut() {
         for operation in [&mut item.post, &mut item.put, &mut item.patch]
@@ -270,11 +298,15 @@ fn bound_request_bodies(api: &mut utoipa::openapi::OpenApi) {
             let Some(RefOr::T(body)) = &mut operation.request_body else {
                 continue;
             };
-            for content in body.content.values_mut() {
+            for (media_type, content) in body.content.iter_mut() {
                 if let RefOr::T(content) = content
                     && let Some(schema) = &mut content.schema
                 {
-                    bound(schema, &mut refs);
+                    let json = media_type.ends_with("json");
+                    if let (false, RefOr::Ref(reference)) = (json, &*schema) {
+                        forms.insert(name_of(reference));
+                    }
+                    bound(schema, json, &mut refs);
                 }
             }
         }
@@ -287,8 +319,9 @@ fn bound_request_bodies(api: &mut utoipa::openapi::OpenApi) {
         if !done.insert(name.clone()) {
             continue;
         }
+        let close = !parts.contains(&name) && !forms.contains(&name);
         if let Some(schema) = components.schemas.get_mut(&name) {
-            bound(schema, &mut refs);
+            bound(schema, close, &mut refs);
         }
     }
 }

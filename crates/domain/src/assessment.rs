@@ -34,6 +34,7 @@ pub fn instrument_code(raw: &str) -> Result<String, ValueError> {
 #[cfg_attr(feature = "openapi", schema(example = json!({
     "value": 1, "label": "In crisis", "anchor": "Homeless, or threatened with eviction."
 })))]
+#[serde(deny_unknown_fields)]
 pub struct Level {
     pub value: i32,
     pub label: String,
@@ -51,6 +52,7 @@ pub struct Level {
         {"value": 2, "label": "Vulnerable", "anchor": "In transitional, temporary or substandard housing."}
     ]
 })))]
+#[serde(deny_unknown_fields)]
 pub struct InstrumentDomain {
     /// Stable within the instrument's versions: scores and trends match on it.
     pub code: String,

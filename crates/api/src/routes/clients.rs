@@ -64,7 +64,8 @@ impl From<&Client> for ClientView {
     }
 }
 
-/// A new client.
+/// A new client: the client's details and the team fields, in one object. A field named in
+/// neither part is refused (422 `unknown_field`), as everywhere.
 ///
 /// Parsed in two steps (see [`CreateClientRequest::from_json`]) rather than
 /// with `#[serde(flatten)]`, which would lose the path of a failing field.
