@@ -147,6 +147,31 @@ fn partner_move(spoke: &Spoke, token: &str, id: &str, etag: &str, body: Value) -
         .send()
 }
 
+/// A referral drafted, sent by staff, accepted and started by the partner:
+/// its id and the partner's last answer.
+fn referral_in_progress(spoke: &Spoke, a: &Agency, p: &PartnerOrg, token: &str) -> (String, Reply) {
+    let referral = draft(spoke, a, p);
+    let id = referral.body["id"].as_str().unwrap().to_owned();
+    let sent = staff_move(spoke, a, &referral, json!({"status": "requested"})).expect(200);
+    let accepted = partner_move(
+        spoke,
+        token,
+        &id,
+        &sent.etag(),
+        json!({"status": "accepted"}),
+    )
+    .expect(200);
+    let working = partner_move(
+        spoke,
+        token,
+        &id,
+        &accepted.etag(),
+        json!({"status": "in_progress"}),
+    )
+    .expect(200);
+    (id, working)
+}
+
 fn disclosures(spoke: &Spoke, a: &Agency) -> Vec<Value> {
     spoke
         .get(&format!("/v1/clients/{}/disclosures?limit=200", a.client))
@@ -737,25 +762,7 @@ fn webhooks_arrive_signed_once_and_in_order(spoke: &Spoke) {
         assert_eq!(refused.body["errors"][0]["field"], "url", "{url}");
         assert_eq!(refused.body["errors"][0]["code"], code, "{url}");
     }
-    let referral = draft(spoke, &a, &p);
-    let id = referral.body["id"].as_str().unwrap().to_owned();
-    let sent = staff_move(spoke, &a, &referral, json!({"status": "requested"})).expect(200);
-    let accepted = partner_move(
-        spoke,
-        &token,
-        &id,
-        &sent.etag(),
-        json!({"status": "accepted"}),
-    )
-    .expect(200);
-    let working = partner_move(
-        spoke,
-        &token,
-        &id,
-        &accepted.etag(),
-        json!({"status": "in_progress"}),
-    )
-    .expect(200);
+    let (id, working) = referral_in_progress(spoke, &a, &p, &token);
     // A change of content while the loop is open: the partner hears it too.
     let changed = json!({"service_id": p.service, "reason": "Needs a food box this week; diabetic.",
                          "needs": ["food"], "priority": "urgent", "due_by": "2030-01-02"});
@@ -831,26 +838,7 @@ fn two_instances_deliver_each_event_once_and_in_order(spoke: &Spoke) {
         .expect(201);
     let mut referrals = Vec::new();
     for _ in 0..10 {
-        let referral = draft(spoke, &a, &p);
-        let id = referral.body["id"].as_str().unwrap().to_owned();
-        let sent = staff_move(spoke, &a, &referral, json!({"status": "requested"})).expect(200);
-        let accepted = partner_move(
-            spoke,
-            &token,
-            &id,
-            &sent.etag(),
-            json!({"status": "accepted"}),
-        )
-        .expect(200);
-        partner_move(
-            spoke,
-            &token,
-            &id,
-            &accepted.etag(),
-            json!({"status": "in_progress"}),
-        )
-        .expect(200);
-        referrals.push(id);
+        referrals.push(referral_in_progress(spoke, &a, &p, &token).0);
     }
     wait_for("thirty events", || {
         hook.accepted.lock().unwrap().len() >= 30

@@ -396,6 +396,17 @@ mod tests {
         (listener, url)
     }
 
+    /// Answers the first request on `listener` with `response`.
+    fn answer_once(listener: std::net::TcpListener, response: &'static [u8]) {
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer).unwrap();
+            stream.write_all(response).unwrap();
+        });
+    }
+
     #[test]
     fn deliveries_connect_only_to_addresses_the_egress_rule_allows() {
         let (listener, url) = local_receiver();
@@ -403,15 +414,10 @@ mod tests {
         let error = refused.post(&url).send("{}").unwrap_err().to_string();
         assert!(error.contains("refused to connect to 127.0.0.1"), "{error}");
 
-        std::thread::spawn(move || {
-            use std::io::{Read, Write};
-            let (mut stream, _) = listener.accept().unwrap();
-            let mut buffer = [0u8; 4096];
-            let _ = stream.read(&mut buffer).unwrap();
-            stream
-                .write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
-                .unwrap();
-        });
+        answer_once(
+            listener,
+            b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n",
+        );
         let allowed = delivery_agent(&WorkerSettings {
             loopback: Loopback::Allowed,
             ..WorkerSettings::default()
@@ -427,17 +433,10 @@ mod tests {
             "http://127.0.0.1:{}/hook",
             listener.local_addr().unwrap().port()
         );
-        std::thread::spawn(move || {
-            use std::io::{Read, Write};
-            let (mut stream, _) = listener.accept().unwrap();
-            let mut buffer = [0u8; 4096];
-            let _ = stream.read(&mut buffer).unwrap();
-            stream
-                .write_all(
-                    b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://169.254.169.254/\r\nContent-Length: 0\r\n\r\n",
-                )
-                .unwrap();
-        });
+        answer_once(
+            listener,
+            b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://169.254.169.254/\r\nContent-Length: 0\r\n\r\n",
+        );
         let agent = delivery_agent(&WorkerSettings {
             loopback: Loopback::Allowed,
             ..WorkerSettings::default()
