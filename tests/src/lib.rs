@@ -266,6 +266,23 @@ impl Spoke {
         &self.database
     }
 
+    /// Delivers every webhook due now through a worker of the test's own, as
+    /// `spoke worker` would, and waits for it: how many attempts it made.
+    pub fn drain_outbox(&self) -> usize {
+        let database = self.database.clone();
+        actix_web::rt::System::new().block_on(async move {
+            let settings = spoke_api::webhooks::WorkerSettings {
+                loopback: spoke_domain::egress::Loopback::Allowed,
+                ..spoke_api::webhooks::WorkerSettings::default()
+            };
+            let clock = spoke_api::context::Clock::new(chrono_tz::Tz::UTC);
+            spoke_api::webhooks::Worker::new(spoke_api::db::Db::new(database), clock, settings)
+                .drain()
+                .await
+                .expect("drain the outbox")
+        })
+    }
+
     /// The database under the server, to break it (`TestDb::cut_off`).
     pub fn test_db(&self) -> &TestDb {
         &self.db

@@ -865,6 +865,38 @@ fn two_instances_deliver_each_event_once_and_in_order(spoke: &Spoke) {
     assert_eq!(pushed, 30, "one disclosure per delivery");
 }
 
+/// An instance that runs no worker (`SPOKE_RUN_WORKER=false`) leaves its
+/// events in the outbox; a worker elsewhere drains them, each once.
+fn a_separate_worker_drains_the_outbox(spoke: &Spoke) {
+    let Some(spoke) = Spoke::start_with(spoke.backend(), |settings| settings.run_worker = false)
+    else {
+        return;
+    };
+    let spoke = &spoke;
+    let a = agency(spoke);
+    let p = partner_org(spoke, &a, "Eastside Food Bank");
+    consent(spoke, &a, &p.id);
+    let token = partner_token(spoke, &p);
+    let hook = receiver(0);
+    spoke
+        .post("/v1/partner/webhooks")
+        .token(&token)
+        .json(json!({"url": hook.url}))
+        .send()
+        .expect(201);
+    for _ in 0..3 {
+        referral_in_progress(spoke, &a, &p, &token);
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        hook.accepted.lock().unwrap().is_empty(),
+        "nothing delivers here"
+    );
+    assert_eq!(spoke.drain_outbox(), 9, "three events of three referrals");
+    assert_eq!(hook.accepted.lock().unwrap().len(), 9);
+    assert_eq!(spoke.drain_outbox(), 0, "nothing twice");
+}
+
 /// Events written while the receiver is down survive a restart and are
 /// delivered after it.
 fn undelivered_events_survive_a_restart(spoke: &Spoke) {
@@ -941,4 +973,5 @@ both_backends!(
     webhooks_arrive_signed_once_and_in_order,
     undelivered_events_survive_a_restart,
     two_instances_deliver_each_event_once_and_in_order,
+    a_separate_worker_drains_the_outbox,
 );
