@@ -74,9 +74,54 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Ap
         ApiError::Validation(spoke_domain::FieldErrors(vec![FieldError {
             field: if field == "." { String::new() } else { field },
             code: "invalid".to_owned(),
-            message: error.into_inner().to_string(),
+            message: plain(&error.into_inner().to_string()),
         }]))
     })
+}
+
+/// A deserializer's message in the contract's words: no position (the
+/// field's path says where) and no Rust type names (`i32`, `struct X`).
+fn plain(message: &str) -> String {
+    let message = match message.rfind(" at line ") {
+        Some(at) if message[at..].contains(" column ") => &message[..at],
+        _ => message,
+    };
+    let mut words: Vec<String> = Vec::new();
+    let mut rest = message.split(' ').peekable();
+    while let Some(word) = rest.next() {
+        let (core, tail) = word.split_at(word.trim_end_matches([',', ';', ')']).len());
+        let said = match core {
+            "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" => {
+                Some("an integer")
+            }
+            "f32" | "f64" => Some("a number"),
+            "sequence" => Some("list"),
+            "map" => Some("object"),
+            "struct" | "enum" => {
+                // `struct ClientPatch` or `enum Role`: the name is ours, not the contract's.
+                let _ = rest.next();
+                Some(if core == "struct" {
+                    "an object"
+                } else {
+                    "one of the listed values"
+                })
+            }
+            _ => None,
+        };
+        match said {
+            Some(said) => {
+                // "expected i32" reads "expected an integer"; "a sequence", "a list".
+                if matches!(words.last().map(String::as_str), Some("a" | "an"))
+                    && !matches!(core, "sequence" | "map")
+                {
+                    words.pop();
+                }
+                words.push(format!("{said}{tail}"));
+            }
+            None => words.push(word.to_owned()),
+        }
+    }
+    words.join(" ")
 }
 
 /// Parses JSON, telling a malformed document (400) from a well-formed one
@@ -120,7 +165,7 @@ pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
             Category::Data => ApiError::Validation(spoke_domain::FieldErrors(vec![FieldError {
                 field: if field == "." { String::new() } else { field },
                 code: "invalid".to_owned(),
-                message: inner.to_string(),
+                message: plain(&inner.to_string()),
             }])),
         }
     })
@@ -542,7 +587,27 @@ mod tests {
         assert_eq!(shape_refusal(enough.as_bytes()), None);
     }
 
-    use super::{MAX_ARRAY_ITEMS, MAX_STRING_CHARS, Shape, has_escaped_nul, shape_refusal};
+    use super::{MAX_ARRAY_ITEMS, MAX_STRING_CHARS, Shape, has_escaped_nul, plain, shape_refusal};
+
+    #[test]
+    fn deserializer_messages_speak_the_contract() {
+        assert_eq!(
+            plain("invalid type: string \"x\", expected i32 at line 1 column 96"),
+            "invalid type: string \"x\", expected an integer"
+        );
+        assert_eq!(
+            plain("invalid type: map, expected a sequence at line 1 column 5"),
+            "invalid type: object, expected a list"
+        );
+        assert_eq!(
+            plain("invalid type: integer `3`, expected struct AddressInput"),
+            "invalid type: integer `3`, expected an object"
+        );
+        assert_eq!(
+            plain("missing field `family_name`"),
+            "missing field `family_name`"
+        );
+    }
 
     #[test]
     fn only_an_escaped_nul_counts() {

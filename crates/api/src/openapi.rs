@@ -26,7 +26,7 @@ fn problem_response(description: &str, example: serde_json::Value) -> RefOr<Resp
 }
 
 macro_rules! problem_responses {
-    ($($name:ident = $status:literal, $title:literal, $description:literal, $detail:literal;)*) => {
+    ($($name:ident = $status:literal, $type:literal, $title:literal, $description:literal, $detail:literal;)*) => {
         $(
             #[doc = $description]
             #[derive(Debug)]
@@ -35,7 +35,7 @@ macro_rules! problem_responses {
             impl<'r> ToResponse<'r> for $name {
                 fn response() -> (&'r str, RefOr<Response>) {
                     let example = serde_json::json!({
-                        "type": "about:blank",
+                        "type": $type,
                         "title": $title,
                         "status": $status,
                         "detail": $detail,
@@ -58,43 +58,43 @@ macro_rules! problem_responses {
 }
 
 problem_responses! {
-    BadRequest = 400, "Bad Request",
+    BadRequest = 400, "/problems/malformed-request", "The request is malformed",
         "The request is malformed: a body that is not JSON, or a bad path, query or header value.",
-        "the body is not valid JSON: EOF while parsing an object at line 1 column 12";
-    Unauthorized = 401, "Unauthorized",
+        "the body is not valid JSON: it ends before the object does";
+    Unauthorized = 401, "about:blank", "Unauthorized",
         "No valid bearer token: missing, expired, badly signed, or for a user who no longer exists.",
         "the access token is invalid or expired";
-    Forbidden = 403, "Forbidden",
+    Forbidden = 403, "about:blank", "Forbidden",
         "The signed-in user may see this resource but may not do this to it.",
         "only the client's primary case manager or the team's supervisor may change this client";
-    NotFound = 404, "Not Found",
+    NotFound = 404, "about:blank", "Not Found",
         "No such resource, or the signed-in user may not see it: the two are indistinguishable on purpose.",
         "no such resource, or you may not see it";
-    Conflict = 409, "Conflict",
+    Conflict = 409, "about:blank", "Conflict",
         "The request conflicts with the resource's current state.",
         "a user with this email already exists";
-    PayloadTooLarge = 413, "Payload Too Large",
+    PayloadTooLarge = 413, "about:blank", "Payload Too Large",
         "The request body is over 1 MiB.",
         "request bodies may be at most 1 MiB";
-    UnsupportedMediaType = 415, "Unsupported Media Type",
+    UnsupportedMediaType = 415, "about:blank", "Unsupported Media Type",
         "The request body is not JSON in UTF-8 (send Content-Type: application/json, with no charset or charset=utf-8).",
         "send the body as Content-Type: application/json";
-    PreconditionFailed = 412, "Precondition Failed",
+    PreconditionFailed = 412, "/problems/stale-etag", "The resource has changed",
         "The If-Match ETag is not the current one: someone changed the resource since you read it.",
         "the If-Match ETag is not the current one: read the resource again and reapply your change";
-    ValidationFailed = 422, "The request is not valid",
+    ValidationFailed = 422, "/problems/validation", "The request is not valid",
         "Some fields are invalid; `errors` lists each one (an unknown field, or a key sent twice in one object, is named too). Also returned when an Idempotency-Key is reused with a different body.",
         "1 field(s) are invalid";
-    PreconditionRequired = 428, "If-Match is required",
+    PreconditionRequired = 428, "/problems/if-match-required", "If-Match is required",
         "Changes need the resource's current ETag in If-Match.",
         "send the resource's current ETag in If-Match to change it";
-    TooManyRequests = 429, "Too Many Requests",
+    TooManyRequests = 429, "about:blank", "Too Many Requests",
         "Too many attempts; wait for the number of seconds in Retry-After.",
         "too many attempts; try again in 600 seconds";
-    InternalError = 500, "Internal Server Error",
+    InternalError = 500, "about:blank", "Internal Server Error",
         "Something failed on the server. The body says nothing of the cause; quote the request id.",
         "something went wrong on our side; quote the request id when reporting it";
-    ServiceUnavailable = 503, "Service Unavailable",
+    ServiceUnavailable = 503, "about:blank", "Service Unavailable",
         "The database cannot be reached (down, unreachable, or saturated past the connection checkout timeout). Nothing was done; retry after the seconds in Retry-After.",
         "the database cannot be reached; retry after the seconds in Retry-After";
 }

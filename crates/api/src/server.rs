@@ -151,12 +151,33 @@ impl KnownRoutes {
     }
 
     /// The methods `path` answers, or `None` when no route has this path.
+    /// Of the patterns that match, the most specific counts (fewest
+    /// parameters): `/v1/clients/{id}/assessments/trend` over
+    /// `/v1/clients/{id}/assessments/{assessment_id}`.
     pub fn allowed(&self, path: &str) -> Option<&[String]> {
         self.0
             .iter()
-            .find(|(pattern, _)| pattern.is_match(path))
+            .filter(|(pattern, _)| pattern.is_match(path))
+            .min_by_key(|(pattern, _)| pattern.pattern().map_or(0, |p| p.matches('{').count()))
             .map(|(_, methods)| methods.as_slice())
     }
+}
+
+/// A path whose parameters do not parse: a 405 when a more specific route
+/// has this path but not this method (`PUT .../assessments/trend` is not an
+/// assessment id), else a 400 that names no parser internals.
+fn path_error(error: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    let routes = req.app_data::<web::Data<KnownRoutes>>();
+    if let Some(methods) = routes.and_then(|routes| routes.allowed(req.path()))
+        && !methods.iter().any(|m| m == req.method().as_str())
+    {
+        return ApiError::MethodNotAllowed(methods.to_vec()).into();
+    }
+    tracing::debug!(%error, "path parameter refused");
+    ApiError::bad_request(
+        "a path parameter is not valid: ids are UUIDs, as the contract gives them",
+    )
+    .into()
 }
 
 async fn unknown_route(
@@ -187,12 +208,14 @@ pub fn serve(settings: &ServerSettings, listener: TcpListener) -> std::io::Resul
             .app_data(state.clone())
             .app_data(routes.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-            .app_data(web::PathConfig::default().error_handler(|error, _| {
-                ApiError::bad_request(format!("invalid path parameter: {error}")).into()
-            }))
+            .app_data(web::PathConfig::default().error_handler(path_error))
             .configure(crate::routes::configure)
             .split_for_parts();
-        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+        // No outside validator: the docs page works offline on any host.
+        let docs = SwaggerUi::new("/docs/{_:.*}")
+            .url("/openapi.json", spec.clone())
+            .config(utoipa_swagger_ui::Config::default().validator_url("none"));
+        app.service(docs)
             .default_service(web::to(unknown_route))
             .wrap(from_fn(crate::middleware::request_context))
     })

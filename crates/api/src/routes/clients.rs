@@ -66,9 +66,9 @@ impl From<&Client> for ClientView {
 
 /// A new client: the client's details and the team fields, in one object. A field named in
 /// neither part is refused (422 `unknown_field`), as everywhere.
-///
-/// Parsed in two steps (see [`CreateClientRequest::from_json`]) rather than
-/// with `#[serde(flatten)]`, which would lose the path of a failing field.
+//
+// Parsed in two steps (see `CreateClientRequest::from_json`) rather than
+// with serde's flatten, which would lose the path of a failing field.
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({
     "given_name": "Maria", "family_name": "Rivera", "date_of_birth": "1968-04-12",
