@@ -65,7 +65,7 @@ problem_responses! {
         "No valid bearer token: missing, expired, badly signed, or for a user who no longer exists.",
         "the access token is invalid or expired";
     Forbidden = 403, "about:blank", "Forbidden",
-        "The signed-in user may see this resource but may not do this to it.",
+        "The signed-in user may see this resource but may not do this to it; or the token is of the other kind (a partner token on a staff operation, or the reverse).",
         "only the client's primary case manager or the team's supervisor may change this client";
     NotFound = 404, "about:blank", "Not Found",
         "No such resource, or the signed-in user may not see it: the two are indistinguishable on purpose.",
@@ -179,8 +179,10 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     }
     finish_pages(components);
     for item in api.paths.paths.values_mut() {
+        if let Some(read) = &mut item.get {
+            add_shared_responses(read, false);
+        }
         for operation in [
-            &mut item.get,
             &mut item.post,
             &mut item.put,
             &mut item.patch,
@@ -189,7 +191,7 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         .into_iter()
         .flatten()
         {
-            add_shared_responses(operation);
+            add_shared_responses(operation, true);
         }
     }
     bound_request_bodies(&mut api);
@@ -365,7 +367,9 @@ fn finish_pages(components: &mut utoipa::openapi::Components) {
 /// too large, of the wrong type or invalid; a path id can be malformed or
 /// unknown; a query can be malformed; If-Match can be missing or stale; a
 /// secured operation can meet a bad token; anything can fail inside.
-fn add_shared_responses(operation: &mut Operation) {
+/// `changes`: the operation changes something (not a GET), and so may meet
+/// a domain rule that refuses it (422) even without a body.
+fn add_shared_responses(operation: &mut Operation, changes: bool) {
     use utoipa::openapi::path::ParameterIn;
     // `security: [{}]` marks a public operation; any named scheme secures it.
     let secured = operation.security.as_ref().is_some_and(|requirements| {
@@ -397,6 +401,9 @@ fn add_shared_responses(operation: &mut Operation) {
     }
     if secured {
         shared.push(("401", "Unauthorized"));
+        // A token of the other kind (a partner's on a staff operation, or
+        // the reverse), or a role the operation is not for.
+        shared.push(("403", "Forbidden"));
     }
     if has_path {
         shared.push(("404", "NotFound"));
@@ -408,6 +415,11 @@ fn add_shared_responses(operation: &mut Operation) {
     if has_body {
         shared.push(("413", "PayloadTooLarge"));
         shared.push(("415", "UnsupportedMediaType"));
+    }
+    // A body or query value that parses but breaks a rule (a NUL character,
+    // an unknown instrument), or a change the domain refuses as it stands
+    // (finalizing a partial assessment, activating a plan not agreed).
+    if has_body || has_query || changes {
         shared.push(("422", "ValidationFailed"));
     }
     shared.push(("500", "InternalError"));
