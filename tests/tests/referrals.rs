@@ -865,6 +865,38 @@ fn two_instances_deliver_each_event_once_and_in_order(spoke: &Spoke) {
     assert_eq!(pushed, 30, "one disclosure per delivery");
 }
 
+/// A partner reads its own services (and only those), and reports capacity
+/// with the version it read as If-Match.
+fn a_partner_reads_its_services_and_reports_capacity(spoke: &Spoke) {
+    let a = agency(spoke);
+    let p = partner_org(spoke, &a, "Eastside Food Bank");
+    let other = partner_org(spoke, &a, "Westside Shelter");
+    let token = partner_token(spoke, &p);
+    let page = spoke
+        .get("/v1/partner/services")
+        .token(&token)
+        .send()
+        .expect(200);
+    let items = page.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "only its own: {}", page.text);
+    assert_eq!(items[0]["id"], p.service.as_str());
+    assert_ne!(items[0]["id"], other.service.as_str());
+    let version = items[0]["version"].as_i64().unwrap();
+    spoke
+        .put(&format!("/v1/partner/services/{}/capacity", p.service))
+        .token(&token)
+        .if_match(&format!("\"{version}\""))
+        .json(json!({"status": "waitlist", "note": "two weeks"}))
+        .send()
+        .expect(200);
+    // A staff token is not a partner's.
+    spoke
+        .get("/v1/partner/services")
+        .as_user(&a.cm)
+        .send()
+        .expect_problem(403);
+}
+
 /// An instance that runs no worker (`SPOKE_RUN_WORKER=false`) leaves its
 /// events in the outbox; a worker elsewhere drains them, each once.
 fn a_separate_worker_drains_the_outbox(spoke: &Spoke) {
@@ -974,4 +1006,5 @@ both_backends!(
     undelivered_events_survive_a_restart,
     two_instances_deliver_each_event_once_and_in_order,
     a_separate_worker_drains_the_outbox,
+    a_partner_reads_its_services_and_reports_capacity,
 );

@@ -5,7 +5,9 @@
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
+};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{OpenApi, ToResponse};
 
@@ -157,6 +159,17 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 .description(Some("An access token from POST /v1/auth/login."))
                 .build(),
         ),
+    );
+    components.add_security_scheme(
+        "partner",
+        SecurityScheme::OAuth2(OAuth2::with_description(
+            [Flow::ClientCredentials(ClientCredentials::new(
+                "/v1/oauth/token",
+                Scopes::new(),
+            ))],
+            "A partner organization's system: the OAuth 2.0 client credentials grant at /v1/oauth/token with \
+             the client_id and client_secret an admin issued (POST /v1/organizations/{id}/api-clients).",
+        )),
     );
     for (name, mut response) in problem_components() {
         if let RefOr::T(response) = &mut response

@@ -816,6 +816,8 @@ pub struct ServiceQuery {
     /// Within `radius_km` of a point: ordered by distance.
     pub near: Option<(GeoPoint, f64)>,
     pub modified_after: Option<DateTime<Utc>>,
+    /// Only this organization's services (a partner's own).
+    pub organization: Option<OrganizationId>,
 }
 
 /// Where the next page of a search starts.
@@ -925,6 +927,9 @@ fn filtered<'a>(mut query: BoxedServices<'a>, q: &ServiceQuery) -> BoxedServices
 /// The filters only the services tables can decide: opening hours and
 /// free text.
 fn row_filtered<'a>(mut query: BoxedServices<'a>, q: &ServiceQuery) -> BoxedServices<'a> {
+    if let Some(organization) = q.organization {
+        query = query.filter(services::organization_id.eq(organization.to_string()));
+    }
     if let Some((weekday, minute)) = q.open_at {
         query = query.filter(exists(
             service_hours::table

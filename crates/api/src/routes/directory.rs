@@ -655,6 +655,7 @@ pub async fn search_services(
         open_at,
         near: near.map(|point| (point, radius)),
         modified_after: s.modified_after,
+        organization: None,
     };
     let page = state
         .read_as(caller, move |tx, cx| {

@@ -83,6 +83,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(partner::list_partner_referrals)
                 .service(partner::get_partner_referral)
                 .service(partner::transition_partner_referral)
+                .service(partner::list_partner_services)
                 .service(partner::update_partner_capacity)
                 .service(partner::create_webhook)
                 .service(partner::list_webhook_deliveries)

@@ -15,6 +15,7 @@ use spoke_domain::ids::{ApiClientId, OrganizationId, ReferralId, ServiceId, Webh
 use spoke_domain::partner::{ApiClient, Delivery, DeliveryStatus, Webhook, WebhookEvent};
 use spoke_domain::referral::{MoveInput, ReferralStatus, Side};
 use spoke_domain::values::{NewPassword, ShortText};
+use spoke_persistence::directory::{SearchKeyset, ServiceHit};
 use spoke_persistence::page::Keyset;
 use spoke_persistence::referrals::ReferralFilter;
 use utoipa::{IntoParams, ToSchema};
@@ -524,7 +525,7 @@ impl PartnerReferral {
 #[utoipa::path(
     tag = "partners", operation_id = "list_partner_referrals", params(PartnerReferralSearch),
     responses((status = 200, description = "A page of referrals.", body = Page<PartnerReferral>), (status = 403, response = Forbidden)),
-    security(("bearer" = []))
+    security(("partner" = []))
 )]
 #[get("/partner/referrals")]
 pub async fn list_partner_referrals(
@@ -558,7 +559,7 @@ pub async fn list_partner_referrals(
     tag = "partners", operation_id = "get_partner_referral",
     params(("id" = ReferralId, Path, description = "The referral's id")),
     responses((status = 200, description = "The referral.", body = PartnerReferral, headers(("ETag" = String, description = "Its version"))), (status = 403, response = Forbidden)),
-    security(("bearer" = []))
+    security(("partner" = []))
 )]
 #[get("/partner/referrals/{id}")]
 pub async fn get_partner_referral(
@@ -589,7 +590,7 @@ pub async fn get_partner_referral(
         (status = 403, response = Forbidden),
         (status = 409, description = "The move is not allowed from the current status.", body = crate::routes::referrals::IllegalMoveProblem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []))
+    security(("partner" = []))
 )]
 #[post("/partner/referrals/{id}/status")]
 pub async fn transition_partner_referral(
@@ -614,6 +615,45 @@ pub async fn transition_partner_referral(
     ))
 }
 
+/// A page of the partner's services.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerServiceSearch {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List your organization's services.
+///
+/// For a partner token: the directory's services of your organization, by name. Each one's `version` is its
+/// ETag: send `If-Match: "<version>"` to report its capacity.
+#[utoipa::path(
+    tag = "partners", operation_id = "list_partner_services", params(PartnerServiceSearch),
+    responses((status = 200, description = "A page of your services.", body = Page<ServiceView>)),
+    security(("partner" = []))
+)]
+#[get("/partner/services")]
+pub async fn list_partner_services(
+    state: web::Data<AppState>,
+    partner: Partner,
+    query: ApiQuery<PartnerServiceSearch>,
+) -> Result<HttpResponse, ApiError> {
+    let search = query.0;
+    let (limit, after) = page_request::<SearchKeyset>(search.limit, search.cursor.as_deref())?;
+    let page = state
+        .read(move |tx| usecases::own_services(tx, &partner, after.as_ref(), limit))
+        .await?;
+    Ok(
+        HttpResponse::Ok().json(Page::from_store(page, |hit: &ServiceHit| {
+            ServiceView::new(&hit.service, None)
+        })),
+    )
+}
+
 /// Report your service's capacity.
 ///
 /// For a partner token, on the organization's own services only (another's is a 404): accepting, waitlist
@@ -625,7 +665,7 @@ pub async fn transition_partner_referral(
         (status = 200, description = "The service with its new capacity.", body = ServiceView, headers(("ETag" = String, description = "The service's new version"))),
         (status = 403, response = Forbidden),
     ),
-    security(("bearer" = []))
+    security(("partner" = []))
 )]
 #[put("/partner/services/{id}/capacity")]
 pub async fn update_partner_capacity(
@@ -842,7 +882,7 @@ pub async fn create_webhook(
 #[utoipa::path(
     tag = "partners", operation_id = "create_partner_webhook", request_body = NewWebhook,
     responses((status = 201, description = "The subscription and its secret.", body = WebhookView), (status = 403, response = Forbidden)),
-    security(("bearer" = []))
+    security(("partner" = []))
 )]
 #[post("/partner/webhooks")]
 pub async fn create_partner_webhook(
@@ -877,7 +917,7 @@ pub async fn create_partner_webhook(
 #[utoipa::path(
     tag = "partners", operation_id = "list_partner_webhooks",
     responses((status = 200, description = "The subscriptions.", body = WebhookList), (status = 403, response = Forbidden)),
-    security(("bearer" = []))
+    security(("partner" = []))
 )]
 #[get("/partner/webhooks")]
 pub async fn list_partner_webhooks(

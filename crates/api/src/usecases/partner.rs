@@ -11,6 +11,7 @@ use spoke_domain::ids::{
 use spoke_domain::partner::{ApiClient, Channel, Delivery, Disclosure, Webhook};
 use spoke_domain::policy::{Actor, StaffAction, authorize_partner_service, authorize_staff};
 use spoke_domain::referral::{MoveInput, MovedBy, Referral, ReferralStatus};
+use spoke_persistence::directory::{SearchKeyset, ServiceHit, ServiceQuery};
 use spoke_persistence::page::{Keyset, Page};
 use spoke_persistence::referrals::{self as store, ReferralFilter, ReferralScope};
 use spoke_persistence::webhooks as hooks;
@@ -244,6 +245,20 @@ pub fn move_as_performer(
 
 /// Reports the capacity of one of the partner's own services (another's
 /// is a 404).
+/// The partner organization's own services, by name, `limit` at a time.
+pub fn own_services(
+    tx: &mut Tx,
+    partner: &Partner,
+    after: Option<&SearchKeyset>,
+    limit: usize,
+) -> Result<Page<ServiceHit, SearchKeyset>, ApiError> {
+    let query = ServiceQuery {
+        organization: Some(partner.organization),
+        ..ServiceQuery::default()
+    };
+    Ok(directory::search_services(tx, &query, after, limit)?)
+}
+
 pub fn report_capacity(
     tx: &mut Tx,
     partner: &Partner,
