@@ -98,6 +98,27 @@ fn every_request_field_is_bounded_and_every_input_closed() {
     );
 }
 
+/// Sign-in answers with the signed-in user beside the token, which the
+/// partner token grant does not: two schemas, not one name for both.
+#[test]
+fn the_two_token_answers_are_two_schemas() {
+    let spec = generated();
+    let schema = |path: &str, method: &str| {
+        spec["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+            ["$ref"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let login = schema("/v1/auth/login", "post");
+    let grant = schema("/v1/oauth/token", "post");
+    assert_ne!(login, grant);
+    assert!(spec["components"]["schemas"][&login]["properties"]["user"].is_object());
+}
+
 #[test]
 fn every_operation_is_documented_for_integrators() {
     let spec = generated();

@@ -356,9 +356,26 @@ fn header_parameter(
     description: &str,
     example: &str,
 ) -> utoipa::openapi::path::Parameter {
+    header_parameter_with(
+        name,
+        required,
+        description,
+        example,
+        utoipa::openapi::schema::ObjectBuilder::new(),
+    )
+}
+
+/// A header parameter whose value the schema `value` constrains.
+fn header_parameter_with(
+    name: &str,
+    required: bool,
+    description: &str,
+    example: &str,
+    value: utoipa::openapi::schema::ObjectBuilder,
+) -> utoipa::openapi::path::Parameter {
     use utoipa::openapi::Required;
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::schema::Type;
     ParameterBuilder::new()
         .name(name)
         .parameter_in(ParameterIn::Header)
@@ -368,7 +385,7 @@ fn header_parameter(
             Required::False
         })
         .description(Some(description))
-        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .schema(Some(value.schema_type(Type::String)))
         .example(Some(serde_json::Value::from(example)))
         .build()
 }
@@ -444,12 +461,16 @@ impl utoipa::IntoParams for IdempotencyKey {
     fn into_params(
         _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
     ) -> Vec<utoipa::openapi::path::Parameter> {
-        vec![header_parameter(
+        vec![header_parameter_with(
             "Idempotency-Key",
             false,
             "Makes the request safe to retry: the same key and body returns the first response; \
              the same key with another body is a 422. 1 to 255 visible ASCII characters, per user.",
             "intake-2026-11-26-001",
+            utoipa::openapi::schema::ObjectBuilder::new()
+                .min_length(Some(1))
+                .max_length(Some(255))
+                .pattern(Some("^[\\x21-\\x7E]+$")),
         )]
     }
 }

@@ -38,7 +38,7 @@ pub struct LoginRequest {
         "created_at": "2026-11-26T09:00:00Z", "updated_at": "2026-11-26T09:00:00Z", "version": 1
     }
 }))]
-pub struct TokenResponse {
+pub struct SignedIn {
     /// Send as `Authorization: Bearer <access_token>`.
     pub access_token: String,
     /// Always `Bearer`.
@@ -61,7 +61,7 @@ pub struct TokenResponse {
     operation_id = "login",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in.", body = TokenResponse),
+        (status = 200, description = "Signed in.", body = SignedIn),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 429, response = TooManyRequests),
     ),
@@ -112,7 +112,7 @@ pub async fn login(
     let access_token = state.tokens.issue(&user, state.clock.now())?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(TokenResponse {
+        .json(SignedIn {
             access_token,
             token_type: "Bearer",
             expires_in: state.tokens.lifetime().num_seconds(),

@@ -275,13 +275,29 @@ pub async fn revoke_api_client(
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"grant_type": "client_credentials", "client_id": "01936b36-1a00-7c11-8d22-3e4f5a6b7c8d", "client_secret": "..."}))]
 pub struct TokenRequest {
-    /// Only `client_credentials`.
+    /// Only `client_credentials`. Required: without it the answer is RFC 6749's `invalid_request`.
+    #[schema(required = true, value_type = String, pattern = "^client_credentials$")]
     pub grant_type: Option<String>,
     /// Or HTTP Basic authentication.
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
     /// Ignored: a partner token always acts for its organization.
     pub scope: Option<String>,
+}
+
+impl TokenRequest {
+    /// Whether a parameter is longer than every request's bound.
+    fn oversized(&self) -> bool {
+        [
+            &self.grant_type,
+            &self.client_id,
+            &self.client_secret,
+            &self.scope,
+        ]
+        .into_iter()
+        .flatten()
+        .any(|value| value.chars().count() > crate::extract::MAX_STRING_CHARS)
+    }
 }
 
 /// An access token for a partner organization.
@@ -355,8 +371,15 @@ pub async fn create_oauth_token(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let form: TokenRequest = match serde_urlencoded::from_bytes(&body) {
-        Ok(form) => form,
+    let form = match serde_urlencoded::from_bytes::<TokenRequest>(&body) {
+        Ok(form) if !form.oversized() => form,
+        Ok(_) => {
+            return Ok(oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "a parameter is longer than the contract allows",
+            ));
+        }
         Err(_) => {
             return Ok(oauth_error(
                 StatusCode::BAD_REQUEST,
