@@ -350,7 +350,7 @@ pub fn etag(version: i32) -> String {
 }
 
 /// A header parameter for the OpenAPI document.
-fn header_parameter(
+pub(crate) fn header_parameter(
     name: &str,
     required: bool,
     description: &str,

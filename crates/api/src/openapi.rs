@@ -139,7 +139,7 @@ their services and locations, capacity, and the service taxonomy. Every staff ro
             the referrals sent to the partner, its moves and capacity reports, and signed webhooks."),
         (name = "health", description = "Liveness and readiness probes for orchestrators."),
     ),
-    components(schemas(Problem, spoke_domain::FieldError)),
+    components(schemas(Problem, spoke_domain::FieldError, crate::webhooks::WebhookPayload)),
 )]
 #[derive(Debug)]
 pub struct ApiDoc;
@@ -208,7 +208,73 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         }
     }
     bound_request_bodies(&mut api);
+    api.webhooks = Some(webhooks());
     api
+}
+
+/// The OpenAPI 3.1 `webhooks`: each event Spoke posts to a subscription,
+/// its body and its signature headers.
+fn webhooks() -> utoipa::openapi::Paths {
+    use spoke_domain::partner::WebhookEvent;
+    use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem};
+    use utoipa::openapi::request_body::RequestBodyBuilder;
+    use utoipa::openapi::{PathsBuilder, Required};
+
+    let header = crate::extract::header_parameter;
+    let mut paths = PathsBuilder::new();
+    for event in WebhookEvent::ALL {
+        let what = match event {
+            WebhookEvent::ReferralCreated => {
+                "A referral was sent to the organization (or, for an admin subscription, drafted)."
+            }
+            WebhookEvent::ReferralStatusChanged => {
+                "A referral moved: accepted, rejected, in progress, completed, cancelled."
+            }
+            WebhookEvent::ReferralUpdated => {
+                "A referral's content changed while its loop was open."
+            }
+        };
+        let operation = OperationBuilder::new()
+            .operation_id(Some(format!("on_{}", event.as_str().replace('.', "_"))))
+            .tag("partners")
+            .summary(Some(event.as_str()))
+            .description(Some(format!(
+                "{what} Spoke POSTs this to the subscription's URL, in order per referral. Verify \
+                 `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{{webhook-id}}.{{webhook-timestamp}}.{{body}}` \
+                 under the secret's base64-decoded bytes) and drop duplicates by `webhook-id`: a delivery \
+                 may come more than once."
+            )))
+            .parameters(Some([
+                header("webhook-id", true, "The event's id: the same for every retry and subscription.", "01936b38-1a00-7c11-8d22-3e4f5a6b7c8d"),
+                header("webhook-timestamp", true, "Seconds since the epoch when this attempt was signed.", "1764604800"),
+                header("webhook-signature", true, "`v1,` and the base64 HMAC-SHA256 signature.", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
+            ]))
+            .request_body(Some(
+                RequestBodyBuilder::new()
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("WebhookPayload")))
+                            .build(),
+                    )
+                    .required(Some(Required::True))
+                    .build(),
+            ))
+            .response(
+                "2XX",
+                ResponseBuilder::new().description("Received: any 2xx acknowledges the delivery."),
+            )
+            .response(
+                "default",
+                ResponseBuilder::new().description(
+                    "Anything else, or no answer within 10 seconds, is retried with exponential backoff for \
+                     about 32 hours, then the delivery is marked failed.",
+                ),
+            )
+            .build();
+        paths = paths.path(event.as_str(), PathItem::new(HttpMethod::Post, operation));
+    }
+    paths.build()
 }
 
 /// Every string and list a request body may carry is bounded in the
