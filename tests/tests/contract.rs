@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use spoke_domain::staff::Role;
 use spoke_tests::{Spoke, both_backends};
 
@@ -243,6 +243,44 @@ fn health_and_readiness(spoke: &Spoke) {
     assert!(answered.ends_with("-01"));
 }
 
+/// Every problem `type` the server sends resolves to a page that explains
+/// it; the stale-ETag answer's type is one of them.
+fn problem_types_resolve_to_pages(spoke: &Spoke) {
+    for kind in spoke_api::problem::ProblemType::ALL {
+        let page = spoke.get(&kind.uri()).send().expect(200);
+        assert!(
+            page.header("content-type")
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(page.text.contains(kind.title()), "{}", page.text);
+    }
+    spoke
+        .get("/problems/no-such-problem")
+        .send()
+        .expect_problem(404);
+    let team = spoke.team("North");
+    let cm = spoke.user("cm@example.org", Role::CaseManager, Some(team));
+    let created = spoke
+        .post("/v1/clients")
+        .as_user(&cm)
+        .json(json!({"given_name": "Ana", "family_name": "Lee"}))
+        .send()
+        .expect(201);
+    let stale = spoke
+        .patch(&format!(
+            "/v1/clients/{}",
+            created.body["id"].as_str().unwrap()
+        ))
+        .as_user(&cm)
+        .if_match("\"7\"")
+        .json(json!({"preferred_name": "Ani"}))
+        .send()
+        .expect_problem(412);
+    let kind = stale.body["type"].as_str().unwrap();
+    spoke.get(kind).send().expect(200);
+}
+
 /// Prometheus sees requests by route pattern (not by id), the pools and the
 /// outbox; with a token set, only who sends it.
 fn metrics_count_requests_by_route(spoke: &Spoke) {
@@ -293,5 +331,6 @@ fn metrics_count_requests_by_route(spoke: &Spoke) {
 both_backends!(
     the_served_contract_and_docs_work_offline,
     health_and_readiness,
-    metrics_count_requests_by_route
+    metrics_count_requests_by_route,
+    problem_types_resolve_to_pages
 );

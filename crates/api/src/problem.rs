@@ -62,6 +62,118 @@ pub struct Problem {
     pub allowed_moves: Option<Vec<ReferralStatus>>,
 }
 
+/// The kinds of problem that say more than their status, each with a page
+/// at its `type` URI (`GET /problems/{slug}`) that explains it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemType {
+    Validation,
+    MalformedRequest,
+    IllegalStatusMove,
+    IllegalReferralMove,
+    StaleEtag,
+    IfMatchRequired,
+    IdempotencyKeyReused,
+}
+
+impl ProblemType {
+    pub const ALL: [ProblemType; 7] = [
+        ProblemType::Validation,
+        ProblemType::MalformedRequest,
+        ProblemType::IllegalStatusMove,
+        ProblemType::IllegalReferralMove,
+        ProblemType::StaleEtag,
+        ProblemType::IfMatchRequired,
+        ProblemType::IdempotencyKeyReused,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            ProblemType::Validation => "validation",
+            ProblemType::MalformedRequest => "malformed-request",
+            ProblemType::IllegalStatusMove => "illegal-status-move",
+            ProblemType::IllegalReferralMove => "illegal-referral-move",
+            ProblemType::StaleEtag => "stale-etag",
+            ProblemType::IfMatchRequired => "if-match-required",
+            ProblemType::IdempotencyKeyReused => "idempotency-key-reused",
+        }
+    }
+
+    pub fn parse(slug: &str) -> Option<ProblemType> {
+        ProblemType::ALL
+            .into_iter()
+            .find(|kind| kind.slug() == slug)
+    }
+
+    /// The `type` member: a path on this server.
+    pub fn uri(self) -> String {
+        format!("/problems/{}", self.slug())
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            ProblemType::Validation | ProblemType::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ProblemType::MalformedRequest => StatusCode::BAD_REQUEST,
+            ProblemType::IllegalStatusMove | ProblemType::IllegalReferralMove => {
+                StatusCode::CONFLICT
+            }
+            ProblemType::StaleEtag => StatusCode::PRECONDITION_FAILED,
+            ProblemType::IfMatchRequired => StatusCode::PRECONDITION_REQUIRED,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ProblemType::Validation => "The request is not valid",
+            ProblemType::MalformedRequest => "The request is malformed",
+            ProblemType::IllegalStatusMove => "This status change is not allowed",
+            ProblemType::IllegalReferralMove => "This move is not allowed",
+            ProblemType::StaleEtag => "The resource has changed",
+            ProblemType::IfMatchRequired => "If-Match is required",
+            ProblemType::IdempotencyKeyReused => {
+                "The Idempotency-Key was already used with another request"
+            }
+        }
+    }
+
+    /// What it means and what to do, for its page.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            ProblemType::Validation => {
+                "The body or query parsed, but some values break a rule. `errors` lists each one with the \
+                 field's path, a stable `code` (such as `too_long`, `unknown_field`, `duplicate_key`, \
+                 `in_future`) and a message for people. Fix those fields and send again; nothing was stored."
+            }
+            ProblemType::MalformedRequest => {
+                "The request could not be read: a body that is not JSON, a path id that is not a UUID, a \
+                 query parameter of the wrong type or unknown, or a cursor this API did not issue. Nothing \
+                 was done."
+            }
+            ProblemType::IllegalStatusMove => {
+                "The client's status cannot move from its current one to the one asked. \
+                 `current_status` and `allowed_statuses` say where it can go now."
+            }
+            ProblemType::IllegalReferralMove => {
+                "The referral cannot make this move now, or not by your side of the loop. \
+                 `current_status` and `allowed_moves` say which moves you may make."
+            }
+            ProblemType::StaleEtag => {
+                "Someone changed the resource since you read it: your If-Match is not its current ETag. \
+                 Read it again, reapply your change to what you read, and send it with the new ETag."
+            }
+            ProblemType::IfMatchRequired => {
+                "Changes need the resource's current ETag in If-Match, so two people never overwrite each \
+                 other unknowingly. Read the resource and send its ETag."
+            }
+            ProblemType::IdempotencyKeyReused => {
+                "This Idempotency-Key was first used with a different request (method, path or body). Use a \
+                 new key for a new request; retry with the same body to get the first answer again."
+            }
+        }
+    }
+}
+
 impl Problem {
     /// A problem whose status says it all.
     pub fn from_status(status: StatusCode) -> Problem {
@@ -79,11 +191,11 @@ impl Problem {
         }
     }
 
-    fn typed(status: StatusCode, slug: &str, title: &str) -> Problem {
+    fn typed(kind: ProblemType) -> Problem {
         Problem {
-            problem_type: format!("/problems/{slug}"),
-            title: title.to_owned(),
-            ..Problem::from_status(status)
+            problem_type: kind.uri(),
+            title: kind.title().to_owned(),
+            ..Problem::from_status(kind.status())
         }
     }
 
@@ -187,16 +299,12 @@ impl ApiError {
         match self {
             ApiError::Validation(errors) => Problem {
                 errors: errors.0.clone(),
-                ..Problem::typed(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation",
-                    "The request is not valid",
-                )
+                ..Problem::typed(ProblemType::Validation)
                 .detail(errors.to_string())
             },
             ApiError::BadRequest { detail, errors } => Problem {
                 errors: errors.clone(),
-                ..Problem::typed(StatusCode::BAD_REQUEST, "malformed-request", "The request is malformed")
+                ..Problem::typed(ProblemType::MalformedRequest)
                     .detail(detail.clone())
             },
             ApiError::Unauthorized(detail) => {
@@ -212,11 +320,7 @@ impl ApiError {
             }
             ApiError::IllegalStatusMove(refused) => Problem {
                 allowed_statuses: Some(refused.allowed.clone()),
-                ..Problem::typed(
-                    StatusCode::CONFLICT,
-                    "illegal-status-move",
-                    "This status change is not allowed",
-                )
+                ..Problem::typed(ProblemType::IllegalStatusMove)
                 .detail(refused.to_string())
             },
             ApiError::IllegalReferralMove {
@@ -226,40 +330,24 @@ impl ApiError {
             } => Problem {
                 current_status: Some(*current),
                 allowed_moves: Some(allowed.clone()),
-                ..Problem::typed(
-                    StatusCode::CONFLICT,
-                    "illegal-referral-move",
-                    "This move is not allowed",
-                )
+                ..Problem::typed(ProblemType::IllegalReferralMove)
                 .detail(detail.clone())
             },
-            ApiError::PreconditionFailed => Problem::typed(
-                StatusCode::PRECONDITION_FAILED,
-                "stale-etag",
-                "The resource has changed",
-            )
+            ApiError::PreconditionFailed => Problem::typed(ProblemType::StaleEtag)
             .detail("the If-Match ETag is not the current one: read the resource again and reapply your change"),
             ApiError::PayloadTooLarge => Problem::from_status(StatusCode::PAYLOAD_TOO_LARGE)
                 .detail("request bodies may be at most 1 MiB"),
             ApiError::UnsupportedMediaType(detail) => {
                 Problem::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE).detail(detail.clone())
             }
-            ApiError::PreconditionRequired => Problem::typed(
-                StatusCode::PRECONDITION_REQUIRED,
-                "if-match-required",
-                "If-Match is required",
-            )
+            ApiError::PreconditionRequired => Problem::typed(ProblemType::IfMatchRequired)
             .detail("send the resource's current ETag in If-Match to change it"),
             ApiError::TooManyRequests { retry_after_seconds } => {
                 Problem::from_status(StatusCode::TOO_MANY_REQUESTS).detail(format!(
                     "too many attempts; try again in {retry_after_seconds} seconds"
                 ))
             }
-            ApiError::IdempotencyMismatch => Problem::typed(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency-key-reused",
-                "The Idempotency-Key was already used with another request",
-            )
+            ApiError::IdempotencyMismatch => Problem::typed(ProblemType::IdempotencyKeyReused)
             .detail("use a new Idempotency-Key for a different request"),
             ApiError::Unavailable(_) => Problem::from_status(StatusCode::SERVICE_UNAVAILABLE)
                 .detail("the database cannot be reached; retry after the seconds in Retry-After"),

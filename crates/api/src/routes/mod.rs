@@ -10,6 +10,7 @@ pub mod directory;
 pub mod health;
 pub mod partner;
 pub mod plans;
+pub mod problems;
 pub mod referrals;
 pub mod staff;
 
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
         .service(health::metrics)
+        .service(problems::get_problem_type)
         .service(
             scope("/v1")
                 .service(auth::login)
