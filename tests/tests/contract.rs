@@ -98,6 +98,61 @@ fn every_request_field_is_bounded_and_every_input_closed() {
     );
 }
 
+/// Creates link to the operations on what they created, and reads to its
+/// changes, with parameters that exist: a stateful test can follow them.
+#[test]
+fn links_lead_from_a_create_to_its_resource() {
+    let spec = generated();
+    let mut operation_ids = std::collections::HashSet::new();
+    for item in spec["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            operation_ids.insert(op["operationId"].as_str().unwrap().to_owned());
+        }
+    }
+    let mut links = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                for (name, link) in response["links"].as_object().into_iter().flatten() {
+                    links += 1;
+                    let at = format!("{method} {path} {status} -> {name}");
+                    assert!(
+                        operation_ids.contains(link["operationId"].as_str().unwrap()),
+                        "{at}"
+                    );
+                    for value in link["parameters"].as_object().unwrap().values() {
+                        let value = value.as_str().unwrap();
+                        if value == "$response.body#/id" {
+                            let schema = response["content"]["application/json"]["schema"]["$ref"]
+                                .as_str()
+                                .unwrap()
+                                .rsplit('/')
+                                .next()
+                                .unwrap();
+                            let has_id = |schema: &Value| schema["properties"]["id"].is_object();
+                            let target = &spec["components"]["schemas"][schema];
+                            let parts = target["allOf"].as_array().cloned().unwrap_or_default();
+                            assert!(
+                                has_id(target) || parts.iter().any(has_id),
+                                "{at}: {schema} has no id"
+                            );
+                        } else {
+                            let param = value.strip_prefix("$request.path.").unwrap();
+                            assert!(path.contains(&format!("{{{param}}}")), "{at}: {param}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(links > 30, "{links} links");
+    let created = &spec["paths"]["/v1/clients"]["post"]["responses"]["201"]["links"];
+    assert_eq!(
+        created["get_client"]["parameters"]["id"],
+        "$response.body#/id"
+    );
+}
+
 /// Sign-in answers with the signed-in user beside the token, which the
 /// partner token grant does not: two schemas, not one name for both.
 #[test]

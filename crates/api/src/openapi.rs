@@ -208,8 +208,115 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         }
     }
     bound_request_bodies(&mut api);
+    add_links(&mut api);
     api.webhooks = Some(webhooks());
     api
+}
+
+/// OpenAPI `links`, so a client or a stateful test can follow what it
+/// created: a `201` of `POST /x` links to each operation on `/x/{id}` with
+/// the new `id`, and a `GET /x/{id}` links to the changes on the same path.
+/// Path parameters the two share are passed through.
+fn add_links(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::link::LinkBuilder;
+    use utoipa::openapi::path::PathItem;
+
+    fn operations(item: &PathItem) -> Vec<(&'static str, &Operation)> {
+        [
+            ("get", &item.get),
+            ("put", &item.put),
+            ("patch", &item.patch),
+            ("delete", &item.delete),
+            ("post", &item.post),
+        ]
+        .into_iter()
+        .filter_map(|(method, op)| op.as_ref().map(|op| (method, op)))
+        .collect()
+    }
+
+    fn parameters(path: &str) -> Vec<String> {
+        path.split('/')
+            .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    // (path, status, link name, link) to add.
+    let mut found: Vec<(String, &'static str, String, utoipa::openapi::link::Link)> = Vec::new();
+    let paths = &api.paths.paths;
+    for (path, item) in paths {
+        // Children: `{path}/{param}`, one parameter segment deeper.
+        for (child, child_item) in paths {
+            let Some(rest) = child.strip_prefix(path.as_str()) else {
+                continue;
+            };
+            let Some(new_id) = rest
+                .strip_prefix("/{")
+                .and_then(|r| r.strip_suffix('}'))
+                .filter(|r| !r.contains('/'))
+            else {
+                continue;
+            };
+            if item.post.is_none() {
+                continue;
+            }
+            for (method, target) in operations(child_item) {
+                if method == "post" {
+                    continue;
+                }
+                let Some(id) = &target.operation_id else {
+                    continue;
+                };
+                let mut link = LinkBuilder::new()
+                    .operation_id(id.clone())
+                    .description(format!("{method} what was created"));
+                for name in parameters(child) {
+                    let value = if name == new_id {
+                        "$response.body#/id".to_owned()
+                    } else {
+                        format!("$request.path.{name}")
+                    };
+                    link = link.parameter(name, value);
+                }
+                found.push((path.clone(), "201", id.clone(), link.build()));
+            }
+        }
+        // A read links to the changes of the same resource.
+        if item.get.is_some() && !parameters(path).is_empty() {
+            for (method, target) in operations(item) {
+                if matches!(method, "get" | "post") {
+                    continue;
+                }
+                let Some(id) = &target.operation_id else {
+                    continue;
+                };
+                let mut link = LinkBuilder::new()
+                    .operation_id(id.clone())
+                    .description(format!(
+                        "{method} what was read (its ETag goes in If-Match)"
+                    ));
+                for name in parameters(path) {
+                    link = link.parameter(name.clone(), format!("$request.path.{name}"));
+                }
+                found.push((path.clone(), "200", id.clone(), link.build()));
+            }
+        }
+    }
+    for (path, status, name, link) in found {
+        let Some(item) = api.paths.paths.get_mut(&path) else {
+            continue;
+        };
+        let operation = if status == "201" {
+            item.post.as_mut()
+        } else {
+            item.get.as_mut()
+        };
+        if let Some(RefOr::T(response)) =
+            operation.and_then(|op| op.responses.responses.get_mut(status))
+        {
+            response.links.insert(name, RefOr::T(link));
+        }
+    }
 }
 
 /// The OpenAPI 3.1 `webhooks`: each event Spoke posts to a subscription,
