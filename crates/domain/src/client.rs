@@ -288,7 +288,14 @@ pub struct ClientDetailsInput {
     pub gender: Option<GenderInput>,
     /// A BCP 47 tag.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(example = "es"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "es",
+            max_length = 35,
+            pattern = r"^\s*[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*\s*$"
+        )
+    )]
     pub preferred_language: Option<String>,
     /// 7 to 15 digits, optionally with a leading `+`; spaces, dots, dashes and parentheses are ignored.
     #[serde(default)]
@@ -300,7 +307,11 @@ pub struct ClientDetailsInput {
     #[serde(default)]
     #[cfg_attr(
         feature = "openapi",
-        schema(example = "maria.rivera@example.org", format = "email")
+        schema(
+            example = "maria.rivera@example.org",
+            format = "email",
+            max_length = 254
+        )
     )]
     pub email: Option<String>,
     #[serde(default)]
@@ -312,7 +323,9 @@ pub struct ClientDetailsInput {
         schema(example = "OR12345678", pattern = r"^\s*[A-Za-z0-9]{1,20}\s*$")
     )]
     pub medicaid_id: Option<String>,
+    /// At most 20, no two alike.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub external_ids: Vec<ExternalIdInput>,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(example = json!(["two_person_visits"])))]
@@ -528,37 +541,70 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
     "phone": "+1 503 555 0199", "preferred_language": "es", "address": null
 })))]
 pub struct ClientPatch {
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    /// 1 to 100 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     #[serde(default)]
     pub given_name: Patch<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    /// 1 to 100 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     #[serde(default)]
     pub family_name: Patch<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    /// 1 to 100 characters; `null` clears it.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     #[serde(default)]
     pub preferred_name: Patch<String>,
+    /// Not in the future, not before 1900; `null` clears it.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     #[serde(default)]
     pub date_of_birth: Patch<NaiveDate>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<GenderInput>))]
     #[serde(default)]
     pub gender: Patch<GenderInput>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    /// A BCP 47 tag; `null` clears it.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<String>, max_length = 35, pattern = r"^\s*[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*\s*$")
+    )]
     #[serde(default)]
     pub preferred_language: Patch<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    /// 7 to 15 digits, optionally with a leading `+`; `null` clears it.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<String>, pattern = r"^\s*\+?[0-9 ().-]+\s*$")
+    )]
     #[serde(default)]
     pub phone: Patch<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    /// `null` clears it.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<String>, format = "email", max_length = 254)
+    )]
     #[serde(default)]
     pub email: Patch<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<AddressInput>))]
     #[serde(default)]
     pub address: Patch<AddressInput>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    /// 1 to 20 letters and digits; `null` clears it.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<String>, pattern = r"^\s*[A-Za-z0-9]{1,20}\s*$")
+    )]
     #[serde(default)]
     pub medicaid_id: Patch<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<ExternalIdInput>>))]
+    /// At most 20, no two alike.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<Vec<ExternalIdInput>>, max_items = 20)
+    )]
     #[serde(default)]
     pub external_ids: Patch<Vec<ExternalIdInput>>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<RiskFlag>>))]
