@@ -153,6 +153,32 @@ fn links_lead_from_a_create_to_its_resource() {
     );
 }
 
+/// Every parameter shows an example an integrator can send as it is,
+/// except a cursor, which only the server makes.
+#[test]
+fn every_parameter_has_an_example() {
+    let spec = generated();
+    let mut missing = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for parameter in op["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap();
+                if name != "cursor"
+                    && parameter["example"].is_null()
+                    && parameter["examples"].is_null()
+                {
+                    missing.push(format!("{method} {path} {name}"));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "parameters without an example:\n{}",
+        missing.join("\n")
+    );
+}
+
 /// Sign-in answers with the signed-in user beside the token, which the
 /// partner token grant does not: two schemas, not one name for both.
 #[test]

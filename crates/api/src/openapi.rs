@@ -209,8 +209,89 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     }
     bound_request_bodies(&mut api);
     add_links(&mut api);
+    example_parameters(&mut api);
     api.webhooks = Some(webhooks());
     api
+}
+
+/// An example for every parameter whose schema gives one honestly: an id's
+/// or an enum's own example, the first of an enum's values, a page size of
+/// 20, a date, a moment, `true`. Free text and cursors stay without one (a
+/// made-up cursor is refused).
+fn example_parameters(api: &mut utoipa::openapi::OpenApi) {
+    use serde_json::{Value, json};
+    use utoipa::openapi::path::ParameterBuilder;
+
+    let components: std::collections::BTreeMap<String, Value> = api
+        .components
+        .as_ref()
+        .map(|c| {
+            c.schemas
+                .iter()
+                .filter_map(|(name, schema)| {
+                    Some((name.clone(), serde_json::to_value(schema).ok()?))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let derive = |name: &str, schema: &Value| -> Option<Value> {
+        let schema = match schema["$ref"].as_str() {
+            Some(reference) => components.get(reference.rsplit('/').next()?)?,
+            None => schema,
+        };
+        if let Some(example) = schema.get("example") {
+            return Some(example.clone());
+        }
+        if let Some(first) = schema["enum"].as_array().and_then(|values| values.first()) {
+            return Some(first.clone());
+        }
+        let kind = match &schema["type"] {
+            Value::String(kind) => kind.clone(),
+            Value::Array(kinds) => kinds
+                .iter()
+                .filter_map(Value::as_str)
+                .find(|kind| *kind != "null")?
+                .to_owned(),
+            _ => return None,
+        };
+        match (kind.as_str(), schema["format"].as_str()) {
+            ("integer", _) if name == "limit" => Some(json!(20)),
+            ("integer", _) => schema.get("minimum").cloned(),
+            ("boolean", _) => Some(json!(true)),
+            ("string", Some("date")) => Some(json!("2026-12-01")),
+            ("string", Some("date-time")) => Some(json!("2026-12-01T00:00:00Z")),
+            _ => None,
+        }
+    };
+    for item in api.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                let RefOr::T(parameter) = parameter else {
+                    continue;
+                };
+                let Ok(described) = serde_json::to_value(&*parameter) else {
+                    continue;
+                };
+                if described.get("example").is_some() || described.get("examples").is_some() {
+                    continue;
+                }
+                let name = described["name"].as_str().unwrap_or_default();
+                if let Some(example) = derive(name, &described["schema"]) {
+                    let builder: ParameterBuilder = parameter.clone().into();
+                    *parameter = builder.example(Some(example)).build();
+                }
+            }
+        }
+    }
 }
 
 /// OpenAPI `links`, so a client or a stateful test can follow what it

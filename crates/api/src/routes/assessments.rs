@@ -150,6 +150,7 @@ pub struct TrendView {
 #[serde(deny_unknown_fields)]
 pub struct TrendQuery {
     /// The instrument's code (default `ssm`, the Self-Sufficiency Matrix).
+    #[param(example = "ssm")]
     pub instrument: Option<String>,
 }
 

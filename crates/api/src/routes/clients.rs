@@ -147,10 +147,12 @@ pub struct CaseManagerAssignment {
 pub struct ClientSearch {
     /// Part of the given, family or preferred name, in any case and with or without accents ("garcia"
     /// finds "García").
+    #[param(example = "garcia")]
     pub name: Option<String>,
     /// Exact date of birth.
     pub date_of_birth: Option<NaiveDate>,
     /// Exact Medicaid id, in any case.
+    #[param(example = "OR12345678")]
     pub medicaid_id: Option<String>,
     pub status: Option<ClientStatus>,
     /// Only this primary case manager's caseload.

@@ -539,10 +539,12 @@ pub async fn create_service(
 #[serde(deny_unknown_fields)]
 pub struct ServiceSearch {
     /// Words that must all appear in the name or description (any case).
+    #[param(example = "food pantry")]
     pub q: Option<String>,
     /// A taxonomy term: services with it or any term below it.
     pub taxonomy_term_id: Option<TaxonomyTermId>,
     /// A BCP 47 tag; `es` also finds services in `es-MX`.
+    #[param(example = "es")]
     pub language: Option<String>,
     pub accepts_medicaid: Option<bool>,
     /// A client's age: only services whose age limits admit it.
@@ -556,6 +558,7 @@ pub struct ServiceSearch {
     #[param(example = "45.5152,-122.6784")]
     pub near: Option<String>,
     /// Kilometres around `near`, up to 500 (default 10).
+    #[param(example = 10.0)]
     pub radius_km: Option<f64>,
     /// Only services changed after this time (RFC 3339), for sync.
     pub modified_after: Option<DateTime<Utc>>,
