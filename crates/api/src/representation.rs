@@ -12,16 +12,7 @@ use utoipa::ToSchema;
 
 /// A referral of a client to a service.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": "01936b34-1a00-7c11-8d22-3e4f5a6b7c8d", "client_id": "01936b2e-6f1a-7cc3-9a51-3f0b4f4d2a10",
-    "service_id": "01936b2f-6a00-7c11-8d22-3e4f5a6b7c8d", "organization_id": "01936b2f-5a00-7c11-8d22-3e4f5a6b7c8d",
-    "reason": "Needs a food box this week.", "needs": ["food"], "priority": "urgent",
-    "note_for_partner": "Prefers Spanish.", "categories": ["general"], "due_by": "2026-12-04",
-    "status": "accepted", "business_status": null, "consent_id": "01936b33-1a00-7c11-8d22-3e4f5a6b7c8d",
-    "outcome": null, "linked_on": null, "redirected_from": null, "overdue": false,
-    "allowed_moves": ["cancelled"], "created_by": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c",
-    "created_at": "2026-11-30T17:00:00Z", "updated_at": "2026-12-01T09:00:00Z", "version": 3
-}))]
+#[schema(example = ReferralView::example)]
 pub struct ReferralView {
     pub id: ReferralId,
     pub client_id: ClientId,
@@ -54,6 +45,21 @@ pub struct ReferralView {
 }
 
 impl ReferralView {
+    /// The contract's example of a referral, shared by every schema that
+    /// holds one (the webhook payload too).
+    pub fn example() -> serde_json::Value {
+        serde_json::json!({
+            "id": "01936b34-1a00-7c11-8d22-3e4f5a6b7c8d", "client_id": "01936b2e-6f1a-7cc3-9a51-3f0b4f4d2a10",
+            "service_id": "01936b2f-6a00-7c11-8d22-3e4f5a6b7c8d", "organization_id": "01936b2f-5a00-7c11-8d22-3e4f5a6b7c8d",
+            "reason": "Needs a food box this week.", "needs": ["food"], "priority": "urgent",
+            "note_for_partner": "Prefers Spanish.", "categories": ["general"], "due_by": "2026-12-04",
+            "status": "accepted", "business_status": null, "consent_id": "01936b33-1a00-7c11-8d22-3e4f5a6b7c8d",
+            "outcome": null, "linked_on": null, "redirected_from": null, "overdue": false,
+            "allowed_moves": ["cancelled"], "created_by": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c",
+            "created_at": "2026-11-30T17:00:00Z", "updated_at": "2026-12-01T09:00:00Z", "version": 3
+        })
+    }
+
     pub fn of(r: &Referral, side: Side, today: NaiveDate) -> Self {
         let f = &r.fields;
         ReferralView {

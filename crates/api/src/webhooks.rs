@@ -53,24 +53,7 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String
 /// The body of every delivery: the event, when it happened, and the
 /// referral as the receiver's side sees it with the change that made it.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-#[schema(example = json!({
-    "type": "referral.status_changed", "timestamp": "2026-12-01T09:00:00Z",
-    "data": {
-        "referral": {
-            "id": "01936b34-1a00-7c11-8d22-3e4f5a6b7c8d", "client_id": "01936b2e-6f1a-7cc3-9a51-3f0b4f4d2a10",
-            "service_id": "01936b2f-6a00-7c11-8d22-3e4f5a6b7c8d", "organization_id": "01936b2f-5a00-7c11-8d22-3e4f5a6b7c8d",
-            "reason": "Needs a food box this week.", "needs": ["food"], "priority": "urgent",
-            "note_for_partner": "Prefers Spanish.", "categories": ["general"], "due_by": "2026-12-04",
-            "status": "accepted", "business_status": null, "consent_id": "01936b33-1a00-7c11-8d22-3e4f5a6b7c8d",
-            "outcome": null, "linked_on": null, "redirected_from": null, "overdue": false,
-            "allowed_moves": ["in_progress", "completed", "cancelled"], "created_by": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c",
-            "created_at": "2026-11-30T17:00:00Z", "updated_at": "2026-12-01T09:00:00Z", "version": 3
-        },
-        "change": {"id": "01936b32-1a00-7c11-8d22-3e4f5a6b7c8d", "at": "2026-12-01T09:00:00Z",
-                   "by": {"kind": "partner", "organization_id": "01936b2f-5a00-7c11-8d22-3e4f5a6b7c8d"},
-                   "from": "requested", "to": "accepted", "reason": null, "business_status": null}
-    }
-}))]
+#[schema(example = WebhookPayload::example)]
 pub struct WebhookPayload {
     #[serde(rename = "type")]
     #[schema(rename = "type")]
@@ -81,26 +64,33 @@ pub struct WebhookPayload {
 
 /// What changed.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-#[schema(example = json!({
-    "referral": {
-            "id": "01936b34-1a00-7c11-8d22-3e4f5a6b7c8d", "client_id": "01936b2e-6f1a-7cc3-9a51-3f0b4f4d2a10",
-            "service_id": "01936b2f-6a00-7c11-8d22-3e4f5a6b7c8d", "organization_id": "01936b2f-5a00-7c11-8d22-3e4f5a6b7c8d",
-            "reason": "Needs a food box this week.", "needs": ["food"], "priority": "urgent",
-            "note_for_partner": "Prefers Spanish.", "categories": ["general"], "due_by": "2026-12-04",
-            "status": "accepted", "business_status": null, "consent_id": "01936b33-1a00-7c11-8d22-3e4f5a6b7c8d",
-            "outcome": null, "linked_on": null, "redirected_from": null, "overdue": false,
-            "allowed_moves": ["in_progress", "completed", "cancelled"], "created_by": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c",
-            "created_at": "2026-11-30T17:00:00Z", "updated_at": "2026-12-01T09:00:00Z", "version": 3
-        },
-    "change": {"id": "01936b32-1a00-7c11-8d22-3e4f5a6b7c8d", "at": "2026-12-01T09:00:00Z",
-                   "by": {"kind": "partner", "organization_id": "01936b2f-5a00-7c11-8d22-3e4f5a6b7c8d"},
-                   "from": "requested", "to": "accepted", "reason": null, "business_status": null}
-}))]
+#[schema(example = WebhookData::example)]
 pub struct WebhookData {
     /// The referral after the change, as the receiver's side reads it.
     pub referral: ReferralView,
     /// The change.
     pub change: ReferralEvent,
+}
+
+impl WebhookPayload {
+    fn example() -> serde_json::Value {
+        serde_json::json!({
+            "type": "referral.status_changed",
+            "timestamp": "2026-12-01T09:00:00Z",
+            "data": WebhookData::example(),
+        })
+    }
+}
+
+impl WebhookData {
+    fn example() -> serde_json::Value {
+        serde_json::json!({
+            "referral": ReferralView::example(),
+            "change": {"id": "01936b32-1a00-7c11-8d22-3e4f5a6b7c8d", "at": "2026-12-01T09:00:00Z",
+                       "by": {"kind": "partner", "organization_id": "01936b2f-5a00-7c11-8d22-3e4f5a6b7c8d"},
+                       "from": "requested", "to": "accepted", "reason": null, "business_status": null},
+        })
+    }
 }
 
 /// Writes the event of a referral change to the outbox of every
