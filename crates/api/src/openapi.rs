@@ -3,7 +3,7 @@
 //! description, tags, the bearer scheme and the problem+json responses.
 
 use utoipa::openapi::header::HeaderBuilder;
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{
     ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
@@ -192,19 +192,8 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     }
     finish_pages(components);
     for item in api.paths.paths.values_mut() {
-        if let Some(read) = &mut item.get {
-            add_shared_responses(read, false);
-        }
-        for operation in [
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            add_shared_responses(operation, true);
+        for (method, operation) in operations_mut(item) {
+            add_shared_responses(operation, method != "get");
         }
     }
     bound_request_bodies(&mut api);
@@ -212,6 +201,32 @@ pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     example_parameters(&mut api);
     api.webhooks = Some(webhooks());
     api
+}
+
+/// Every operation of a path, with its method in lower case.
+pub(crate) fn operations(item: &PathItem) -> impl Iterator<Item = (&'static str, &Operation)> {
+    [
+        ("get", &item.get),
+        ("put", &item.put),
+        ("post", &item.post),
+        ("patch", &item.patch),
+        ("delete", &item.delete),
+    ]
+    .into_iter()
+    .filter_map(|(method, op)| op.as_ref().map(|op| (method, op)))
+}
+
+/// [`operations`], to change them.
+fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
+    [
+        ("get", &mut item.get),
+        ("put", &mut item.put),
+        ("post", &mut item.post),
+        ("patch", &mut item.patch),
+        ("delete", &mut item.delete),
+    ]
+    .into_iter()
+    .filter_map(|(method, op)| op.as_mut().map(|op| (method, op)))
 }
 
 /// An example for every parameter whose schema gives one honestly: an id's
@@ -264,16 +279,7 @@ fn example_parameters(api: &mut utoipa::openapi::OpenApi) {
         }
     };
     for item in api.paths.paths.values_mut() {
-        for operation in [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for (_, operation) in operations_mut(item) {
             for parameter in operation.parameters.iter_mut().flatten() {
                 let RefOr::T(parameter) = parameter else {
                     continue;
@@ -300,20 +306,6 @@ fn example_parameters(api: &mut utoipa::openapi::OpenApi) {
 /// Path parameters the two share are passed through.
 fn add_links(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::link::LinkBuilder;
-    use utoipa::openapi::path::PathItem;
-
-    fn operations(item: &PathItem) -> Vec<(&'static str, &Operation)> {
-        [
-            ("get", &item.get),
-            ("put", &item.put),
-            ("patch", &item.patch),
-            ("delete", &item.delete),
-            ("post", &item.post),
-        ]
-        .into_iter()
-        .filter_map(|(method, op)| op.as_ref().map(|op| (method, op)))
-        .collect()
-    }
 
     fn parameters(path: &str) -> Vec<String> {
         path.split('/')
@@ -560,10 +552,7 @@ fn bound_request_bodies(api: &mut utoipa::openapi::OpenApi) {
     let mut forms = std::collections::HashSet::new();
     let mut refs = Vec::new();
     for item in api.paths.paths.values_mut() {
-        for operation in [&mut item.post, &mut item.put, &mut item.patch]
-            .into_iter()
-            .flatten()
-        {
+        for (_, operation) in operations_mut(item) {
             let Some(RefOr::T(body)) = &mut operation.request_body else {
                 continue;
             };

@@ -133,17 +133,9 @@ impl KnownRoutes {
             .paths
             .iter()
             .map(|(path, item)| {
-                let methods = [
-                    ("GET", item.get.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("DELETE", item.delete.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                ]
-                .into_iter()
-                .filter(|(_, present)| *present)
-                .map(|(method, _)| method.to_owned())
-                .collect();
+                let methods = crate::openapi::operations(item)
+                    .map(|(method, _)| method.to_ascii_uppercase())
+                    .collect();
                 (ResourceDef::new(path.as_str()), methods)
             })
             .collect();
