@@ -147,6 +147,22 @@ fn partner_move(spoke: &Spoke, token: &str, id: &str, etag: &str, body: Value) -
         .send()
 }
 
+/// An agency and a partner a consent covers, the partner's token, and its
+/// subscription to `hook` (the 201, with the secret shown once).
+fn partner_listening(spoke: &Spoke, hook: &Receiver) -> (Agency, PartnerOrg, String, Reply) {
+    let a = agency(spoke);
+    let p = partner_org(spoke, &a, "Eastside Food Bank");
+    consent(spoke, &a, &p.id);
+    let token = partner_token(spoke, &p);
+    let subscribed = spoke
+        .post("/v1/partner/webhooks")
+        .token(&token)
+        .json(json!({"url": hook.url}))
+        .send()
+        .expect(201);
+    (a, p, token, subscribed)
+}
+
 /// A referral drafted, sent by staff, accepted and started by the partner:
 /// its id and the partner's last answer.
 fn referral_in_progress(spoke: &Spoke, a: &Agency, p: &PartnerOrg, token: &str) -> (String, Reply) {
@@ -722,17 +738,8 @@ fn header<'a>(r: &'a Received, name: &str) -> &'a str {
 /// A receiver that fails three times then recovers gets every event once,
 /// in order, each signed with the subscription's secret.
 fn webhooks_arrive_signed_once_and_in_order(spoke: &Spoke) {
-    let a = agency(spoke);
-    let p = partner_org(spoke, &a, "Eastside Food Bank");
-    consent(spoke, &a, &p.id);
-    let token = partner_token(spoke, &p);
     let hook = receiver(3);
-    let subscribed = spoke
-        .post("/v1/partner/webhooks")
-        .token(&token)
-        .json(json!({"url": hook.url}))
-        .send()
-        .expect(201);
+    let (a, p, token, subscribed) = partner_listening(spoke, &hook);
     let secret = subscribed.body["secret"].as_str().unwrap().to_owned();
     spoke
         .post("/v1/partner/webhooks")
@@ -825,17 +832,8 @@ fn webhooks_arrive_signed_once_and_in_order(spoke: &Spoke) {
 /// once, each referral's in order, with one disclosure per delivery.
 fn two_instances_deliver_each_event_once_and_in_order(spoke: &Spoke) {
     let _second = spoke.another_instance();
-    let a = agency(spoke);
-    let p = partner_org(spoke, &a, "Eastside Food Bank");
-    consent(spoke, &a, &p.id);
-    let token = partner_token(spoke, &p);
     let hook = receiver(3);
-    spoke
-        .post("/v1/partner/webhooks")
-        .token(&token)
-        .json(json!({"url": hook.url}))
-        .send()
-        .expect(201);
+    let (a, p, token, _) = partner_listening(spoke, &hook);
     let mut referrals = Vec::new();
     for _ in 0..10 {
         referrals.push(referral_in_progress(spoke, &a, &p, &token).0);
@@ -905,17 +903,8 @@ fn a_separate_worker_drains_the_outbox(spoke: &Spoke) {
         return;
     };
     let spoke = &spoke;
-    let a = agency(spoke);
-    let p = partner_org(spoke, &a, "Eastside Food Bank");
-    consent(spoke, &a, &p.id);
-    let token = partner_token(spoke, &p);
     let hook = receiver(0);
-    spoke
-        .post("/v1/partner/webhooks")
-        .token(&token)
-        .json(json!({"url": hook.url}))
-        .send()
-        .expect(201);
+    let (a, p, token, _) = partner_listening(spoke, &hook);
     for _ in 0..3 {
         referral_in_progress(spoke, &a, &p, &token);
     }
