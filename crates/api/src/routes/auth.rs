@@ -4,7 +4,6 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use spoke_domain::FieldErrors;
 use spoke_domain::values::{Email, NewPassword};
-use spoke_persistence::staff as store;
 use utoipa::ToSchema;
 
 use crate::auth::{client_address, hash_password, verify_password};
@@ -77,19 +76,15 @@ pub async fn login(
     let email = Email::parse(&email).map_err(|e| FieldErrors::single("email", e))?;
     let address = client_address(&req, state.client_address_header.as_ref());
     let limits = state.sign_in_limits;
-    let (reserve_email, now) = (email.clone(), state.clock.now());
-    state
-        .write(move |tx| usecases::reserve_sign_in(tx, &limits, &reserve_email, address, now))
+    let (attempt_email, now) = (email.clone(), state.clock.now());
+    let found = state
+        .write(move |tx| usecases::begin_sign_in(tx, &limits, &attempt_email, address, now))
         .await
         .inspect_err(|error| {
             if matches!(error, ApiError::TooManyRequests { .. }) {
                 state.metrics.sign_in_throttled();
             }
         })?;
-    let lookup_email = email.clone();
-    let found = state
-        .read(move |conn| Ok(store::credentials(conn, &lookup_email)?))
-        .await?;
     let decoy = state.decoy_hash.clone();
     let (user, matches) = web::block(move || match found {
         Some((user, hash)) => {

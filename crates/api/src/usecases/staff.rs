@@ -95,22 +95,23 @@ pub fn existing_team(
 }
 
 /// A random password for a generated account, shown once.
-/// Counts a sign-in attempt for `email` from `address` in each of its
-/// buckets, before the password is checked; refuses it when a bucket is over
-/// its limit (and then, the transaction rolled back, counts nothing).
-/// Existing and unknown emails are counted alike.
-pub fn reserve_sign_in(
+/// Begins a sign-in: counts the attempt for `email` from `address` in each
+/// of its buckets, before the password is checked, and refuses it when a
+/// bucket is over its limit (the transaction rolled back, nothing is
+/// counted); otherwise the account and its password hash, if the email has
+/// one. Existing and unknown emails are counted alike.
+pub fn begin_sign_in(
     tx: &mut Tx,
     limits: &SignInLimits,
     email: &Email,
     address: IpAddr,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<Option<(User, String)>, ApiError> {
     for (bucket, limit) in limits.buckets(email, address) {
         let count = throttle::count_attempt(tx, &bucket, &limit, now)?;
         limit.judge(count, now)?;
     }
-    Ok(())
+    Ok(staff::credentials(tx, email)?)
 }
 
 /// After a successful sign-in: the address's count starts again (the
