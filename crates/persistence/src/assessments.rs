@@ -20,7 +20,7 @@ use crate::schema::{assessments, instruments};
 // -------------------------------------------------------------- instruments
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = instruments)]
+#[diesel(table_name = instruments, treat_none_as_default_value = false)]
 struct InstrumentRow {
     id: String,
     code: String,
@@ -136,7 +136,7 @@ pub fn list_instruments(conn: &mut DbConnection) -> Result<Vec<Instrument>, Stor
 // -------------------------------------------------------------- assessments
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = assessments, treat_none_as_null = true)]
+#[diesel(table_name = assessments, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct AssessmentRow {
     id: String,
     client_id: String,

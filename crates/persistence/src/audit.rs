@@ -17,7 +17,7 @@ use crate::rows::{corrupt, from_db, from_json, parse_id, to_db, to_json};
 use crate::schema::{audit_event_clients, audit_events};
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = audit_events)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 struct AuditRow {
     id: String,
     occurred_at: chrono::NaiveDateTime,
@@ -31,7 +31,7 @@ struct AuditRow {
 }
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = audit_event_clients)]
+#[diesel(table_name = audit_event_clients, treat_none_as_default_value = false)]
 struct SubjectRow {
     client_id: String,
     occurred_at: chrono::NaiveDateTime,
@@ -97,22 +97,37 @@ pub fn record(conn: &mut DbConnection, events: &[AuditEvent]) -> Result<(), Stor
             })
         })
         .collect();
-    // Chunked to stay under SQLite's bound-parameter limit. Multi-row
-    // inserts are backend-specific SQL, so each backend runs its own.
-    for chunk in events.chunks(100) {
-        let rows: Vec<AuditRow> = chunk.iter().map(AuditRow::from).collect();
-        let insert = diesel::insert_into(audit_events::table).values(rows);
-        match conn {
-            DbConnection::Sqlite(inner) => insert.execute(inner)?,
-            DbConnection::Postgres(inner) => insert.execute(inner)?,
-        };
-    }
-    for chunk in subjects.chunks(500) {
-        let insert = diesel::insert_into(audit_event_clients::table).values(chunk);
-        match conn {
-            DbConnection::Sqlite(inner) => insert.execute(inner)?,
-            DbConnection::Postgres(inner) => insert.execute(inner)?,
-        };
+    let rows: Vec<AuditRow> = events.iter().map(AuditRow::from).collect();
+    match conn {
+        // One prepared statement per table, cached and run once per row: a
+        // multi-row INSERT is new SQL for every count of rows (prepared each
+        // time) and needs a statement journal to undo its first rows should a
+        // later one fail. Inside the caller's transaction either way.
+        DbConnection::Sqlite(inner) => {
+            for row in &rows {
+                diesel::insert_into(audit_events::table)
+                    .values(row)
+                    .execute(inner)?;
+            }
+            for subject in &subjects {
+                diesel::insert_into(audit_event_clients::table)
+                    .values(subject)
+                    .execute(inner)?;
+            }
+        }
+        // One round trip per table (in chunks under the parameter limit).
+        DbConnection::Postgres(inner) => {
+            for chunk in rows.chunks(1000) {
+                diesel::insert_into(audit_events::table)
+                    .values(chunk)
+                    .execute(inner)?;
+            }
+            for chunk in subjects.chunks(5000) {
+                diesel::insert_into(audit_event_clients::table)
+                    .values(chunk)
+                    .execute(inner)?;
+            }
+        }
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ use crate::schema::{care_team_members, natural_supports};
 // ----------------------------------------------------------------- care team
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = care_team_members, treat_none_as_null = true)]
+#[diesel(table_name = care_team_members, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct MemberRow {
     id: String,
     client_id: String,
@@ -219,7 +219,7 @@ pub fn list_members(
 // ---------------------------------------------------------- natural supports
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = natural_supports, treat_none_as_null = true)]
+#[diesel(table_name = natural_supports, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct SupportRow {
     id: String,
     client_id: String,

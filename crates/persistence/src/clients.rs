@@ -33,7 +33,7 @@ macro_rules! within_scope {
 pub(crate) use within_scope;
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = clients)]
+#[diesel(table_name = clients, treat_none_as_default_value = false)]
 #[diesel(treat_none_as_null = true)]
 struct ClientRow {
     id: String,

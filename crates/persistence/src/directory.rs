@@ -44,7 +44,7 @@ fn phones_to(phones: &[spoke_domain::directory::ContactPhone]) -> String {
 // ---------------------------------------------------------------- organizations
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = organizations, treat_none_as_null = true)]
+#[diesel(table_name = organizations, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct OrganizationRow {
     id: String,
     hsds_id: Option<String>,
@@ -197,7 +197,7 @@ pub fn delete_organization(conn: &mut DbConnection, id: OrganizationId) -> Resul
 // ---------------------------------------------------------------- taxonomy
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = taxonomy_terms)]
+#[diesel(table_name = taxonomy_terms, treat_none_as_default_value = false)]
 struct TermRow {
     id: String,
     hsds_id: Option<String>,
@@ -331,7 +331,7 @@ pub fn ensure_default_taxonomy(
 // ---------------------------------------------------------------- locations
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = locations, treat_none_as_null = true)]
+#[diesel(table_name = locations, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct LocationRow {
     id: String,
     hsds_id: Option<String>,
@@ -492,7 +492,7 @@ pub fn delete_location(conn: &mut DbConnection, id: LocationId) -> Result<(), St
 // ---------------------------------------------------------------- services
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = services, treat_none_as_null = true)]
+#[diesel(table_name = services, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct ServiceRow {
     id: String,
     hsds_id: Option<String>,
@@ -662,7 +662,7 @@ fn barred<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
 }
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = service_places)]
+#[diesel(table_name = service_places, treat_none_as_default_value = false)]
 struct PlaceRow {
     lat_band: i32,
     longitude: f64,
@@ -1231,21 +1231,21 @@ pub fn services_by_hsds_ids(
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = service_languages)]
+#[diesel(table_name = service_languages, treat_none_as_default_value = false)]
 struct LanguageRow {
     service_id: String,
     language: String,
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = service_taxonomy)]
+#[diesel(table_name = service_taxonomy, treat_none_as_default_value = false)]
 struct TaxonomyRow {
     service_id: String,
     term_id: String,
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = service_hours)]
+#[diesel(table_name = service_hours, treat_none_as_default_value = false)]
 struct HoursRow {
     service_id: String,
     weekday: i32,
@@ -1254,7 +1254,7 @@ struct HoursRow {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = service_locations)]
+#[diesel(table_name = service_locations, treat_none_as_default_value = false)]
 struct ServiceLocationRow {
     service_id: String,
     location_id: String,

@@ -23,7 +23,7 @@ pub struct StoredResponse {
 }
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = idempotency_keys)]
+#[diesel(table_name = idempotency_keys, treat_none_as_default_value = false)]
 struct Row {
     user_id: String,
     idempotency_key: String,

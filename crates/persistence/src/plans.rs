@@ -14,7 +14,7 @@ use crate::rows::{corrupt, from_db, from_json, one_versioned_row, parse_id, to_d
 use crate::schema::{clients, plan_notes, plan_tasks, plans};
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = plans, treat_none_as_null = true)]
+#[diesel(table_name = plans, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct PlanRow {
     id: String,
     client_id: String,

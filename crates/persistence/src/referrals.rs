@@ -44,7 +44,7 @@ fn enum_from<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T, StoreError>
 // ------------------------------------------------------------------ consents
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = consents, treat_none_as_null = true)]
+#[diesel(table_name = consents, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct ConsentRow {
     id: String,
     client_id: String,
@@ -216,7 +216,7 @@ pub fn consents_of(
 // ----------------------------------------------------------------- referrals
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = referrals, treat_none_as_null = true)]
+#[diesel(table_name = referrals, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct ReferralRow {
     id: String,
     client_id: String,
@@ -522,7 +522,7 @@ pub fn list_referrals(
 
 /// A partner organization's OAuth client, as stored (the secret hashed).
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = api_clients, treat_none_as_null = true)]
+#[diesel(table_name = api_clients, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct ApiClientRow {
     pub id: String,
     pub organization_id: String,
@@ -613,7 +613,7 @@ pub fn organization_api_clients(
 // --------------------------------------------------------------- disclosures
 
 #[derive(Insertable)]
-#[diesel(table_name = disclosures)]
+#[diesel(table_name = disclosures, treat_none_as_default_value = false)]
 struct NewDisclosureRow {
     id: String,
     client_id: String,

@@ -12,7 +12,7 @@ use crate::rows::{corrupt, from_db, one_versioned_row, parse_id, to_db};
 use crate::schema::{teams, users};
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = users)]
+#[diesel(table_name = users, treat_none_as_default_value = false)]
 struct UserRow {
     id: String,
     email: String,
@@ -182,7 +182,7 @@ pub fn count_active_admins(conn: &mut DbConnection) -> Result<i64, StoreError> {
 }
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = teams)]
+#[diesel(table_name = teams, treat_none_as_default_value = false)]
 struct TeamRow {
     id: String,
     name: String,

@@ -141,7 +141,7 @@ pub fn disable_webhook(
 }
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = webhook_deliveries, treat_none_as_null = true)]
+#[diesel(table_name = webhook_deliveries, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct DeliveryRow {
     id: String,
     event_id: String,
