@@ -15,7 +15,7 @@ use spoke_domain::ids::{TeamId, UserId};
 use spoke_domain::staff::{Role, Team};
 use spoke_domain::values::ShortText;
 use spoke_persistence::testing::TestDb;
-use spoke_persistence::{Backend, Database, staff, transaction};
+use spoke_persistence::{Backend, Database, PoolOptions, staff, transaction};
 
 pub use spoke_persistence::Backend as DbBackend;
 
@@ -262,7 +262,7 @@ impl Spoke {
         configure: impl FnOnce(&mut ServerSettings),
     ) -> Option<Spoke> {
         let db = TestDb::new(backend)?;
-        let database = db.open(8);
+        let database = server_pool(&db);
         spoke_api::server::prepare_database(&database).expect("prepare the test database");
         let (base, handle, thread) = launch(&database, configure);
         let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -297,7 +297,7 @@ impl Spoke {
     /// pool and its own webhook worker, as a second instance behind a load
     /// balancer would be. It stops when dropped.
     pub fn another_instance(&self) -> Instance {
-        self.instance_on(self.db.open(8))
+        self.instance_on(server_pool(&self.db))
     }
 
     /// Another instance over `database`, a pool on this server's database
@@ -450,6 +450,15 @@ fn stop(handle: &actix_web::dev::ServerHandle, thread: Option<JoinHandle<()>>, g
     if let Some(thread) = thread {
         let _ = thread.join();
     }
+}
+
+/// A pool as `spoke serve` opens it: SQLite's log copied back in the
+/// background, not by commits.
+fn server_pool(db: &TestDb) -> Database {
+    db.open_with(PoolOptions {
+        background_checkpoints: true,
+        ..PoolOptions::new(8)
+    })
 }
 
 /// Serves `database` on a fresh loopback port in its own thread and

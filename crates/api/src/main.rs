@@ -15,7 +15,7 @@ use spoke_api::seed::{DEMO_PASSWORD, bootstrap_admin, seed_demo};
 use spoke_api::server::{ServerSettings, openapi_json, prepare_database, serve};
 use spoke_api::usecases::staff::{self as accounts, NewAccount};
 use spoke_domain::egress::Loopback;
-use spoke_persistence::Database;
+use spoke_persistence::{Database, PoolOptions};
 use tracing_subscriber::EnvFilter;
 
 type Failure = Box<dyn std::error::Error>;
@@ -36,7 +36,9 @@ fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_env("SPOKE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal, not in a log file.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -48,12 +50,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
         print!("{}", openapi_json());
         return Ok(());
     }
-    let database = Database::connect_with(
-        &cli.database_url,
-        cli.db_pool_size,
-        std::time::Duration::from_millis(cli.db_checkout_timeout_ms),
-    )
-    .map_err(|error| format!("cannot open the database {}: {error}", cli.database_url))?;
+    let options = PoolOptions {
+        max_connections: cli.db_pool_size,
+        checkout_timeout: std::time::Duration::from_millis(cli.db_checkout_timeout_ms),
+        // A server copies SQLite's log back in the background (see
+        // `spoke_api::db`); a one-off command lets its commits do it.
+        background_checkpoints: matches!(cli.command, Command::Serve(_) | Command::Worker(_)),
+    };
+    let database = Database::connect_with(&cli.database_url, options)
+        .map_err(|error| format!("cannot open the database {}: {error}", cli.database_url))?;
     let applied = prepare_database(&database)
         .map_err(|error| format!("cannot migrate the database: {error}"))?;
     for name in &applied {

@@ -52,8 +52,49 @@ fn sqlite_path(url: &str) -> &str {
 pub struct Manager {
     url: String,
     backend: Backend,
-    /// SQLite readers: the connection refuses writes (`query_only`).
+    /// Reader connections refuse writes: `query_only` on SQLite, a
+    /// read-only session (`default_transaction_read_only`) on PostgreSQL.
     read_only: bool,
+    /// SQLite: see [`PoolOptions::background_checkpoints`].
+    background_checkpoints: bool,
+}
+
+/// How a [`Database`] opens and hands out connections.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolOptions {
+    /// Connections per pool (writes, and reads).
+    pub max_connections: u32,
+    /// How long work waits for a connection before the database counts as
+    /// unavailable ([`StoreError::Unavailable`]).
+    pub checkout_timeout: Duration,
+    /// SQLite: a commit does not copy the write-ahead log back into the
+    /// database file when the log passes 1,000 pages (auto-checkpoint off);
+    /// the owner calls [`Database::checkpoint`] regularly instead. A copy
+    /// ends in an fsync, which on a shared disk can take tens of
+    /// milliseconds: done by a commit, every request waiting for that commit
+    /// waits for it too. For a server; a command-line run keeps SQLite's
+    /// default.
+    pub background_checkpoints: bool,
+}
+
+impl PoolOptions {
+    pub fn new(max_connections: u32) -> PoolOptions {
+        PoolOptions {
+            max_connections,
+            checkout_timeout: Database::CHECKOUT_TIMEOUT,
+            background_checkpoints: false,
+        }
+    }
+}
+
+/// What one checkpoint did: frames in the write-ahead log, and how many of
+/// them are now copied into the database file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, QueryableByName)]
+pub struct Checkpointed {
+    #[diesel(sql_type = diesel::sql_types::BigInt, column_name = log)]
+    pub log_frames: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt, column_name = checkpointed)]
+    pub copied_frames: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,23 +111,32 @@ impl r2d2::ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConnection, ConnectError> {
         match self.backend {
-            Backend::Postgres => Ok(DbConnection::Postgres(diesel::PgConnection::establish(
-                &self.url,
-            )?)),
+            Backend::Postgres => {
+                let mut conn = diesel::PgConnection::establish(&self.url)?;
+                if self.read_only {
+                    conn.batch_execute("SET default_transaction_read_only = on")?;
+                }
+                Ok(DbConnection::Postgres(conn))
+            }
             Backend::Sqlite => {
                 let mut conn = diesel::SqliteConnection::establish(sqlite_path(&self.url))?;
                 // WAL lets readers run beside the one writer; the busy timeout
                 // makes writers queue instead of failing at once.
                 // Reads go through memory-mapped pages and a 16 MiB cache
-                // instead of a read() per page.
+                // instead of a read() per page. A write-ahead log that grew
+                // past 64 MiB is cut back once it has been copied back.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000;
                      PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
                      PRAGMA foreign_keys = ON;
                      PRAGMA mmap_size = 268435456;
-                     PRAGMA cache_size = -16384;",
+                     PRAGMA cache_size = -16384;
+                     PRAGMA journal_size_limit = 67108864;",
                 )?;
+                if self.background_checkpoints {
+                    conn.batch_execute("PRAGMA wal_autocheckpoint = 0;")?;
+                }
                 if self.read_only {
                     conn.batch_execute("PRAGMA query_only = ON;")?;
                 }
@@ -109,13 +159,15 @@ impl r2d2::ManageConnection for Manager {
 
 pub type PooledConnection = r2d2::PooledConnection<Manager>;
 
-/// A pool of connections to one database. On SQLite a second pool holds
-/// read-only connections for reads, so a read never waits for a writer.
+/// A pool of connections to one database, and a second pool of read-only
+/// connections for reads: on SQLite a read never waits for a writer; on
+/// PostgreSQL a read needs no transaction of its own to be read-only.
 #[derive(Clone)]
 pub struct Database {
     pool: r2d2::Pool<Manager>,
-    readers: Option<r2d2::Pool<Manager>>,
+    readers: r2d2::Pool<Manager>,
     backend: Backend,
+    background_checkpoints: bool,
 }
 
 impl std::fmt::Debug for Database {
@@ -138,18 +190,19 @@ impl Database {
     /// at most [`Self::CHECKOUT_TIMEOUT`] for one. Fails when the database
     /// cannot be reached.
     pub fn connect(url: &str, max_connections: u32) -> Result<Database, StoreError> {
-        Self::connect_with(url, max_connections, Self::CHECKOUT_TIMEOUT)
+        Self::connect_with(url, PoolOptions::new(max_connections))
     }
 
-    /// Like [`Self::connect`], waiting at most `checkout_timeout` for a
-    /// connection: past it (every connection busy, or the database gone)
-    /// the work fails at once with [`StoreError::Unavailable`] instead of
-    /// queueing, and the pool connects again when the database is back.
-    pub fn connect_with(
-        url: &str,
-        max_connections: u32,
-        checkout_timeout: Duration,
-    ) -> Result<Database, StoreError> {
+    /// Like [`Self::connect`], with `options`: past the checkout timeout
+    /// (every connection busy, or the database gone) work fails at once with
+    /// [`StoreError::Unavailable`] instead of queueing, and the pool connects
+    /// again when the database is back.
+    pub fn connect_with(url: &str, options: PoolOptions) -> Result<Database, StoreError> {
+        let PoolOptions {
+            max_connections,
+            checkout_timeout,
+            background_checkpoints,
+        } = options;
         let backend = Backend::of_url(url);
         // Connections are opened in the background; the first one is waited
         // for at start-up (longer than a request would wait), so a database
@@ -163,24 +216,23 @@ impl Database {
                     url: url.to_owned(),
                     backend,
                     read_only,
+                    background_checkpoints,
                 });
             drop(pool.get_timeout(Self::STARTUP_WAIT.max(checkout_timeout))?);
             Ok(pool)
         };
-        match backend {
-            Backend::Postgres => Ok(Database {
-                pool: pool(false, None)?,
-                readers: None,
-                backend,
-            }),
+        let (pool, readers) = match backend {
+            Backend::Postgres => (pool(false, None)?, pool(true, None)?),
             // Writes take turns (see the api crate), so one connection is
             // kept open for them; the readers are many.
-            Backend::Sqlite => Ok(Database {
-                pool: pool(false, Some(1))?,
-                readers: Some(pool(true, None)?),
-                backend,
-            }),
-        }
+            Backend::Sqlite => (pool(false, Some(1))?, pool(true, None)?),
+        };
+        Ok(Database {
+            pool,
+            readers,
+            backend,
+            background_checkpoints: background_checkpoints && backend == Backend::Sqlite,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -192,10 +244,10 @@ impl Database {
         Ok(self.pool.get()?)
     }
 
-    /// A connection for reads: on SQLite a read-only one that never takes
-    /// the write lock; on PostgreSQL one from the pool. Blocking.
+    /// A read-only connection for reads: on SQLite one that never takes the
+    /// write lock. Blocking.
     pub fn reader(&self) -> Result<PooledConnection, StoreError> {
-        Ok(self.readers.as_ref().unwrap_or(&self.pool).get()?)
+        Ok(self.readers.get()?)
     }
 
     /// Each pool's connections: (name, in use, idle). `main`, and on SQLite
@@ -205,11 +257,28 @@ impl Database {
             let s = pool.state();
             (name, s.connections - s.idle_connections, s.idle_connections)
         };
-        let mut all = vec![state("main", &self.pool)];
-        if let Some(readers) = &self.readers {
-            all.push(state("readers", readers));
+        vec![state("main", &self.pool), state("readers", &self.readers)]
+    }
+
+    /// Whether the owner must call [`Self::checkpoint`] (SQLite opened with
+    /// [`PoolOptions::background_checkpoints`]).
+    pub fn needs_checkpoints(&self) -> bool {
+        self.background_checkpoints
+    }
+
+    /// Copies what the write-ahead log holds back into the database file
+    /// without waiting for readers or the writer (SQLite's PASSIVE
+    /// checkpoint); frames a reader still needs stay for the next one.
+    /// Nothing to do on PostgreSQL. Blocking.
+    pub fn checkpoint(&self) -> Result<Checkpointed, StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(Checkpointed::default());
         }
-        all
+        let mut conn = self.conn()?;
+        let DbConnection::Sqlite(sqlite) = &mut *conn else {
+            return Ok(Checkpointed::default());
+        };
+        Ok(diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result(sqlite)?)
     }
 
     /// Whether the database answers a trivial query.
@@ -233,9 +302,12 @@ where
     run_in_transaction(conn, "BEGIN IMMEDIATE", "BEGIN", work)
 }
 
-/// Runs `work` in one read-only transaction: one consistent view of the
-/// data. On SQLite it is deferred and takes no write lock; on PostgreSQL it
-/// is `READ ONLY`.
+/// Runs `work` as a read. On SQLite it is one deferred transaction (one
+/// consistent view, no write lock). On PostgreSQL the statements run on their
+/// own: at READ COMMITTED each statement sees the data as of its start
+/// whether or not a transaction surrounds it, so `BEGIN` and `COMMIT` would
+/// be two round trips that change nothing; a reader connection
+/// ([`Database::reader`]) is a read-only session all the same.
 pub fn read_transaction<T, E>(
     conn: &mut DbConnection,
     work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -243,7 +315,12 @@ pub fn read_transaction<T, E>(
 where
     E: From<StoreError>,
 {
-    run_in_transaction(conn, "BEGIN DEFERRED", "BEGIN READ ONLY", work)
+    match conn {
+        DbConnection::Postgres(_) => work(conn),
+        DbConnection::Sqlite(_) => {
+            run_in_transaction(conn, "BEGIN DEFERRED", "BEGIN READ ONLY", work)
+        }
+    }
 }
 
 fn run_in_transaction<T, E>(

@@ -22,7 +22,10 @@ pub mod testing;
 pub mod throttle;
 pub mod webhooks;
 
-pub use conn::{Backend, Database, DbConnection, PooledConnection, read_transaction, transaction};
+pub use conn::{
+    Backend, Checkpointed, Database, DbConnection, PoolOptions, PooledConnection, read_transaction,
+    transaction,
+};
 pub use error::StoreError;
 pub use migrations::{MIGRATION_TREES, run_migrations};
 

@@ -5,7 +5,7 @@
 //! sets it). Without it the PostgreSQL tests are skipped locally, and fail
 //! under `CI=true`: in CI a skipped backend is a failing backend.
 
-use crate::{Backend, Database, run_migrations};
+use crate::{Backend, Database, PoolOptions, run_migrations};
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 
@@ -120,12 +120,16 @@ impl TestDb {
     /// A pool on this database. A request waits up to 10 s for a
     /// connection, not production's 1 s: the tests share a busy machine.
     pub fn open(&self, max_connections: u32) -> Database {
-        Database::connect_with(
-            &self.url,
-            max_connections,
-            std::time::Duration::from_secs(10),
-        )
-        .expect("open the test database")
+        self.open_with(PoolOptions::new(max_connections))
+    }
+
+    /// A pool on this database with `options`, waiting 10 s for a connection.
+    pub fn open_with(&self, options: PoolOptions) -> Database {
+        let options = PoolOptions {
+            checkout_timeout: std::time::Duration::from_secs(10),
+            ..options
+        };
+        Database::connect_with(&self.url, options).expect("open the test database")
     }
 }
 

@@ -16,8 +16,8 @@ use spoke_persistence::idempotency::StoredResponse;
 use spoke_persistence::testing::TestDb;
 use spoke_persistence::testing::fixtures::{details, team, user};
 use spoke_persistence::{
-    DbConnection, MIGRATION_TREES, StoreError, audit, both_backends, clients, idempotency, now,
-    staff, transaction,
+    Backend, DbConnection, MIGRATION_TREES, PoolOptions, StoreError, audit, both_backends, clients,
+    idempotency, now, read_transaction, staff, transaction,
 };
 
 fn today() -> NaiveDate {
@@ -462,6 +462,58 @@ fn a_failed_transaction_stores_nothing(db: &TestDb) {
     assert_eq!(clients::count(&mut conn).unwrap(), 1);
 }
 
+/// A reader sees what was committed and refuses to change anything, on
+/// both backends; the refusal leaves the connection usable.
+fn a_reader_reads_and_refuses_writes(db: &TestDb) {
+    let database = db.open(2);
+    let team = team(&mut database.conn().unwrap(), "North");
+    let stored = new_client(team.id, "Ana", "Lee");
+    transaction(&mut database.conn().unwrap(), |conn| {
+        clients::insert(conn, &stored)
+    })
+    .unwrap();
+    let mut reader = database.reader().unwrap();
+    let refused: Result<(), StoreError> = read_transaction(&mut reader, |conn| {
+        clients::insert(conn, &new_client(team.id, "Bo", "Lee"))
+    });
+    assert!(refused.is_err(), "a reader stored a client");
+    let seen = read_transaction(&mut reader, |conn| clients::get(conn, stored.id)).unwrap();
+    assert_eq!(seen.id, stored.id);
+    assert_eq!(clients::count(&mut database.conn().unwrap()).unwrap(), 1);
+}
+
+/// With background checkpoints a commit leaves its pages in SQLite's log
+/// until [`Database::checkpoint`] copies them back; readers see the data
+/// either way. PostgreSQL has nothing to copy.
+fn a_checkpoint_copies_what_commits_left_in_the_log(db: &TestDb) {
+    let database = db.open_with(PoolOptions {
+        background_checkpoints: true,
+        ..PoolOptions::new(2)
+    });
+    assert_eq!(
+        database.needs_checkpoints(),
+        db.backend() == Backend::Sqlite
+    );
+    let team = team(&mut database.conn().unwrap(), "North");
+    // Well past the 1,000 pages at which a commit would copy the log back.
+    for n in 0..400 {
+        let client = new_client(team.id, "Ana", &format!("Lee{n}"));
+        transaction(&mut database.conn().unwrap(), |conn| {
+            clients::insert(conn, &client)
+        })
+        .unwrap();
+    }
+    let done = database.checkpoint().unwrap();
+    if db.backend() == Backend::Sqlite {
+        assert!(done.log_frames > 1000, "a commit copied the log: {done:?}");
+        assert_eq!(done.copied_frames, done.log_frames, "{done:?}");
+    } else {
+        assert_eq!(done, Default::default());
+    }
+    let mut reader = database.reader().unwrap();
+    assert_eq!(clients::count(&mut reader).unwrap(), 400);
+}
+
 fn unique_and_reference_rules_are_reported(db: &TestDb) {
     let database = db.open(2);
     let mut conn = database.conn().unwrap();
@@ -621,6 +673,8 @@ both_backends!(
     audit_events_are_append_only,
     audit_pages_run_newest_first_and_filter,
     a_failed_transaction_stores_nothing,
+    a_reader_reads_and_refuses_writes,
+    a_checkpoint_copies_what_commits_left_in_the_log,
     unique_and_reference_rules_are_reported,
     users_and_teams_round_trip,
     idempotency_records_are_unique_per_user_and_key,
