@@ -11,7 +11,8 @@
 //! directory of 2,000 services.
 //!
 //! `BENCH_CLIENTS` sets the large size (default 1,000,000; the small one is
-//! 10,000), `BENCH_SECONDS` each wrk run's length (default 8).
+//! 10,000), `BENCH_SECONDS` each wrk run's length (default 8), `BENCH_ONLY`
+//! a piece of the names of the requests to run (the floor always runs).
 #![allow(clippy::print_stdout, clippy::unwrap_used)] // a benchmark reports on stdout
 
 use std::io::Read;
@@ -555,7 +556,11 @@ fn measure(spoke: &Path, db: &TestDb, data: &Data, size: usize, seconds: usize) 
             one("/v1/services?near=45.52,-122.68&radius_km=10&limit=20"),
         ),
     ];
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     for (name, token, paths) in cases {
+        if !name.contains(only.as_str()) {
+            continue;
+        }
         let result = run_as(token, &base, &paths, CONNECTIONS);
         rows.push(Row {
             size,
