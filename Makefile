@@ -40,7 +40,8 @@ clean:
 
 # The request-path benchmark (release build, needs wrk): Spoke's reads
 # against a bare handler on the same data, at 10k and BENCH_CLIENTS clients,
-# on SQLite and a private PostgreSQL. BENCH_SECONDS sets each run's length.
+# on SQLite and a private PostgreSQL. BENCH_SECONDS sets each run's length,
+# BENCH_ONLY=<piece of a row's name> runs only those rows.
 bench:
 	$(CARGO) build --release -p spoke-api --features bench --bin spoke --bin bench
 	scripts/with-postgres.sh target/release/bench
