@@ -1,11 +1,12 @@
 //! How a request reaches the database, in one of two shapes:
 //!
-//! - [`Db::read`]: a read-only transaction on a reader connection. On
-//!   SQLite it is deferred and never takes the write lock, so reads never
-//!   queue behind writes; on PostgreSQL it is `READ ONLY` and holds no write
-//!   transaction open while it reads. The audit events and disclosures the
-//!   read gathers are committed afterwards together with those of other
-//!   requests (group commit), and the read answers only once they are.
+//! - [`Db::read`]: work on a read-only connection from the readers' pool. On
+//!   SQLite it is a deferred transaction that never takes the write lock, so
+//!   reads never queue behind writes; on PostgreSQL a read-only session
+//!   without `BEGIN`/`COMMIT` (see `spoke_persistence::read_transaction`).
+//!   The audit events and disclosures the read gathers are committed
+//!   afterwards together with those of other requests (group commit), and
+//!   the read answers only once they are.
 //! - [`Db::write`]: one transaction in which the change, its audit events and
 //!   its disclosures commit together. On SQLite writes take turns on one
 //!   in-process queue in arrival order instead of the busy timeout's
@@ -172,7 +173,7 @@ impl Db {
         &self.metrics
     }
 
-    /// Runs `work` in a read-only transaction off the async executor, then
+    /// Runs `work` as a read (see the module) off the async executor, then
     /// commits its trail (with other requests') before returning.
     pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
     where
