@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SPOKE := target/debug/spoke
 
-.PHONY: help build run test lint openapi clean bench bench-directory chaos
+.PHONY: help build run test lint openapi clean bench bench-directory chaos contract
 
 help:
 	@echo "make run      build, load the demo agency into ./spoke.db and serve on http://127.0.0.1:8080"
@@ -13,6 +13,7 @@ help:
 	@echo "make bench    Spoke against a bare actix + diesel handler at 10k and 1M clients, both backends"
 	@echo "make bench-directory  directory search at 1k and 100k services, and the HSDS import rate"
 	@echo "make chaos    kill -9 under writes, PostgreSQL stopped under load, racing writes (figures printed)"
+	@echo "make contract schemathesis (pinned, installed into target/) against a live server with the demo data"
 
 build:
 	$(CARGO) build -p spoke-api --bin spoke
@@ -59,3 +60,11 @@ bench-directory:
 # fit CI's time run in `make test` as well.
 chaos: build
 	scripts/chaos.py
+
+# The contract check (scripts/contract.sh, settings in contract/): schemathesis,
+# pinned, against a live `spoke serve` on the demo agency, as an admin and as a
+# case manager. CONTRACT_EXAMPLES sets examples per operation (default 8).
+# Not yet in `make test`: it still finds schema-valid requests the server
+# refuses (rules the schema does not state yet).
+contract: build
+	scripts/contract.sh
