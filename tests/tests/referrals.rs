@@ -963,6 +963,10 @@ fn undelivered_events_survive_a_restart(spoke: &Spoke) {
     wait_for("both events after the restart", || {
         hook.accepted.lock().unwrap().len() >= 2
     });
+    // The receiver has answered; the worker records the answer just after.
+    wait_for("both deliveries recorded", || {
+        deliveries(spoke).iter().all(|d| d["status"] == "delivered")
+    });
     let log = deliveries(spoke);
     assert_eq!(log.len(), 2);
     assert!(log.iter().all(|d| d["status"] == "delivered"), "{log:?}");
