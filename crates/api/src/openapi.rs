@@ -111,6 +111,9 @@ clients and their needs, the staff who serve them, and every disclosure and chan
 `Authorization: Bearer <token>` on every other `/v1` call.\n\n\
 **Errors.** Every error is an RFC 9457 `application/problem+json` document. Validation failures are 422 with one \
 entry per invalid field in `errors`.\n\n\
+**Text.** Text is trimmed before it is checked and stored. No text may contain NUL (U+0000); names, titles and \
+other one-line text may not contain control characters, and longer text allows only line breaks and tabs. \
+Either is a 422.\n\n\
 **Concurrency.** Mutable resources carry an `ETag`; changes need it in `If-Match` (428 without, 412 when stale). \
 Creating requests accept an `Idempotency-Key` header: a retry with the same key and body returns the first response.\n\n\
 **Lists** are keyset-paginated: pass `next_cursor` back as `cursor` until it is null.\n\n\

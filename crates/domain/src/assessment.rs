@@ -92,11 +92,22 @@ impl InstrumentDomain {
     ]}]
 })))]
 pub struct InstrumentInput {
-    /// Lower-case letters, digits and underscores. A code already in use makes a new version of that
-    /// instrument; the old version stays as it was.
+    /// 1 to 64 lower-case letters, digits and underscores. A code already in use makes a new version
+    /// of that instrument; the old version stays as it was.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^\s*[a-z0-9_]{1,64}\s*$"))]
     pub code: String,
+    /// 1 to 200 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = r"\S")
+    )]
     pub name: String,
+    /// 1 to 4,000 characters.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 4000, pattern = r"\S")
+    )]
     pub description: Option<String>,
     pub domains: Vec<InstrumentDomain>,
 }

@@ -451,12 +451,30 @@ pub struct OrganizationInput {
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 4000, pattern = r"\S")
+    )]
     pub description: Option<String>,
+    /// An http or https URL.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            format = "uri",
+            max_length = 2000,
+            pattern = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://"
+        )
+    )]
     pub website: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "email", min_length = 1))]
     pub email: Option<String>,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = r"\S")
+    )]
     pub tax_id: Option<String>,
     #[serde(default)]
     pub parent_id: Option<OrganizationId>,
@@ -591,8 +609,16 @@ pub struct LocationInput {
     #[serde(default)]
     pub longitude: Option<f64>,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 4000, pattern = r"\S")
+    )]
     pub accessibility: Option<String>,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 4000, pattern = r"\S")
+    )]
     pub transportation: Option<String>,
     #[serde(default)]
     pub phones: Vec<ContactPhoneInput>,

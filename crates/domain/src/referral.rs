@@ -193,14 +193,23 @@ impl Priority {
 pub struct ReferralInput {
     /// The service referred to; its organization receives the referral.
     pub service_id: ServiceId,
-    /// Why, in words the partner will read.
+    /// Why, in words the partner will read: 1 to 4,000 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 4000, pattern = r"\S")
+    )]
     pub reason: String,
     /// Life domains the referral addresses (`food`, `housing`, ...).
     #[serde(default)]
     pub needs: Vec<String>,
     #[serde(default = "routine")]
     pub priority: Priority,
+    /// 1 to 4,000 characters.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 4000, pattern = r"\S")
+    )]
     pub note_for_partner: Option<String>,
     /// The kinds of information the referral shares; a covering consent must name them all (default `general`).
     #[serde(default = "general")]

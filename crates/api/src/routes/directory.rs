@@ -767,9 +767,9 @@ pub async fn delete_service(
 #[schema(example = json!({"status": "waitlist", "note": "About two weeks"}))]
 pub struct CapacityReport {
     pub status: Capacity,
-    /// Up to 200 characters.
+    /// 1 to 200 characters.
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub note: Option<String>,
 }
 

@@ -85,6 +85,8 @@ pub struct ApiClientSecret {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Food bank case system"}))]
 pub struct NewApiClient {
+    /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
 }
 

@@ -84,8 +84,11 @@ pub struct CreateUserRequest {
 #[schema(example = json!({"role": "supervisor", "display_name": "Sam Okafor-Reyes"}))]
 pub struct UpdateUserRequest {
     #[serde(default)]
+    #[schema(format = "email")]
     pub email: Option<String>,
+    /// 1 to 200 characters.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub display_name: Option<String>,
     #[serde(default)]
     pub role: Option<Role>,
@@ -93,8 +96,9 @@ pub struct UpdateUserRequest {
     #[serde(default)]
     #[schema(value_type = Option<TeamId>)]
     pub team_id: Patch<TeamId>,
-    /// Sets a new password (an admin reset).
+    /// Sets a new password (an admin reset): 12 to 256 characters.
     #[serde(default)]
+    #[schema(min_length = 12, max_length = 256)]
     pub password: Option<String>,
 }
 
