@@ -522,6 +522,25 @@ impl FromRequest for RequestId {
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 200;
 
+/// The query of a list with no filters: a page size and where to go on.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    /// The checked page size and decoded position (see [`page_request`]).
+    pub fn request<K: DeserializeOwned>(&self) -> Result<(usize, Option<K>), ApiError> {
+        page_request(self.limit, self.cursor.as_deref())
+    }
+}
+
 /// A checked `limit` and decoded `cursor` (a position of type `K`).
 pub fn page_request<K: DeserializeOwned>(
     limit: Option<u32>,

@@ -20,7 +20,7 @@ use spoke_persistence::directory::{self as store, NameKeyset, SearchKeyset, Serv
 use utoipa::{IntoParams, ToSchema};
 
 use crate::context::Caller;
-use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, etag, page_request};
+use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, PageParams, etag, page_request};
 use crate::idempotency::{self, Created};
 use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
@@ -71,18 +71,6 @@ impl From<&Organization> for OrganizationView {
             version: o.version,
         }
     }
-}
-
-/// Paging through organizations by name.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct OrganizationPageParams {
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// Paging through locations by name.
@@ -137,7 +125,7 @@ pub async fn create_organization(
 ///
 /// By name, every staff role.
 #[utoipa::path(
-    tag = "directory", operation_id = "list_organizations", params(OrganizationPageParams),
+    tag = "directory", operation_id = "list_organizations", params(PageParams),
     responses((status = 200, description = "A page of organizations.", body = Page<OrganizationView>)),
     security(("bearer" = []))
 )]
@@ -145,9 +133,9 @@ pub async fn create_organization(
 pub async fn list_organizations(
     state: web::Data<AppState>,
     caller: Caller,
-    query: ApiQuery<OrganizationPageParams>,
+    query: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, after) = page_request::<NameKeyset>(query.0.limit, query.0.cursor.as_deref())?;
+    let (limit, after) = query.0.request::<NameKeyset>()?;
     let page = state
         .read_as(caller, move |tx, cx| {
             usecases::list_organizations(tx, cx, after.as_ref(), limit)

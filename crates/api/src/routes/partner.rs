@@ -22,7 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Partner, Subject, hash_password, verify_password};
 use crate::context::Caller;
-use crate::extract::{ApiJson, ApiQuery, IfMatch, etag, page_request};
+use crate::extract::{ApiJson, ApiQuery, IfMatch, PageParams, etag, page_request};
 use crate::middleware::OwnErrorBody;
 use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
@@ -640,24 +640,12 @@ pub async fn transition_partner_referral(
     ))
 }
 
-/// A page of the partner's services.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct PartnerServiceSearch {
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// List your organization's services.
 ///
 /// For a partner token: the directory's services of your organization, by name. Each one's `version` is its
 /// ETag: send `If-Match: "<version>"` to report its capacity.
 #[utoipa::path(
-    tag = "partners", operation_id = "list_partner_services", params(PartnerServiceSearch),
+    tag = "partners", operation_id = "list_partner_services", params(PageParams),
     responses((status = 200, description = "A page of your services.", body = Page<ServiceView>)),
     security(("partner" = []))
 )]
@@ -665,10 +653,9 @@ pub struct PartnerServiceSearch {
 pub async fn list_partner_services(
     state: web::Data<AppState>,
     partner: Partner,
-    query: ApiQuery<PartnerServiceSearch>,
+    query: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let search = query.0;
-    let (limit, after) = page_request::<SearchKeyset>(search.limit, search.cursor.as_deref())?;
+    let (limit, after) = query.0.request::<SearchKeyset>()?;
     let page = state
         .read(move |tx| usecases::own_services(tx, &partner, after.as_ref(), limit))
         .await?;

@@ -21,7 +21,7 @@ use spoke_persistence::referrals::ReferralFilter;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::context::Caller;
-use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, etag, page_request};
+use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, PageParams, etag, page_request};
 use crate::idempotency::{self, Created};
 use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
@@ -200,18 +200,6 @@ pub struct ReferralSearch {
     pub overdue: Option<bool>,
     /// Only referrals changed after this moment (RFC 3339).
     pub updated_since: Option<DateTime<Utc>>,
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
-/// A page of the accounting of disclosures.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct DisclosurePageParams {
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
@@ -560,7 +548,7 @@ pub async fn redirect_referral(
 /// webhook), newest first: what, to whom, why, under which consent, when.
 #[utoipa::path(
     tag = "referrals", operation_id = "list_disclosures",
-    params(("id" = ClientId, Path, description = "The client's id"), DisclosurePageParams),
+    params(("id" = ClientId, Path, description = "The client's id"), PageParams),
     responses((status = 200, description = "A page of disclosures.", body = Page<DisclosureView>)),
     security(("bearer" = []))
 )]
@@ -569,10 +557,10 @@ pub async fn list_disclosures(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<ClientId>,
-    query: ApiQuery<DisclosurePageParams>,
+    query: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let client_id = id.into_inner();
-    let (limit, after) = page_request::<Keyset>(query.0.limit, query.0.cursor.as_deref())?;
+    let (limit, after) = query.0.request::<Keyset>()?;
     let page = state
         .read_as(caller, move |tx, cx| {
             usecases::disclosures(tx, cx, client_id, after.as_ref(), limit)

@@ -243,8 +243,6 @@ pub fn move_as_performer(
     Ok(referral)
 }
 
-/// Reports the capacity of one of the partner's own services (another's
-/// is a 404).
 /// The partner organization's own services, by name, `limit` at a time.
 pub fn own_services(
     tx: &mut Tx,
@@ -259,6 +257,8 @@ pub fn own_services(
     Ok(directory::search_services(tx, &query, after, limit)?)
 }
 
+/// Reports the capacity of one of the partner's own services (another's
+/// is a 404).
 pub fn report_capacity(
     tx: &mut Tx,
     partner: &Partner,
