@@ -48,6 +48,10 @@ fn world(spoke: &Spoke) -> World {
             spoke.user("care@example.org", Role::CareTeamMember, None),
         ),
         ("care-team member of the client", care_a.clone()),
+        (
+            "billing",
+            spoke.user("billing@example.org", Role::Billing, None),
+        ),
     ];
     World {
         team_a,
@@ -255,7 +259,7 @@ fn role_by_endpoint_matrix(spoke: &Spoke) {
     ];
     // Rows follow `world().actors`; columns follow `endpoints`.
     #[rustfmt::skip]
-    let expected: [[u16; 22]; 8] = [
+    let expected: [[u16; 22]; 9] = [
         // get list  upd  stat asgn crt  lsU  crU  getU lsT  getT crT  audit lsCT addCT addNS asmt trend plan lsPl cons lsCo
         [200, 200, 200, 200, 200, 201, 200, 201, 200, 200, 200, 201, 200, 200, 201, 201, 201, 200, 201, 200, 201, 200], // admin
         [200, 200, 200, 200, 200, 201, 200, 403, 200, 200, 200, 403, 403, 200, 201, 201, 201, 200, 201, 200, 201, 200], // supervisor A
@@ -265,6 +269,7 @@ fn role_by_endpoint_matrix(spoke: &Spoke) {
         [404, 404, 404, 404, 404, 403, 200, 403, 404, 200, 404, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404], // supervisor B
         [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404], // care-team member elsewhere
         [200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403, 200, 403, 200], // care-team member of the client
+        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404], // billing
     ];
     let mut failures = Vec::new();
     let mut n = 0;

@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 
+use crate::consent::ConsentCategory;
 use crate::ids::{ClientId, TeamId, UserId};
 use crate::staff::Role;
 
@@ -47,10 +48,13 @@ pub enum ClientAction {
     AddNote,
     /// Approve or reject a service plan awaiting approval.
     ApprovePlan,
+    /// Record a contact with or about the client (a care-team member their
+    /// own collateral contacts).
+    RecordContact,
 }
 
 impl ClientAction {
-    pub const ALL: [ClientAction; 8] = [
+    pub const ALL: [ClientAction; 9] = [
         ClientAction::Read,
         ClientAction::Create,
         ClientAction::Update,
@@ -59,6 +63,7 @@ impl ClientAction {
         ClientAction::ManageCare,
         ClientAction::AddNote,
         ClientAction::ApprovePlan,
+        ClientAction::RecordContact,
     ];
 }
 
@@ -98,7 +103,7 @@ pub fn client_scope(actor: &Actor, today: NaiveDate) -> ClientScope {
             user: actor.user_id,
             on: today,
         },
-        (Role::Supervisor | Role::CaseManager, None) => ClientScope::Nothing,
+        (Role::Supervisor | Role::CaseManager, None) | (Role::Billing, _) => ClientScope::Nothing,
     }
 }
 
@@ -128,8 +133,12 @@ impl ClientScope {
 ///   updates, changes the status of and keeps the care record only of
 ///   clients whose primary case manager they are (their caseload); never
 ///   reassigns or approves plans.
+/// - Case managers also record contacts for their own caseload.
 /// - Care-team member: reads the clients whose care team they are on today,
-///   and adds notes to them; nothing else.
+///   adds notes to them and records their own (collateral) contacts; nothing
+///   else.
+/// - Billing: no client record at all (billing reads contacts' billing facts
+///   through [`contact_scope`] and claims through [`authorize_billing`]).
 ///
 /// Creating is judged against the client as it would be created. A client the
 /// actor may not see is `Hidden`; creating outside one's team is `Forbidden`,
@@ -155,10 +164,15 @@ pub fn authorize_client(
             ClientAction::Create
             | ClientAction::Update
             | ClientAction::ChangeStatus
-            | ClientAction::ManageCare => own_caseload,
+            | ClientAction::ManageCare
+            | ClientAction::RecordContact => own_caseload,
             ClientAction::AssignCaseManager | ClientAction::ApprovePlan => false,
         },
-        Role::CareTeamMember => matches!(action, ClientAction::Read | ClientAction::AddNote),
+        Role::CareTeamMember => matches!(
+            action,
+            ClientAction::Read | ClientAction::AddNote | ClientAction::RecordContact
+        ),
+        Role::Billing => false,
     };
     if allowed {
         Decision::Allow
@@ -226,7 +240,9 @@ pub fn authorize_directory(actor: &Actor, action: DirectoryAction) -> Decision {
         (_, DirectoryAction::Read) | (Role::Admin | Role::Supervisor, DirectoryAction::Write) => {
             Decision::Allow
         }
-        (Role::CaseManager | Role::CareTeamMember, DirectoryAction::Write) => Decision::Forbidden,
+        (Role::CaseManager | Role::CareTeamMember | Role::Billing, DirectoryAction::Write) => {
+            Decision::Forbidden
+        }
     }
 }
 
@@ -248,7 +264,107 @@ pub fn team_scope(actor: &Actor) -> Option<Vec<TeamId>> {
     match actor.role {
         Role::Admin => None,
         Role::Supervisor => Some(actor.team_id.into_iter().collect()),
-        Role::CaseManager | Role::CareTeamMember => Some(Vec::new()),
+        Role::CaseManager | Role::CareTeamMember | Role::Billing => Some(Vec::new()),
+    }
+}
+
+/// How much of a contact an actor reads, once they may read its client (or,
+/// for billing, at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactView {
+    /// Everything, the narrative included.
+    Full,
+    /// What billing needs: who, when, how long, what kind of work, the units;
+    /// no narrative and none of what was said.
+    BillingFacts,
+    /// Not at all: the contact is a 404 and left out of lists.
+    Hidden,
+}
+
+/// The kinds of information a care-team member reads in another's contact:
+/// their own contacts they read whatever the category.
+pub const CARE_TEAM_CONTACT_CATEGORIES: [ConsentCategory; 2] =
+    [ConsentCategory::General, ConsentCategory::Health];
+
+/// How much of a contact of `sensitivity` written by `author` the actor
+/// reads: billing staff its billing facts; a care-team member a general or
+/// health contact, or one of their own; everyone else who may read the
+/// client, all of it.
+pub fn contact_view(actor: &Actor, sensitivity: ConsentCategory, author: UserId) -> ContactView {
+    match actor.role {
+        Role::Billing => ContactView::BillingFacts,
+        Role::CareTeamMember
+            if author != actor.user_id && !CARE_TEAM_CONTACT_CATEGORIES.contains(&sensitivity) =>
+        {
+            ContactView::Hidden
+        }
+        _ => ContactView::Full,
+    }
+}
+
+/// Which contacts an actor may list, as a filter a query can apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactScope {
+    /// The clients whose contacts are listed.
+    pub clients: ClientScope,
+    /// When set, only contacts of these categories, and the actor's own.
+    pub categories: Option<(Vec<ConsentCategory>, UserId)>,
+    /// Whether narratives are shown.
+    pub view: ContactView,
+}
+
+/// The contacts `actor` may list on `today`: those of the clients they may
+/// read, as [`contact_view`] allows; billing staff every client's, as
+/// billing facts.
+pub fn contact_scope(actor: &Actor, today: NaiveDate) -> ContactScope {
+    match actor.role {
+        Role::Billing => ContactScope {
+            clients: ClientScope::All,
+            categories: None,
+            view: ContactView::BillingFacts,
+        },
+        Role::CareTeamMember => ContactScope {
+            clients: client_scope(actor, today),
+            categories: Some((CARE_TEAM_CONTACT_CATEGORIES.to_vec(), actor.user_id)),
+            view: ContactView::Full,
+        },
+        Role::Admin | Role::Supervisor | Role::CaseManager => ContactScope {
+            clients: client_scope(actor, today),
+            categories: None,
+            view: ContactView::Full,
+        },
+    }
+}
+
+impl ContactScope {
+    /// Whether a contact of `sensitivity` by `author` is in the list.
+    pub fn admits(&self, sensitivity: ConsentCategory, author: UserId) -> bool {
+        match &self.categories {
+            None => true,
+            Some((categories, me)) => categories.contains(&sensitivity) || author == *me,
+        }
+    }
+}
+
+/// Claims and what they are made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BillingAction {
+    /// Read claim batches and the billing configurations.
+    ReadClaims,
+    /// Create, export, void batches and record payers' answers.
+    PrepareClaims,
+    /// Add a billing configuration version.
+    ManageConfiguration,
+}
+
+/// Admins everything; billing staff read and prepare claims; nobody else.
+pub fn authorize_billing(actor: &Actor, action: BillingAction) -> Decision {
+    match (actor.role, action) {
+        (Role::Admin, _)
+        | (Role::Billing, BillingAction::ReadClaims | BillingAction::PrepareClaims) => {
+            Decision::Allow
+        }
+        _ => Decision::Forbidden,
     }
 }
 
@@ -308,23 +424,25 @@ mod tests {
             on: day(),
         };
 
-        // Read, Create, Update, ChangeStatus, AssignCaseManager, ManageCare, AddNote, ApprovePlan
+        let billing = actor(Role::Billing, None);
+        // Read, Create, Update, ChangeStatus, AssignCaseManager, ManageCare, AddNote, ApprovePlan, RecordContact
         let hidden = [
-            Hidden, Forbidden, Hidden, Hidden, Hidden, Hidden, Hidden, Hidden,
+            Hidden, Forbidden, Hidden, Hidden, Hidden, Hidden, Hidden, Hidden, Hidden,
         ];
-        let expected: [(&Actor, [Decision; 8]); 10] = [
-            (&admin, [Allow; 8]),
-            (&supervisor_a, [Allow; 8]),
+        let expected: [(&Actor, [Decision; 9]); 11] = [
+            (&admin, [Allow; 9]),
+            (&supervisor_a, [Allow; 9]),
             (
                 &manager_a,
                 [
-                    Allow, Allow, Allow, Allow, Forbidden, Allow, Allow, Forbidden,
+                    Allow, Allow, Allow, Allow, Forbidden, Allow, Allow, Forbidden, Allow,
                 ],
             ),
             (
                 &other_manager_a,
                 [
                     Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Allow, Forbidden,
+                    Forbidden,
                 ],
             ),
             (&manager_b, hidden),
@@ -333,11 +451,13 @@ mod tests {
                 &care_on_team,
                 [
                     Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Allow, Forbidden,
+                    Allow,
                 ],
             ),
             (&care_elsewhere, hidden),
             (&manager_b_on_care_team, hidden),
             (&teamless_manager, hidden),
+            (&billing, hidden),
         ];
         for (who, decisions) in expected {
             for (action, decision) in ClientAction::ALL.into_iter().zip(decisions) {
@@ -418,7 +538,7 @@ mod tests {
             StaffAction::ReadAudit,
             StaffAction::ManageInstruments,
         ];
-        let expected: [(&Actor, [Decision; 6]); 4] = [
+        let expected: [(&Actor, [Decision; 6]); 5] = [
             (&admin, [Allow; 6]),
             (
                 &supervisor_a,
@@ -426,6 +546,7 @@ mod tests {
             ),
             (&manager_a, [Forbidden; 6]),
             (&care, [Forbidden; 6]),
+            (&actor(Role::Billing, None), [Forbidden; 6]),
         ];
         for (who, decisions) in expected {
             for (action, decision) in actions.into_iter().zip(decisions) {
@@ -452,6 +573,57 @@ mod tests {
                 Forbidden
             };
             assert_eq!(write, expected, "{role:?}");
+        }
+    }
+
+    #[test]
+    fn billing_staff_read_claims_and_billing_facts_and_no_client_record() {
+        let billing = actor(Role::Billing, None);
+        let care = actor(Role::CareTeamMember, None);
+        let manager = actor(Role::CaseManager, Some(TeamId::generate()));
+        let admin = actor(Role::Admin, None);
+        let someone = UserId::generate();
+        for category in ConsentCategory::ALL {
+            assert_eq!(
+                contact_view(&billing, category, someone),
+                ContactView::BillingFacts
+            );
+            assert_eq!(contact_view(&manager, category, someone), ContactView::Full);
+            assert_eq!(
+                contact_view(&care, category, care.user_id),
+                ContactView::Full
+            );
+        }
+        assert_eq!(
+            contact_view(&care, ConsentCategory::MentalHealth, someone),
+            ContactView::Hidden
+        );
+        assert_eq!(
+            contact_view(&care, ConsentCategory::SubstanceUse, someone),
+            ContactView::Hidden
+        );
+        assert_eq!(client_scope(&billing, day()), ClientScope::Nothing);
+        let actions = [
+            BillingAction::ReadClaims,
+            BillingAction::PrepareClaims,
+            BillingAction::ManageConfiguration,
+        ];
+        let expected = [
+            (&admin, [Allow, Allow, Allow]),
+            (&billing, [Allow, Allow, Forbidden]),
+            (&manager, [Forbidden; 3]),
+            (&care, [Forbidden; 3]),
+            (&actor(Role::Supervisor, manager.team_id), [Forbidden; 3]),
+        ];
+        for (who, decisions) in expected {
+            for (action, decision) in actions.into_iter().zip(decisions) {
+                assert_eq!(
+                    authorize_billing(who, action),
+                    decision,
+                    "{:?} {action:?}",
+                    who.role
+                );
+            }
         }
     }
 
@@ -487,6 +659,38 @@ mod tests {
             };
             let visible = client_scope(&who, facts.on).contains(client, &facts);
             prop_assert_eq!(visible, authorize_client(&who, Read, client, &facts) == Allow);
+        }
+
+        /// A contact is in an actor's list exactly when a lookup would show
+        /// it: its client is readable (or the actor is billing staff) and the
+        /// contact's category is one the actor reads.
+        #[test]
+        fn contact_lists_and_lookups_agree(
+            role in any_role(),
+            same_team in any::<bool>(),
+            on_care_team in any::<bool>(),
+            own in any::<bool>(),
+            category in prop::sample::select(ConsentCategory::ALL.to_vec()),
+        ) {
+            let w = world();
+            let who = actor(role, Some(w.team_a));
+            let client = ClientId::generate();
+            let facts = ClientFacts {
+                team_id: if same_team { w.team_a } else { w.team_b },
+                primary_case_manager_id: None,
+                care_team: if on_care_team { vec![who.user_id] } else { vec![] },
+                on: day(),
+            };
+            let author = if own { who.user_id } else { UserId::generate() };
+            let scope = contact_scope(&who, day());
+            let listed = scope.clients.contains(client, &facts) && scope.admits(category, author);
+            let readable = role == Role::Billing
+                || authorize_client(&who, Read, client, &facts) == Allow;
+            let shown = readable && contact_view(&who, category, author) != ContactView::Hidden;
+            prop_assert_eq!(listed, shown);
+            if listed {
+                prop_assert_eq!(scope.view, contact_view(&who, category, author));
+            }
         }
 
         /// For an actor who does not need the care team, the decision does not

@@ -20,14 +20,18 @@ pub enum Role {
     CaseManager,
     /// A professional on a client's care team: only the clients they serve.
     CareTeamMember,
+    /// Prepares and follows Medicaid claims: contacts' billing facts and
+    /// claim batches across the agency, never a narrative or a client record.
+    Billing,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
+    pub const ALL: [Role; 5] = [
         Role::Admin,
         Role::Supervisor,
         Role::CaseManager,
         Role::CareTeamMember,
+        Role::Billing,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +40,7 @@ impl Role {
             Role::Supervisor => "supervisor",
             Role::CaseManager => "case_manager",
             Role::CareTeamMember => "care_team_member",
+            Role::Billing => "billing",
         }
     }
 

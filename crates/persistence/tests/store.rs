@@ -546,6 +546,14 @@ fn unique_and_reference_rules_are_reported(db: &TestDb) {
         clients::insert(&mut conn, &orphan),
         Err(StoreError::MissingReference(_))
     ));
+    // The users table was rebuilt for the billing role: what refers to it
+    // is still checked.
+    let mut unmanaged = new_client(north.id, "No", "Manager");
+    unmanaged.primary_case_manager_id = Some(UserId::generate());
+    assert!(matches!(
+        clients::insert(&mut conn, &unmanaged),
+        Err(StoreError::MissingReference(_))
+    ));
 }
 
 fn users_and_teams_round_trip(db: &TestDb) {
@@ -567,6 +575,8 @@ fn users_and_teams_round_trip(db: &TestDb) {
         Some(south.id),
     );
     assert_eq!(staff::get_user(&mut conn, cm.id).unwrap(), cm);
+    let billing = user(&mut conn, "billing@example.org", Role::Billing, None);
+    assert_eq!(staff::get_user(&mut conn, billing.id).unwrap(), billing);
     let (found, hash) = staff::credentials(&mut conn, &Email::parse("CM@example.org").unwrap())
         .unwrap()
         .unwrap();
@@ -586,7 +596,7 @@ fn users_and_teams_round_trip(db: &TestDb) {
             .unwrap()
             .items
             .len(),
-        2
+        3
     );
     assert_eq!(staff::get_user(&mut conn, admin.id).unwrap(), admin);
 
