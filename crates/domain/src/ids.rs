@@ -129,3 +129,11 @@ id_type!(
     /// Identifies an event to deliver to webhooks; receivers use it to detect duplicates.
     OutboxEventId
 );
+id_type!(
+    /// Identifies a contact with or about a client.
+    ContactId
+);
+id_type!(
+    /// Identifies one version of a payer's billing configuration.
+    BillingConfigId
+);

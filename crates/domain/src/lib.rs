@@ -4,11 +4,42 @@
 //! bad data; lifecycle rules and the authorization policy are plain functions
 //! that the persistence and API layers call.
 
+/// A closed set of values spelt as snake-case text in JSON and in the
+/// database: `ALL`, `as_str` and `parse`.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident, example = $example:literal, { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[cfg_attr(feature = "openapi", schema(example = $example))]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            pub fn parse(raw: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == raw)
+            }
+        }
+    };
+}
+
 pub mod assessment;
 pub mod audit;
+pub mod billing;
 pub mod care;
 pub mod client;
 pub mod consent;
+pub mod contact;
 pub mod directory;
 pub mod egress;
 pub mod error;
@@ -55,6 +86,7 @@ versioned!(
     staff::Team,
     care::CareTeamMember,
     care::NaturalSupport,
+    contact::Contact,
     directory::Organization,
     directory::Location,
     directory::Service,

@@ -16,34 +16,7 @@ use crate::ids::{
 };
 use crate::values::{LongText, ShortText};
 
-macro_rules! plan_enum {
-    ($(#[$meta:meta])* $name:ident, example = $example:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[cfg_attr(feature = "openapi", schema(example = $example))]
-        pub enum $name {
-            $($variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text),+
-                }
-            }
-
-            pub fn parse(raw: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == raw)
-            }
-        }
-    };
-}
-
-plan_enum!(
+text_enum!(
     /// Where a plan stands. Only one plan of a client is active at a time.
     PlanStatus, example = "active", {
         Draft => "draft",
@@ -52,14 +25,14 @@ plan_enum!(
         Superseded => "superseded",
     }
 );
-plan_enum!(
+text_enum!(
     /// How the client agreed to the plan.
     AgreementMethod, example = "signed", {
         Signed => "signed",
         Verbal => "verbal",
     }
 );
-plan_enum!(
+text_enum!(
     /// Where a supervisor's approval stands.
     ApprovalState, example = "approved", {
         Requested => "requested",
@@ -67,7 +40,7 @@ plan_enum!(
         Rejected => "rejected",
     }
 );
-plan_enum!(
+text_enum!(
     /// Where a goal stands.
     GoalStatus, example = "active", {
         Proposed => "proposed",
@@ -76,7 +49,7 @@ plan_enum!(
         Abandoned => "abandoned",
     }
 );
-plan_enum!(
+text_enum!(
     /// Where a task stands.
     TaskStatus, example = "open", {
         Open => "open",
@@ -84,7 +57,7 @@ plan_enum!(
         Cancelled => "cancelled",
     }
 );
-plan_enum!(
+text_enum!(
     /// Who carries a task out.
     Responsible, example = "natural_support", {
         Client => "client",
