@@ -17,7 +17,8 @@ use crate::state::AppState;
 use spoke_persistence::Database;
 
 /// Brings a database up to date: pending migrations, then the default
-/// taxonomy's missing terms and the built-in assessment instruments.
+/// taxonomy's missing terms, the built-in assessment instruments and the
+/// built-in billing configuration (Medicaid targeted case management).
 /// Returns the migrations applied.
 pub fn prepare_database(
     database: &Database,
@@ -37,10 +38,12 @@ pub fn prepare_database(
         Err(spoke_persistence::StoreError::Conflict(_)) => {}
         Err(other) => return Err(other.into()),
     }
-    let instruments = spoke_persistence::transaction(&mut conn, |conn| {
-        spoke_persistence::assessments::ensure_builtin_instruments(conn, spoke_persistence::now())
+    let builtin = spoke_persistence::transaction(&mut conn, |conn| {
+        let now = spoke_persistence::now();
+        spoke_persistence::assessments::ensure_builtin_instruments(conn, now)?;
+        spoke_persistence::contacts::ensure_builtin_config(conn, now)
     });
-    match instruments {
+    match builtin {
         // Another instance starting at the same moment added them first.
         Ok(_) | Err(spoke_persistence::StoreError::Conflict(_)) => {}
         Err(other) => return Err(other.into()),

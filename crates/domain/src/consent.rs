@@ -41,6 +41,10 @@ impl ConsentCategory {
             ConsentCategory::SubstanceUse => "substance_use",
         }
     }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == raw)
+    }
 }
 
 /// How the client gave consent.

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod care;
 pub mod clients;
 mod conn;
+pub mod contacts;
 pub mod directory;
 mod error;
 pub mod idempotency;

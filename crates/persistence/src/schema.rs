@@ -349,6 +349,8 @@ diesel::joinable!(plans -> clients (client_id));
 // The client record and what is kept about it.
 diesel::allow_tables_to_appear_in_same_query!(
     clients,
+    contacts,
+    billing_configs,
     care_team_members,
     natural_supports,
     instruments,
@@ -507,3 +509,63 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(audit_events, audit_event_clients);
+
+diesel::table! {
+    billing_configs (id) {
+        id -> Text,
+        payer -> Text,
+        version -> Integer,
+        name -> Text,
+        procedure_code -> Text,
+        modifiers -> Text,
+        unit_minutes -> Integer,
+        rounding -> Text,
+        max_units_per_day -> Integer,
+        billable_activities -> Text,
+        billable_modes -> Text,
+        bills_collateral -> Integer,
+        requires_medicaid_id -> Integer,
+        min_narrative_chars -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contacts (id) {
+        id -> Text,
+        client_id -> Text,
+        author_id -> Text,
+        started_at -> Timestamp,
+        duration_minutes -> Integer,
+        date_of_service -> Date,
+        after_hours -> Integer,
+        mode -> Text,
+        setting -> Text,
+        client_present -> Integer,
+        participants -> Text,
+        two_person_override_reason -> Nullable<Text>,
+        activities -> Text,
+        goal_ids -> Text,
+        referral_ids -> Text,
+        goal_progress -> Nullable<Text>,
+        declined_services -> Nullable<Text>,
+        coordination -> Nullable<Text>,
+        narrative -> Text,
+        travel_minutes -> Nullable<Integer>,
+        travel_miles -> Nullable<Double>,
+        sensitivity -> Text,
+        amends_id -> Nullable<Text>,
+        status -> Text,
+        signed_at -> Nullable<Timestamp>,
+        late_entry -> Integer,
+        billing_config_id -> Nullable<Text>,
+        billable_units -> Nullable<Integer>,
+        not_billable -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::joinable!(contacts -> clients (client_id));
+diesel::joinable!(contacts -> billing_configs (billing_config_id));
