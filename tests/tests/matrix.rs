@@ -6,9 +6,10 @@
 use serde_json::json;
 use spoke_domain::care::{CareTeamInput, CareTeamKind, CareTeamMember};
 use spoke_domain::client::{Client, ClientDetailsInput};
+use spoke_domain::contact::{Contact, ContactCheck, ContactInput, ContactRules, LocalStart};
 use spoke_domain::ids::{ClientId, TeamId};
 use spoke_domain::staff::Role;
-use spoke_persistence::{assessments, care, clients};
+use spoke_persistence::{assessments, care, clients, contacts};
 use spoke_tests::{Spoke, TestUser, both_backends, client_body};
 
 struct World {
@@ -93,11 +94,40 @@ fn client_of_a(spoke: &Spoke, world: &World) -> ClientId {
     client.id
 }
 
+/// A general, draft contact by `cm_a` with a fresh client of team A.
+fn contact_of_a(spoke: &Spoke, world: &World) -> String {
+    let client = client_of_a(spoke, world);
+    let input: ContactInput = serde_json::from_value(contact_body()).unwrap();
+    let fields = input
+        .parse(ContactCheck {
+            author: world.cm_a.id,
+            risk_flags: &Default::default(),
+            now: spoke_persistence::now(),
+        })
+        .unwrap();
+    let contact = Contact::new(
+        client,
+        world.cm_a.id,
+        fields,
+        LocalStart(chrono::Utc::now().naive_utc()),
+        &ContactRules::default(),
+        spoke_persistence::now(),
+    );
+    contacts::insert_contact(&mut spoke.database().conn().unwrap(), &contact).unwrap();
+    contact.id.to_string()
+}
+
+fn contact_body() -> serde_json::Value {
+    json!({"started_at": "2026-11-20T15:30:00Z", "duration_minutes": 30, "mode": "phone",
+           "setting": "client_home", "client_present": true, "activities": ["monitoring_and_follow_up"],
+           "narrative": "Checked in by phone."})
+}
+
 type Cell = fn(&Spoke, &World, &TestUser, usize) -> u16;
 
 fn role_by_endpoint_matrix(spoke: &Spoke) {
     let world = world(spoke);
-    let endpoints: [(&str, Cell); 22] = [
+    let endpoints: [(&str, Cell); 25] = [
         ("get client", |s, w, u, _| {
             let id = client_of_a(s, w);
             s.get(&format!("/v1/clients/{id}")).as_user(u).send().status
@@ -256,20 +286,43 @@ fn role_by_endpoint_matrix(spoke: &Spoke) {
                 .send()
                 .status
         }),
+        ("record contact", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.post(&format!("/v1/clients/{id}/contacts"))
+                .as_user(u)
+                .json(contact_body())
+                .send()
+                .status
+        }),
+        ("list client contacts", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.get(&format!("/v1/clients/{id}/contacts"))
+                .as_user(u)
+                .send()
+                .status
+        }),
+        ("contact in list", |s, w, u, _| {
+            let id = contact_of_a(s, w);
+            let reply = s.get("/v1/contacts?limit=200").as_user(u).send();
+            let listed = reply.body["items"]
+                .as_array()
+                .is_some_and(|items| items.iter().any(|c| c["id"] == id));
+            if listed { 200 } else { 404 }
+        }),
     ];
     // Rows follow `world().actors`; columns follow `endpoints`.
     #[rustfmt::skip]
-    let expected: [[u16; 22]; 9] = [
-        // get list  upd  stat asgn crt  lsU  crU  getU lsT  getT crT  audit lsCT addCT addNS asmt trend plan lsPl cons lsCo
-        [200, 200, 200, 200, 200, 201, 200, 201, 200, 200, 200, 201, 200, 200, 201, 201, 201, 200, 201, 200, 201, 200], // admin
-        [200, 200, 200, 200, 200, 201, 200, 403, 200, 200, 200, 403, 403, 200, 201, 201, 201, 200, 201, 200, 201, 200], // supervisor A
-        [200, 200, 200, 200, 403, 201, 403, 403, 200, 403, 403, 403, 403, 200, 201, 201, 201, 200, 201, 200, 201, 200], // primary cm A
-        [200, 200, 403, 403, 403, 201, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403, 200, 403, 200], // other cm A
-        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404], // cm B
-        [404, 404, 404, 404, 404, 403, 200, 403, 404, 200, 404, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404], // supervisor B
-        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404], // care-team member elsewhere
-        [200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403, 200, 403, 200], // care-team member of the client
-        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404], // billing
+    let expected: [[u16; 25]; 9] = [
+        // get list  upd  stat asgn crt  lsU  crU  getU lsT  getT crT  audit lsCT addCT addNS asmt trend plan lsPl cons lsCo con  lsCon inCon
+        [200, 200, 200, 200, 200, 201, 200, 201, 200, 200, 200, 201, 200, 200, 201, 201, 201, 200, 201, 200, 201, 200, 201, 200, 200], // admin
+        [200, 200, 200, 200, 200, 201, 200, 403, 200, 200, 200, 403, 403, 200, 201, 201, 201, 200, 201, 200, 201, 200, 201, 200, 200], // supervisor A
+        [200, 200, 200, 200, 403, 201, 403, 403, 200, 403, 403, 403, 403, 200, 201, 201, 201, 200, 201, 200, 201, 200, 201, 200, 200], // primary cm A
+        [200, 200, 403, 403, 403, 201, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403, 200, 403, 200, 403, 200, 200], // other cm A
+        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404], // cm B
+        [404, 404, 404, 404, 404, 403, 200, 403, 404, 200, 404, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404], // supervisor B
+        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404], // care-team member elsewhere
+        [200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403, 200, 403, 200, 201, 200, 200], // care-team member of the client
+        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 200], // billing
     ];
     let mut failures = Vec::new();
     let mut n = 0;

@@ -110,6 +110,18 @@ pub struct ServeArgs {
     #[arg(long, env = "SPOKE_TIMEZONE", default_value = "UTC")]
     pub timezone: chrono_tz::Tz,
 
+    /// The agency's working hours: a contact that starts outside them is marked after hours.
+    #[arg(long, env = "SPOKE_WORKING_HOURS", default_value = "mon-fri 08:00-17:00", value_parser = spoke_domain::contact::WorkingHours::parse)]
+    pub working_hours: spoke_domain::contact::WorkingHours,
+
+    /// A contact signed more than this many days after its date of service is a late entry.
+    #[arg(long, env = "SPOKE_LATE_ENTRY_DAYS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=365))]
+    pub late_entry_days: u32,
+
+    /// The payer whose billing configuration judges signed contacts.
+    #[arg(long, env = "SPOKE_BILLING_PAYER", default_value = "medicaid")]
+    pub billing_payer: String,
+
     /// Require a supervisor's approval before a service plan becomes active.
     #[arg(long, env = "SPOKE_PLAN_APPROVAL_REQUIRED", default_value_t = false)]
     pub plan_approval_required: bool,

@@ -50,7 +50,12 @@ impl Clock {
 
     /// The wall-clock time where the agency is.
     pub fn local_now(&self) -> NaiveDateTime {
-        self.now().with_timezone(&self.timezone).naive_local()
+        self.local(self.now())
+    }
+
+    /// The wall-clock time where the agency is at the moment `at`.
+    pub fn local(&self, at: DateTime<Utc>) -> NaiveDateTime {
+        at.with_timezone(&self.timezone).naive_local()
     }
 
     /// Today's date where the agency is.

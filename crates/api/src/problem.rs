@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use spoke_domain::assessment::AssessmentError;
 use spoke_domain::client::{ClientStatus, IllegalStatusMove};
+use spoke_domain::contact::ContactError;
 use spoke_domain::partner::ApiClientError;
 use spoke_domain::plan::PlanError;
 use spoke_domain::referral::{ReferralError, ReferralStatus, Side};
@@ -438,6 +439,15 @@ impl From<AssessmentError> for ApiError {
         match error {
             AssessmentError::Final => ApiError::Conflict(error.to_string()),
             AssessmentError::Incomplete(missing) => ApiError::Validation(missing),
+        }
+    }
+}
+
+impl From<ContactError> for ApiError {
+    fn from(error: ContactError) -> Self {
+        match error {
+            ContactError::Signed => ApiError::Conflict(error.to_string()),
+            ContactError::NotAuthor => ApiError::Forbidden("only the contact's author signs it"),
         }
     }
 }

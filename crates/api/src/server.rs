@@ -84,6 +84,10 @@ pub struct ServerSettings {
     pub fixed_now: Option<chrono::DateTime<chrono::Utc>>,
     /// Whether a supervisor must approve a service plan before it becomes active.
     pub plan_approval_required: bool,
+    /// Working hours and the late-entry allowance for contacts.
+    pub contact_rules: spoke_domain::contact::ContactRules,
+    /// The payer whose billing configuration judges signed contacts.
+    pub billing_payer: String,
     /// How the webhook delivery worker runs.
     pub webhooks: crate::webhooks::WorkerSettings,
     /// Whether this process runs the webhook worker (deployments may run it
@@ -101,6 +105,10 @@ pub struct ServerSettings {
 impl ServerSettings {
     pub fn state(&self) -> AppState {
         let db = crate::db::Db::new(self.database.clone());
+        let clock = match self.fixed_now {
+            Some(at) => crate::context::Clock::fixed(self.timezone, at),
+            None => crate::context::Clock::new(self.timezone),
+        };
         AppState {
             metrics: crate::metrics::Metrics::new(db.metrics()),
             metrics_token: self.metrics_token.clone(),
@@ -114,11 +122,13 @@ impl ServerSettings {
             sign_in_limits: self.upkeep.sign_in,
             client_address_header: self.client_address_header.clone(),
             decoy_hash: decoy_hash(),
-            clock: match self.fixed_now {
-                Some(at) => crate::context::Clock::fixed(self.timezone, at),
-                None => crate::context::Clock::new(self.timezone),
-            },
+            clock,
             plan_approval_required: self.plan_approval_required,
+            contacts: crate::usecases::contacts::ContactSettings {
+                rules: self.contact_rules.clone(),
+                payer: self.billing_payer.clone(),
+                clock,
+            },
             webhook_loopback: self.webhooks.loopback,
         }
     }

@@ -112,10 +112,15 @@ pub enum ResourceType {
     Referral,
     /// A client's disclosure log (`resource_id` is the client).
     Disclosures,
+    Contact,
+    /// A client's contacts (`resource_id` is the client).
+    Contacts,
+    /// A page of contacts across clients (`client_ids` names whose contacts were shown).
+    ContactList,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 18] = [
+    pub const ALL: [ResourceType; 21] = [
         ResourceType::Client,
         ResourceType::ClientList,
         ResourceType::CareTeam,
@@ -134,6 +139,9 @@ impl ResourceType {
         ResourceType::Consent,
         ResourceType::Referral,
         ResourceType::Disclosures,
+        ResourceType::Contact,
+        ResourceType::Contacts,
+        ResourceType::ContactList,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -156,6 +164,9 @@ impl ResourceType {
             ResourceType::Consent => "consent",
             ResourceType::Referral => "referral",
             ResourceType::Disclosures => "disclosures",
+            ResourceType::Contact => "contact",
+            ResourceType::Contacts => "contacts",
+            ResourceType::ContactList => "contact_list",
         }
     }
 

@@ -7,11 +7,12 @@ use std::collections::BTreeSet;
 use chrono::{Duration, TimeZone, Utc};
 use diesel::connection::SimpleConnection;
 use spoke_domain::billing::{Billed, targeted_case_management};
+use spoke_domain::client::Client;
 use spoke_domain::consent::ConsentCategory;
 use spoke_domain::contact::{Contact, ContactCheck, ContactInput, ContactRules, LocalStart};
 use spoke_domain::ids::{ClientId, UserId};
 use spoke_domain::policy::{ClientScope, ContactScope, ContactView};
-use spoke_domain::staff::Role;
+use spoke_domain::staff::{Role, User};
 use spoke_persistence::contacts::{self as store, ContactFilter};
 use spoke_persistence::testing::TestDb;
 use spoke_persistence::testing::fixtures::{client, team, user};
@@ -62,18 +63,20 @@ fn sign(conn: &mut DbConnection, c: &mut Contact, units: i32) {
     store::update_contact(conn, c, expected).unwrap();
 }
 
+/// The built-in billing configuration, and a case manager of team North
+/// with a client.
+fn case_manager_and_client(conn: &mut DbConnection) -> (User, Client) {
+    store::ensure_builtin_config(conn, now()).unwrap();
+    let north = team(conn, "North");
+    let cm = user(conn, "cm@example.org", Role::CaseManager, Some(north.id));
+    let maria = client(conn, north.id, "Maria", "Rivera");
+    (cm, maria)
+}
+
 fn a_signed_contact_never_changes(db: &TestDb) {
     let database = db.open(2);
     let mut conn = database.conn().unwrap();
-    store::ensure_builtin_config(&mut conn, now()).unwrap();
-    let north = team(&mut conn, "North");
-    let cm = user(
-        &mut conn,
-        "cm@example.org",
-        Role::CaseManager,
-        Some(north.id),
-    );
-    let maria = client(&mut conn, north.id, "Maria", "Rivera");
+    let (cm, maria) = case_manager_and_client(&mut conn);
     let mut c = contact(maria.id, cm.id, 45, "general");
     store::insert_contact(&mut conn, &c).unwrap();
     assert_eq!(store::get_contact(&mut conn, maria.id, c.id).unwrap(), c);
@@ -103,15 +106,7 @@ fn a_signed_contact_never_changes(db: &TestDb) {
 fn a_days_units_leave_out_what_an_amendment_replaced(db: &TestDb) {
     let database = db.open(2);
     let mut conn = database.conn().unwrap();
-    store::ensure_builtin_config(&mut conn, now()).unwrap();
-    let north = team(&mut conn, "North");
-    let cm = user(
-        &mut conn,
-        "cm@example.org",
-        Role::CaseManager,
-        Some(north.id),
-    );
-    let maria = client(&mut conn, north.id, "Maria", "Rivera");
+    let (cm, maria) = case_manager_and_client(&mut conn);
     let day = Utc
         .with_ymd_and_hms(2026, 11, 20, 0, 0, 0)
         .unwrap()

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod care;
 pub mod clients;
+pub mod contacts;
 pub mod directory;
 pub mod health;
 pub mod partner;
@@ -66,6 +67,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(plans::create_progress_note)
                 .service(plans::list_progress_notes)
                 .service(plans::list_plans)
+                .service(contacts::create_contact)
+                .service(contacts::list_client_contacts)
+                .service(contacts::get_contact)
+                .service(contacts::replace_contact)
+                .service(contacts::sign_contact)
+                .service(contacts::list_contacts)
                 .service(referrals::create_consent)
                 .service(referrals::list_consents)
                 .service(referrals::revoke_consent)

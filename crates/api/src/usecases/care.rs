@@ -6,9 +6,9 @@ use spoke_domain::audit::{AuditAction, ResourceType};
 use spoke_domain::care::{
     CareTeamFields, CareTeamMember, CareTeamPerson, NaturalSupport, NaturalSupportFields,
 };
-use spoke_domain::ids::{CareTeamMemberId, ClientId, NaturalSupportId};
+use spoke_domain::ids::{CareTeamMemberId, ClientId, NaturalSupportId, ReferralId};
 use spoke_domain::policy::ClientAction;
-use spoke_persistence::{DbConnection, StoreError, care, staff};
+use spoke_persistence::{DbConnection, StoreError, care, referrals, staff};
 
 use crate::context::Cx;
 use crate::db::Tx;
@@ -19,6 +19,58 @@ use crate::usecases::clients::under_client;
 
 const MEMBER: ResourceType = ResourceType::CareTeamMember;
 const SUPPORT: ResourceType = ResourceType::NaturalSupport;
+
+/// A request may name only the client's own natural supports, care-team
+/// members and referrals: each list with the field its errors are reported
+/// on.
+pub(crate) fn check_client_references(
+    conn: &mut DbConnection,
+    client: ClientId,
+    supports: (&str, &[NaturalSupportId]),
+    members: (&str, &[CareTeamMemberId]),
+    referral_ids: (&str, &[ReferralId]),
+) -> Result<(), ApiError> {
+    let unknown = |field: &str, message: String| {
+        ApiError::invalid_field(field, "unknown_reference", &message)
+    };
+    for id in supports.1 {
+        match care::get_support(conn, client, *id) {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => {
+                return Err(unknown(
+                    supports.0,
+                    format!("natural support {id} is not one of the client's"),
+                ));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    for id in referral_ids.1 {
+        match referrals::get_referral(conn, *id) {
+            Ok(referral) if referral.client_id == client => {}
+            Ok(_) | Err(StoreError::NotFound) => {
+                return Err(unknown(
+                    referral_ids.0,
+                    format!("referral {id} is not one of the client's"),
+                ));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    for id in members.1 {
+        match care::get_member(conn, client, *id) {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => {
+                return Err(unknown(
+                    members.0,
+                    format!("care-team member {id} is not on the client's care team"),
+                ));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(())
+}
 
 /// A staff member of a care team must be an active user.
 fn check_staff(conn: &mut DbConnection, fields: &CareTeamFields) -> Result<(), ApiError> {

@@ -57,8 +57,21 @@ pub(crate) fn under_client<T>(
     resource: (ResourceType, String),
     work: impl FnOnce(&mut Tx) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
-    load(tx, &cx.actor, client, action, cx.today)?;
-    let value = work(tx)?;
+    with_client(tx, cx, client, action, audit, resource, |tx, _| work(tx))
+}
+
+/// [`under_client`] for work that needs the client record itself.
+pub(crate) fn with_client<T>(
+    tx: &mut Tx,
+    cx: &Cx,
+    client: ClientId,
+    action: ClientAction,
+    audit: AuditAction,
+    resource: (ResourceType, String),
+    work: impl FnOnce(&mut Tx, &Client) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let record = load(tx, &cx.actor, client, action, cx.today)?;
+    let value = work(tx, &record)?;
     tx.audit(AuditEvent::for_record(
         cx.actor.user_id,
         audit,

@@ -14,6 +14,7 @@ pub mod assessments;
 pub mod audit;
 pub mod care;
 pub mod clients;
+pub mod contacts;
 pub mod directory;
 pub mod partner;
 pub mod plans;

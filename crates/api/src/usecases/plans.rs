@@ -11,12 +11,13 @@ use spoke_domain::policy::{ClientAction, client_scope};
 use spoke_domain::values::LongText;
 use spoke_persistence::page::Page;
 use spoke_persistence::plans::{self as store, PlanFilter};
-use spoke_persistence::{DbConnection, StoreError, care, referrals};
+use spoke_persistence::{DbConnection, StoreError};
 
 use crate::context::Cx;
 use crate::db::Tx;
 use crate::extract::IfMatch;
 use crate::problem::ApiError;
+use crate::usecases::care::check_client_references;
 use crate::usecases::change_versioned;
 use crate::usecases::clients::under_client;
 
@@ -29,40 +30,17 @@ fn check_people(
     client: ClientId,
     content: &PlanContent,
 ) -> Result<(), ApiError> {
-    let unknown = |message: String| ApiError::invalid_field("goals", "unknown_reference", &message);
     let (supports, members) = content.named_people();
-    for id in supports {
-        match care::get_support(conn, client, id) {
-            Ok(_) => {}
-            Err(StoreError::NotFound) => {
-                return Err(unknown(format!(
-                    "natural support {id} is not one of the client's"
-                )));
-            }
-            Err(other) => return Err(other.into()),
-        }
-    }
-    for id in content.referrals() {
-        match referrals::get_referral(conn, id) {
-            Ok(referral) if referral.client_id == client => {}
-            Ok(_) | Err(StoreError::NotFound) => {
-                return Err(unknown(format!("referral {id} is not one of the client's")));
-            }
-            Err(other) => return Err(other.into()),
-        }
-    }
-    for id in members {
-        match care::get_member(conn, client, id) {
-            Ok(_) => {}
-            Err(StoreError::NotFound) => {
-                return Err(unknown(format!(
-                    "care-team member {id} is not on the client's care team"
-                )));
-            }
-            Err(other) => return Err(other.into()),
-        }
-    }
-    Ok(())
+    let supports: Vec<_> = supports.into_iter().collect();
+    let members: Vec<_> = members.into_iter().collect();
+    let referrals: Vec<_> = content.referrals().into_iter().collect();
+    check_client_references(
+        conn,
+        client,
+        ("goals", &supports),
+        ("goals", &members),
+        ("goals", &referrals),
+    )
 }
 
 /// Writes a plan at the version it was loaded at: a second plan of the
