@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -12,6 +12,10 @@ use spoke_domain::care::{CareTeamInput, CareTeamKind};
 use spoke_domain::client::{
     AddressInput, ClientDetailsInput, ClientStatus, ExternalIdInput, RiskFlag,
 };
+use spoke_domain::consent::ConsentCategory;
+use spoke_domain::contact::{
+    Activity, ContactInput, ContactMode, ContactRules, ContactSetting, GoalProgress,
+};
 use spoke_domain::ids::{ClientId, TeamId, UserId};
 use spoke_domain::policy::Actor;
 use spoke_domain::staff::{Role, Team, User};
@@ -19,13 +23,14 @@ use spoke_domain::values::{Email, GenderInput, NewPassword, ShortText};
 use spoke_persistence::{Database, assessments, clients, staff};
 
 use crate::auth::hash_password;
-use crate::context::Cx;
+use crate::context::{Clock, Cx};
 use crate::db::{Db, Tx};
 use crate::extract::IfMatch;
 use crate::problem::ApiError;
 use crate::usecases::assessments as assessments_uc;
 use crate::usecases::care as care_uc;
 use crate::usecases::clients::{self as clients_uc, NewClient};
+use crate::usecases::contacts::{self as contacts_uc, ContactSettings};
 use crate::usecases::staff::{self as accounts, NewAccount};
 
 /// The password of every demo account. Demo data only: never in production.
@@ -83,7 +88,7 @@ fn import_demo_directory(database: &Database) -> Result<crate::hsds::ImportRepor
 const TEAMS: [&str; 2] = ["Eastside Community Team", "Westside Recovery Team"];
 
 /// (email local part, name, role, team index)
-const STAFF: [(&str, &str, Role, Option<usize>); 10] = [
+const STAFF: [(&str, &str, Role, Option<usize>); 11] = [
     ("admin", "Avery Admin", Role::Admin, None),
     (
         "grace.supervisor",
@@ -109,6 +114,7 @@ const STAFF: [(&str, &str, Role, Option<usize>); 10] = [
     ("ivan.petrov", "Ivan Petrov", Role::CaseManager, Some(1)),
     ("amina.yusuf", "Amina Yusuf", Role::CaseManager, Some(1)),
     ("jo.therapist", "Jo Martinez", Role::CareTeamMember, None),
+    ("pat.billing", "Pat Lindqvist", Role::Billing, None),
 ];
 
 /// How many of the Eastside team's first clients have the demo therapist
@@ -240,6 +246,11 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
     let mut rng = StdRng::seed_from_u64(20_261_126);
     let now = spoke_persistence::now();
     let today = now.date_naive();
+    let settings = ContactSettings {
+        rules: ContactRules::default(),
+        payer: "medicaid".to_owned(),
+        clock: Clock::new(chrono_tz::Tz::UTC),
+    };
 
     Db::new(database.clone()).write_blocking(|tx| {
         let account = |local: &str, name: &str, role: Role, team: Option<TeamId>| {
@@ -376,6 +387,33 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
                     *status,
                 )?;
             }
+            if moves.last() == Some(&ClientStatus::Active) {
+                let colleague = managers
+                    .iter()
+                    .find(|other| other.id != manager.id)
+                    .map(|other| other.id);
+                let flags = &client.details.risk_flags;
+                let two_person = flags.contains(&RiskFlag::TwoPersonVisits);
+                let known_for = (now - taken_in).num_days();
+                for day in a_month_of_contacts(&mut rng, known_for) {
+                    // Mostly in working hours; one in ten in the evening.
+                    let hour = if rng.gen_bool(0.1) {
+                        19
+                    } else {
+                        rng.gen_range(8..16)
+                    };
+                    let date = today - Duration::days(day);
+                    // Weekend work moves to the Friday before.
+                    let weekend = i64::from(date.weekday().num_days_from_monday()).max(4) - 4;
+                    let at = (date - Duration::days(weekend))
+                        .and_hms_opt(hour, rng.gen_range(0..60), 0)
+                        .map_or(now, |t| t.and_utc());
+                    let input = demo_contact(&mut rng, at, two_person, colleague);
+                    let cx = acting(manager, at + Duration::hours(2));
+                    let draft = contacts_uc::create(tx, &cx, &settings, client.id, input)?;
+                    contacts_uc::sign(tx, &cx, &settings, client.id, draft.id, &IfMatch::Any)?;
+                }
+            }
             if n / teams.len() < CARED_FOR && n % teams.len() == 0 {
                 care_for(
                     tx,
@@ -395,6 +433,99 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
         clients: clients::count(&mut conn)?,
         directory: import_demo_directory(database)?,
     })
+}
+
+/// The days ago, within the last month and since the client came
+/// (`known_for` days ago), of an active client's contacts: one to four.
+fn a_month_of_contacts(rng: &mut StdRng, known_for: i64) -> Vec<i64> {
+    let latest = known_for.min(30);
+    if latest < 2 {
+        return Vec::new();
+    }
+    let count = rng.gen_range(1..=4);
+    let mut days: Vec<i64> = (0..count).map(|_| rng.gen_range(1..latest)).collect();
+    days.sort_unstable_by(|a, b| b.cmp(a));
+    days
+}
+
+/// One demo contact at `at`: mostly documented monitoring visits and calls
+/// that bill, and some that do not (a ride, a text message, a note too
+/// short to document the work), so a newcomer sees both.
+fn demo_contact(
+    rng: &mut StdRng,
+    at: DateTime<Utc>,
+    two_person: bool,
+    colleague: Option<UserId>,
+) -> ContactInput {
+    let (mode, setting, activities, narrative): (_, _, &[Activity], &str) = match rng
+        .gen_range(0..10)
+    {
+        0..=3 => (
+            ContactMode::InPerson,
+            ContactSetting::ClientHome,
+            &[Activity::MonitoringAndFollowUp],
+            "Home visit. Reviewed the week: groceries in, rent paid on time, the heating repair is \
+             scheduled. Went over the plan goals together and set the next visit.",
+        ),
+        4..=6 => (
+            ContactMode::Phone,
+            ContactSetting::ClientHome,
+            &[
+                Activity::ReferralAndRelatedActivities,
+                Activity::MonitoringAndFollowUp,
+            ],
+            "Phone call. Followed up on the food bank referral: the first pickup went well. \
+             Talked through the benefits recertification letter and what it asks for.",
+        ),
+        7 => (
+            ContactMode::InPerson,
+            ContactSetting::Vehicle,
+            &[Activity::Transportation, Activity::Accompaniment],
+            "Drove to the clinic and waited during the appointment.",
+        ),
+        8 => (
+            ContactMode::TextMessage,
+            ContactSetting::Community,
+            &[Activity::MonitoringAndFollowUp],
+            "Texted a reminder about Thursday.",
+        ),
+        _ => (
+            ContactMode::InPerson,
+            ContactSetting::Office,
+            &[Activity::CarePlanDevelopment],
+            "Office visit. Revised the plan with the client: a new housing goal in their own words, \
+             with the steps they chose and who helps with each.",
+        ),
+    };
+    let in_person = mode == ContactMode::InPerson;
+    ContactInput {
+        started_at: at,
+        duration_minutes: rng.gen_range(10..75),
+        mode,
+        setting,
+        client_present: true,
+        natural_support_ids: Vec::new(),
+        care_team_member_ids: Vec::new(),
+        other_participants: Vec::new(),
+        staff_ids: if two_person && in_person {
+            colleague.into_iter().collect()
+        } else {
+            Vec::new()
+        },
+        two_person_override_reason: (two_person && in_person && colleague.is_none())
+            .then(|| "No second staff member was free; met on the porch.".to_owned()),
+        activities: activities.to_vec(),
+        goal_ids: Vec::new(),
+        referral_ids: Vec::new(),
+        goal_progress: rng.gen_bool(0.9).then_some(GoalProgress::Progressing),
+        declined_services: Some("None.".to_owned()),
+        coordination: Some("None this time.".to_owned()),
+        narrative: narrative.to_owned(),
+        travel_minutes: in_person.then(|| rng.gen_range(5..40)),
+        travel_miles: in_person.then(|| f64::from(rng.gen_range(2..30))),
+        sensitivity: ConsentCategory::General,
+        amends: None,
+    }
 }
 
 /// Puts the demo therapist on `client`'s care team and records an intake
