@@ -137,3 +137,11 @@ id_type!(
     /// Identifies one version of a payer's billing configuration.
     BillingConfigId
 );
+id_type!(
+    /// Identifies a batch of claims.
+    ClaimBatchId
+);
+id_type!(
+    /// Identifies one line of a claim batch.
+    ClaimLineId
+);

@@ -37,6 +37,7 @@ pub mod assessment;
 pub mod audit;
 pub mod billing;
 pub mod care;
+pub mod claim;
 pub mod client;
 pub mod consent;
 pub mod contact;
@@ -87,6 +88,7 @@ versioned!(
     care::CareTeamMember,
     care::NaturalSupport,
     contact::Contact,
+    claim::ClaimBatch,
     directory::Organization,
     directory::Location,
     directory::Service,

@@ -5,6 +5,7 @@
 pub mod assessments;
 pub mod audit;
 pub mod care;
+pub mod claims;
 pub mod clients;
 mod conn;
 pub mod contacts;

@@ -351,6 +351,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     clients,
     contacts,
     billing_configs,
+    claim_batches,
+    claim_lines,
+    claim_line_contacts,
     care_team_members,
     natural_supports,
     instruments,
@@ -569,3 +572,46 @@ diesel::table! {
 
 diesel::joinable!(contacts -> clients (client_id));
 diesel::joinable!(contacts -> billing_configs (billing_config_id));
+
+diesel::table! {
+    claim_batches (id) {
+        id -> Text,
+        payer -> Text,
+        period_from -> Date,
+        period_to -> Date,
+        status -> Text,
+        created_by -> Text,
+        exported_at -> Nullable<Timestamp>,
+        voided_at -> Nullable<Timestamp>,
+        void_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    claim_lines (id) {
+        id -> Text,
+        batch_id -> Text,
+        position -> Integer,
+        client_id -> Text,
+        medicaid_id -> Text,
+        date_of_service -> Date,
+        procedure_code -> Text,
+        modifiers -> Text,
+        units -> Integer,
+        rendering_staff_id -> Text,
+        outcome -> Text,
+        denial_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    claim_line_contacts (line_id, contact_id) {
+        line_id -> Text,
+        contact_id -> Text,
+        batch_id -> Text,
+        live -> Integer,
+    }
+}

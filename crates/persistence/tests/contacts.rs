@@ -7,16 +7,21 @@ use std::collections::BTreeSet;
 use chrono::{Duration, TimeZone, Utc};
 use diesel::connection::SimpleConnection;
 use spoke_domain::billing::{Billed, targeted_case_management};
+use spoke_domain::claim::{BatchStatus, ClaimBatch, LineOutcome, claim_lines};
 use spoke_domain::client::Client;
 use spoke_domain::consent::ConsentCategory;
 use spoke_domain::contact::{Contact, ContactCheck, ContactInput, ContactRules, LocalStart};
+use spoke_domain::ids::ClaimBatchId;
 use spoke_domain::ids::{ClientId, UserId};
 use spoke_domain::policy::{ClientScope, ContactScope, ContactView};
 use spoke_domain::staff::{Role, User};
+use spoke_domain::values::{LongText, MedicaidId};
 use spoke_persistence::contacts::{self as store, ContactFilter};
 use spoke_persistence::testing::TestDb;
 use spoke_persistence::testing::fixtures::{client, team, user};
-use spoke_persistence::{DbConnection, StoreError, both_backends, now};
+use spoke_persistence::{
+    DbConnection, StoreError, both_backends, claims, clients, now, staff, transaction,
+};
 
 fn contact(client: ClientId, author: UserId, minutes: i32, sensitivity: &str) -> Contact {
     let input: ContactInput = serde_json::from_value(serde_json::json!({
@@ -259,7 +264,112 @@ fn configurations_are_versioned_per_payer(db: &TestDb) {
     assert_eq!(store::list_configs(&mut conn).unwrap().len(), 2);
 }
 
+fn batch_of(conn: &mut DbConnection, lines: Vec<spoke_domain::claim::ClaimLine>) -> ClaimBatch {
+    let at = now();
+    let creator = staff_id(conn);
+    ClaimBatch {
+        id: ClaimBatchId::generate(),
+        payer: "medicaid".into(),
+        period_from: at.date_naive() - Duration::days(30),
+        period_to: at.date_naive(),
+        status: BatchStatus::Draft,
+        created_by: creator,
+        lines,
+        exported_at: None,
+        voided_at: None,
+        void_reason: None,
+        created_at: at,
+        updated_at: at,
+        version: 1,
+    }
+}
+
+fn staff_id(conn: &mut DbConnection) -> UserId {
+    staff::list_users(conn, None, None, None, 1).unwrap().items[0].id
+}
+
+fn claims_take_each_contact_once_until_voided(db: &TestDb) {
+    let database = db.open(2);
+    let mut conn = database.conn().unwrap();
+    let (cm, mut maria) = case_manager_and_client(&mut conn);
+    let day = Utc
+        .with_ymd_and_hms(2026, 11, 20, 0, 0, 0)
+        .unwrap()
+        .date_naive();
+    let billable =
+        |conn: &mut DbConnection| claims::billable_contacts(conn, "medicaid", day, day).unwrap();
+    let mut first = contact(maria.id, cm.id, 45, "general");
+    store::insert_contact(&mut conn, &first).unwrap();
+    sign(&mut conn, &mut first, 3);
+    let mut none = contact(maria.id, cm.id, 45, "general");
+    store::insert_contact(&mut conn, &none).unwrap();
+    sign(&mut conn, &mut none, 0);
+    let draft = contact(maria.id, cm.id, 45, "general");
+    store::insert_contact(&mut conn, &draft).unwrap();
+    assert!(
+        billable(&mut conn).is_empty(),
+        "the client has no Medicaid id"
+    );
+    maria.details.medicaid_id = Some(MedicaidId::parse("OR1").unwrap());
+    maria.version += 1;
+    clients::update(&mut conn, &maria, 1).unwrap();
+    let found = billable(&mut conn);
+    assert_eq!(
+        found.iter().map(|c| c.contact_id).collect::<Vec<_>>(),
+        [first.id]
+    );
+
+    let config = store::latest_config(&mut conn, "medicaid")
+        .unwrap()
+        .unwrap();
+    let mut batch = batch_of(&mut conn, claim_lines(&config, found.clone()));
+    transaction(&mut conn, |conn| claims::insert_batch(conn, &batch)).unwrap();
+    assert_eq!(claims::get_batch(&mut conn, batch.id).unwrap(), batch);
+    assert!(billable(&mut conn).is_empty(), "taken by a live line");
+    // A second batch naming the same contact is refused by the database, and
+    // leaves nothing behind.
+    let twin = batch_of(&mut conn, claim_lines(&config, found.clone()));
+    assert!(matches!(
+        transaction(&mut conn, |conn| claims::insert_batch(conn, &twin)),
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        claims::get_batch(&mut conn, twin.id),
+        Err(StoreError::NotFound)
+    ));
+
+    let expected = batch.version;
+    batch.export(now()).unwrap();
+    let line = batch.lines[0].id;
+    claims::update_batch(&mut conn, &batch, expected, None).unwrap();
+    let expected = batch.version;
+    batch
+        .record_outcome(
+            line,
+            LineOutcome::Denied,
+            Some(LongText::parse("Eligibility").unwrap()),
+            now(),
+        )
+        .unwrap();
+    claims::update_batch(&mut conn, &batch, expected, Some(line)).unwrap();
+    assert_eq!(claims::get_batch(&mut conn, batch.id).unwrap(), batch);
+    assert!(matches!(
+        claims::update_batch(&mut conn, &batch, expected, None),
+        Err(StoreError::Stale)
+    ));
+    let expected = batch.version;
+    batch
+        .void(LongText::parse("Wrong payer").unwrap(), now())
+        .unwrap();
+    claims::update_batch(&mut conn, &batch, expected, None).unwrap();
+    assert_eq!(billable(&mut conn).len(), 1, "voiding frees the contact");
+    let page = claims::list_batches(&mut conn, None, 10).unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!((page.items[0].line_count, page.items[0].units), (1, 3));
+}
+
 both_backends!(
+    claims_take_each_contact_once_until_voided,
     a_signed_contact_never_changes,
     a_days_units_leave_out_what_an_amendment_replaced,
     lists_follow_the_scope_and_the_filters,

@@ -1,0 +1,3 @@
+DROP TABLE claim_line_contacts;
+DROP TABLE claim_lines;
+DROP TABLE claim_batches;
