@@ -127,7 +127,7 @@ type Cell = fn(&Spoke, &World, &TestUser, usize) -> u16;
 
 fn role_by_endpoint_matrix(spoke: &Spoke) {
     let world = world(spoke);
-    let endpoints: [(&str, Cell); 25] = [
+    let endpoints: [(&str, Cell); 28] = [
         ("get client", |s, w, u, _| {
             let id = client_of_a(s, w);
             s.get(&format!("/v1/clients/{id}")).as_user(u).send().status
@@ -309,20 +309,35 @@ fn role_by_endpoint_matrix(spoke: &Spoke) {
                 .is_some_and(|items| items.iter().any(|c| c["id"] == id));
             if listed { 200 } else { 404 }
         }),
+        ("list billing configs", |s, _, u, _| {
+            s.get("/v1/billing-configs").as_user(u).send().status
+        }),
+        ("list claim batches", |s, _, u, _| {
+            s.get("/v1/claim-batches").as_user(u).send().status
+        }),
+        // Nothing is billable in this world: allowed is a 422, nothing_to_bill.
+        ("create claim batch", |s, _, u, _| {
+            let today = chrono::Utc::now().date_naive();
+            s.post("/v1/claim-batches")
+                .as_user(u)
+                .json(json!({"from": today - chrono::Duration::days(30), "to": today}))
+                .send()
+                .status
+        }),
     ];
     // Rows follow `world().actors`; columns follow `endpoints`.
     #[rustfmt::skip]
-    let expected: [[u16; 25]; 9] = [
-        // get list  upd  stat asgn crt  lsU  crU  getU lsT  getT crT  audit lsCT addCT addNS asmt trend plan lsPl cons lsCo con  lsCon inCon
-        [200, 200, 200, 200, 200, 201, 200, 201, 200, 200, 200, 201, 200, 200, 201, 201, 201, 200, 201, 200, 201, 200, 201, 200, 200], // admin
-        [200, 200, 200, 200, 200, 201, 200, 403, 200, 200, 200, 403, 403, 200, 201, 201, 201, 200, 201, 200, 201, 200, 201, 200, 200], // supervisor A
-        [200, 200, 200, 200, 403, 201, 403, 403, 200, 403, 403, 403, 403, 200, 201, 201, 201, 200, 201, 200, 201, 200, 201, 200, 200], // primary cm A
-        [200, 200, 403, 403, 403, 201, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403, 200, 403, 200, 403, 200, 200], // other cm A
-        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404], // cm B
-        [404, 404, 404, 404, 404, 403, 200, 403, 404, 200, 404, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404], // supervisor B
-        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404], // care-team member elsewhere
-        [200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403, 200, 403, 200, 201, 200, 200], // care-team member of the client
-        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 200], // billing
+    let expected: [[u16; 28]; 9] = [
+        // get list  upd  stat asgn crt  lsU  crU  getU lsT  getT crT  audit lsCT addCT addNS asmt trend plan lsPl cons lsCo con  lsCon inCon lsBC lsCB crCB
+        [200, 200, 200, 200, 200, 201, 200, 201, 200, 200, 200, 201, 200, 200, 201, 201, 201, 200, 201, 200, 201, 200, 201, 200, 200, 200, 200, 422], // admin
+        [200, 200, 200, 200, 200, 201, 200, 403, 200, 200, 200, 403, 403, 200, 201, 201, 201, 200, 201, 200, 201, 200, 201, 200, 200, 403, 403, 403], // supervisor A
+        [200, 200, 200, 200, 403, 201, 403, 403, 200, 403, 403, 403, 403, 200, 201, 201, 201, 200, 201, 200, 201, 200, 201, 200, 200, 403, 403, 403], // primary cm A
+        [200, 200, 403, 403, 403, 201, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403, 200, 403, 200, 403, 200, 200, 403, 403, 403], // other cm A
+        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403, 403, 403], // cm B
+        [404, 404, 404, 404, 404, 403, 200, 403, 404, 200, 404, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403, 403, 403], // supervisor B
+        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403, 403, 403], // care-team member elsewhere
+        [200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403, 200, 403, 200, 201, 200, 200, 403, 403, 403], // care-team member of the client
+        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 200, 200, 200, 422], // billing
     ];
     let mut failures = Vec::new();
     let mut n = 0;

@@ -137,6 +137,7 @@ their services and locations, capacity, and the service taxonomy. Every staff ro
         (name = "plans", description = "Service plans made with the client: goals in their own words, tasks with who does \
             them, review dates, agreement, optional supervisor approval; activating a plan supersedes the active one."),
         (name = "contacts", description = "The record of the work: visits, calls, rides and time beside the client,             who took part, what was done for which goals; signed by their author and never changed after, corrected by             amendment; what each bills as Medicaid targeted case management is decided when it is signed."),
+        (name = "billing", description = "Medicaid targeted case management billing: each payer's rules as versioned             configurations, and claim batches made from signed, billable contacts (JSON or CSV), exported, answered line             by line, voided. Admins and billing staff."),
         (name = "referrals", description = "Consents and closed-loop referrals after the HL7 Gravity SDOH workflow: staff \
             draft, send (only under a covering consent) and cancel; the history of every move; the accounting of disclosures."),
         (name = "partners", description = "Partner organizations: API clients and the OAuth 2.0 client credentials grant, \

@@ -5,6 +5,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use spoke_domain::assessment::AssessmentError;
+use spoke_domain::claim::ClaimError;
 use spoke_domain::client::{ClientStatus, IllegalStatusMove};
 use spoke_domain::contact::ContactError;
 use spoke_domain::partner::ApiClientError;
@@ -448,6 +449,18 @@ impl From<ContactError> for ApiError {
         match error {
             ContactError::Signed => ApiError::Conflict(error.to_string()),
             ContactError::NotAuthor => ApiError::Forbidden("only the contact's author signs it"),
+        }
+    }
+}
+
+impl From<ClaimError> for ApiError {
+    fn from(error: ClaimError) -> Self {
+        match error {
+            ClaimError::IllegalMove { .. } => ApiError::Conflict(error.to_string()),
+            ClaimError::NoSuchLine => ApiError::NotFound,
+            ClaimError::ReasonRequired => {
+                ApiError::invalid_field("reason", "required", &error.to_string())
+            }
         }
     }
 }

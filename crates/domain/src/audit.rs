@@ -117,10 +117,12 @@ pub enum ResourceType {
     Contacts,
     /// A page of contacts across clients (`client_ids` names whose contacts were shown).
     ContactList,
+    /// A claim batch (`client_ids` names the clients it bills).
+    ClaimBatch,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 21] = [
+    pub const ALL: [ResourceType; 22] = [
         ResourceType::Client,
         ResourceType::ClientList,
         ResourceType::CareTeam,
@@ -142,6 +144,7 @@ impl ResourceType {
         ResourceType::Contact,
         ResourceType::Contacts,
         ResourceType::ContactList,
+        ResourceType::ClaimBatch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -167,6 +170,7 @@ impl ResourceType {
             ResourceType::Contact => "contact",
             ResourceType::Contacts => "contacts",
             ResourceType::ContactList => "contact_list",
+            ResourceType::ClaimBatch => "claim_batch",
         }
     }
 

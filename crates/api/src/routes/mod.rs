@@ -4,6 +4,7 @@
 pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod care;
 pub mod clients;
 pub mod contacts;
@@ -73,6 +74,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(contacts::replace_contact)
                 .service(contacts::sign_contact)
                 .service(contacts::list_contacts)
+                .service(billing::list_billing_configs)
+                .service(billing::create_billing_config)
+                .service(billing::create_claim_batch)
+                .service(billing::list_claim_batches)
+                .service(billing::get_claim_batch)
+                .service(billing::export_claim_batch)
+                .service(billing::void_claim_batch)
+                .service(billing::record_claim_line_outcome)
                 .service(referrals::create_consent)
                 .service(referrals::list_consents)
                 .service(referrals::revoke_consent)

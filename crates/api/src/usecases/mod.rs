@@ -13,6 +13,7 @@
 pub mod assessments;
 pub mod audit;
 pub mod care;
+pub mod claims;
 pub mod clients;
 pub mod contacts;
 pub mod directory;
