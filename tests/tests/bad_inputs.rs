@@ -4,8 +4,9 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use serde_json::json;
+use spoke_domain::policy::{ClientScope, ContactScope, ContactView};
 use spoke_domain::staff::Role;
-use spoke_persistence::{clients, staff};
+use spoke_persistence::{clients, contacts, staff};
 use spoke_tests::{Spoke, both_backends};
 
 struct Case {
@@ -54,12 +55,22 @@ impl Case {
     }
 }
 
-fn counts(spoke: &Spoke) -> (i64, usize, usize) {
+fn counts(spoke: &Spoke) -> (i64, usize, usize, usize, usize) {
     let mut conn = spoke.database().conn().unwrap();
+    let everyone = ContactScope {
+        clients: ClientScope::All,
+        categories: None,
+        view: ContactView::Full,
+    };
     (
         clients::count(&mut conn).unwrap(),
         staff::count_users(&mut conn).unwrap() as usize,
         staff::list_teams(&mut conn, None).unwrap().len(),
+        contacts::list_contacts(&mut conn, &everyone, &Default::default(), None, 200)
+            .unwrap()
+            .items
+            .len(),
+        contacts::list_configs(&mut conn).unwrap().len(),
     )
 }
 
@@ -82,6 +93,17 @@ fn every_bad_input_is_a_problem_and_stores_nothing(spoke: &Spoke) {
         }
         body
     };
+    let contact = |extra: serde_json::Value| {
+        let mut body = json!({"started_at": "2026-11-20T15:30:00Z", "duration_minutes": 30, "mode": "phone",
+            "setting": "client_home", "client_present": true, "activities": ["monitoring_and_follow_up"],
+            "narrative": "Checked in by phone."});
+        for (key, value) in extra.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        body
+    };
+    let contacts_of = format!("{client}/contacts");
+    let batch = format!("/v1/claim-batches/{}", uuid::Uuid::now_v7());
     let huge = format!(
         "{{\"given_name\": \"{}\", \"family_name\": \"X\"}}",
         "a".repeat(1024 * 1024)
@@ -171,6 +193,47 @@ fn every_bad_input_is_a_problem_and_stores_nothing(spoke: &Spoke) {
             .json(json!({"email": "SOUTH@example.org", "display_name": "X", "role": "case_manager", "team_id": south, "password": "a long enough password"})),
         case("team without a name", "POST", "/v1/teams", 422).json(json!({"name": ""})).field("name"),
         case("team with a taken name", "POST", "/v1/teams", 409).json(json!({"name": "North"})),
+        case("contact of negative length", "POST", &contacts_of, 422).json(contact(json!({"duration_minutes": -5}))).field("duration_minutes"),
+        case("contact of a fractional length", "POST", &contacts_of, 422).json(contact(json!({"duration_minutes": 1.5}))).field("duration_minutes"),
+        case("contact in the future", "POST", &contacts_of, 422).json(contact(json!({"started_at": "2999-01-01T00:00:00Z"}))).field("started_at"),
+        case("contact of an unknown mode", "POST", &contacts_of, 422).json(contact(json!({"mode": "telepathy"}))).field("mode"),
+        case("contact without activities", "POST", &contacts_of, 422).json(contact(json!({"activities": []}))).field("activities"),
+        case("contact naming an unknown goal", "POST", &contacts_of, 422)
+            .json(contact(json!({"goal_ids": [uuid::Uuid::now_v7()]})))
+            .field("goal_ids[0]"),
+        case("contact naming an unknown colleague", "POST", &contacts_of, 422)
+            .json(contact(json!({"staff_ids": [uuid::Uuid::now_v7()]})))
+            .field("staff_ids[0]"),
+        case("contact with NUL in the narrative", "POST", &contacts_of, 422).json(contact(json!({"narrative": "a\u{0}b"}))),
+        case("contact amending nothing", "POST", &contacts_of, 422)
+            .json(contact(json!({"amends": uuid::Uuid::now_v7()})))
+            .field("amends"),
+        case("sign an unknown contact", "POST", &format!("{contacts_of}/{}/sign", uuid::Uuid::now_v7()), 404).header("If-Match", "\"1\""),
+        case("contacts filter not a boolean", "GET", "/v1/contacts?billable=maybe", 400),
+        case("contacts filter not a status", "GET", "/v1/contacts?status=final", 400),
+        case("claim batch ending before it starts", "POST", "/v1/claim-batches", 422)
+            .json(json!({"from": "2026-11-20", "to": "2026-11-01"}))
+            .field("to"),
+        case("claim batch in the future", "POST", "/v1/claim-batches", 422)
+            .json(json!({"from": "2026-11-01", "to": "2999-01-01"}))
+            .field("to"),
+        case("claim batch of an unknown payer", "POST", "/v1/claim-batches", 422)
+            .json(json!({"payer": "nobody", "from": "2026-11-01", "to": "2026-11-20"}))
+            .field("payer"),
+        case("claim batch without dates", "POST", "/v1/claim-batches", 422).json(json!({"payer": "medicaid"})),
+        case("outcome of an unknown batch", "POST", &format!("{batch}/lines/{}/outcome", uuid::Uuid::now_v7()), 404)
+            .json(json!({"outcome": "paid"}))
+            .header("If-Match", "\"1\""),
+        case("outcome that is not one", "POST", &format!("{batch}/lines/{}/outcome", uuid::Uuid::now_v7()), 422)
+            .json(json!({"outcome": "maybe"}))
+            .header("If-Match", "\"1\"")
+            .field("outcome"),
+        case("billing configuration with a bad code", "POST", "/v1/billing-configs", 422)
+            .json(json!({"payer": "medicaid", "name": "TCM", "procedure_code": "T1", "unit_minutes": 15,
+                         "rounding": "more_than_half", "max_units_per_day": 16,
+                         "billable_activities": ["monitoring_and_follow_up"], "billable_modes": ["phone"],
+                         "bills_collateral": true, "requires_medicaid_id": true, "min_narrative_chars": 50}))
+            .field("procedure_code"),
         case("login without a password", "POST", "/v1/auth/login", 422).json(json!({"email": "a@example.org"})),
         case("login with a bad email", "POST", "/v1/auth/login", 422).json(json!({"email": "nobody", "password": "x"})).field("email"),
     ];
