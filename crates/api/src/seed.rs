@@ -9,6 +9,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use spoke_domain::assessment::{AssessmentInput, AssessmentKind, DomainScore, Instrument};
 use spoke_domain::care::{CareTeamInput, CareTeamKind};
+use spoke_domain::claim::{ClaimBatchInput, LineOutcome};
 use spoke_domain::client::{
     AddressInput, ClientDetailsInput, ClientStatus, ExternalIdInput, RiskFlag,
 };
@@ -19,7 +20,7 @@ use spoke_domain::contact::{
 use spoke_domain::ids::{ClientId, TeamId, UserId};
 use spoke_domain::policy::Actor;
 use spoke_domain::staff::{Role, Team, User};
-use spoke_domain::values::{Email, GenderInput, NewPassword, ShortText};
+use spoke_domain::values::{Email, GenderInput, LongText, NewPassword, ShortText};
 use spoke_persistence::{Database, assessments, clients, staff};
 
 use crate::auth::hash_password;
@@ -29,6 +30,7 @@ use crate::extract::IfMatch;
 use crate::problem::ApiError;
 use crate::usecases::assessments as assessments_uc;
 use crate::usecases::care as care_uc;
+use crate::usecases::claims as claims_uc;
 use crate::usecases::clients::{self as clients_uc, NewClient};
 use crate::usecases::contacts::{self as contacts_uc, ContactSettings};
 use crate::usecases::staff::{self as accounts, NewAccount};
@@ -425,6 +427,7 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
                 )?;
             }
         }
+        bill_last_fortnight(tx, &users, now)?;
         Ok(())
     })?;
     Ok(DemoSummary {
@@ -433,6 +436,49 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
         clients: clients::count(&mut conn)?,
         directory: import_demo_directory(database)?,
     })
+}
+
+/// The demo billing clerk bills the contacts of two to four weeks ago in
+/// one batch, exports it, and records the payer's first answers: one line
+/// paid, one denied.
+fn bill_last_fortnight(tx: &mut Tx, users: &[User], now: DateTime<Utc>) -> Result<(), ApiError> {
+    let Some(clerk) = users.iter().find(|user| user.role == Role::Billing) else {
+        return Ok(());
+    };
+    let cx = acting(clerk, now);
+    let input = ClaimBatchInput {
+        payer: None,
+        from: cx.today - Duration::days(28),
+        to: cx.today - Duration::days(14),
+    };
+    let batch = claims_uc::create_batch(tx, &cx, "medicaid", input)?;
+    let batch = claims_uc::export(tx, &cx, batch.id, &IfMatch::Any)?;
+    let mut lines = batch.lines.iter().map(|line| line.id);
+    if let Some(line) = lines.next() {
+        claims_uc::record_outcome(
+            tx,
+            &cx,
+            batch.id,
+            line,
+            &IfMatch::Any,
+            LineOutcome::Paid,
+            None,
+        )?;
+    }
+    if let Some(line) = lines.next() {
+        let reason = LongText::parse("Member not eligible on the date of service.")
+            .map_err(ApiError::internal)?;
+        claims_uc::record_outcome(
+            tx,
+            &cx,
+            batch.id,
+            line,
+            &IfMatch::Any,
+            LineOutcome::Denied,
+            Some(reason),
+        )?;
+    }
+    Ok(())
 }
 
 /// The days ago, within the last month and since the client came
