@@ -337,6 +337,22 @@ pub fn insert_contact(conn: &mut DbConnection, c: &Contact) -> Result<(), StoreE
     Ok(())
 }
 
+/// Stores many contacts with multi-row statements: bulk loads of generated
+/// or migrated records, not one statement per contact.
+pub fn insert_many(conn: &mut DbConnection, all: &[Contact]) -> Result<(), StoreError> {
+    // 32 columns a row keeps a chunk under SQLite's 32,766 bound parameters.
+    for chunk in all.chunks(500) {
+        let rows: Vec<ContactRow> = chunk.iter().map(ContactRow::from).collect();
+        let insert = diesel::insert_into(contacts::table).values(rows);
+        // Multi-row inserts are backend-specific SQL, so each backend runs its own.
+        match conn {
+            DbConnection::Sqlite(inner) => insert.execute(inner)?,
+            DbConnection::Postgres(inner) => insert.execute(inner)?,
+        };
+    }
+    Ok(())
+}
+
 /// Writes `c` over the stored row if it is still at `expected_version` and
 /// still a draft.
 pub fn update_contact(
@@ -476,8 +492,23 @@ pub fn list_contacts(
                 .and(contacts::id.lt(after.id.clone()))),
         );
     }
+    // Newest first. Everyone's contacts come backwards along the start
+    // index. Within a team or care team the same order is spelt with the
+    // date of service first (the same order while the agency keeps one time
+    // zone: the date follows the start), so that no index offers it: a
+    // planner then reads the scope's clients and their contacts and sorts the
+    // few found, instead of walking every agency's contacts backwards for the
+    // 1% that are the team's (PostgreSQL chose that walk: 110 ms against 42
+    // for the scope first, one team of 100 at 100,000 contacts).
+    query = match scope.clients {
+        ClientScope::All => query.order((contacts::started_at.desc(), contacts::id.desc())),
+        _ => query.order((
+            contacts::date_of_service.desc(),
+            contacts::started_at.desc(),
+            contacts::id.desc(),
+        )),
+    };
     let rows: Vec<ContactRow> = query
-        .order((contacts::started_at.desc(), contacts::id.desc()))
         .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
         .load(conn)?;
     let items = rows

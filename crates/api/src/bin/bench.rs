@@ -8,7 +8,9 @@
 //!
 //! Besides the client reads: a partner's referral pull (each page 20
 //! disclosures, group-committed) and the directory's near search, on a
-//! directory of 2,000 services.
+//! directory of 2,000 services; a case manager's team-month of contacts and
+//! one claim batch over every loaded contact (one per client, up to
+//! 100,000), timed beside the bare read of the same contacts.
 //!
 //! `BENCH_CLIENTS` sets the large size (default 1,000,000; the small one is
 //! 10,000), `BENCH_SECONDS` each wrk run's length (default 8), `BENCH_ONLY`
@@ -26,8 +28,10 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use spoke_api::auth::Tokens;
+use spoke_domain::billing::bill;
 use spoke_domain::client::{Client, ClientDetailsInput, ClientStatus};
 use spoke_domain::consent::{Consent, ConsentInput};
+use spoke_domain::contact::{Contact, ContactCheck, ContactInput, ContactRules, LocalStart};
 use spoke_domain::directory::{
     Location, LocationInput, Organization, OrganizationInput, Service, ServiceInput,
 };
@@ -36,7 +40,9 @@ use spoke_domain::partner::ApiClient;
 use spoke_domain::referral::{MoveInput, MovedBy, Referral, ReferralInput, ReferralStatus};
 use spoke_domain::staff::Role;
 use spoke_persistence::testing::{POSTGRES_URL_VAR, TestDb, fixtures};
-use spoke_persistence::{Backend, Database, clients, directory, now, referrals, transaction};
+use spoke_persistence::{
+    Backend, Database, claims, clients, contacts, directory, now, referrals, transaction,
+};
 
 const SECRET: &[u8] = b"spoke-bench-secret-0123456789abcdefghijklmnop";
 /// Clients per team at every size: teams stay the size real teams are, and
@@ -175,7 +181,13 @@ struct Data {
     admin: UserId,
     /// The partner organization's API client, with [`PARTNER_SECRET`].
     partner: ApiClientId,
+    /// How many signed, billable contacts were loaded, over the last
+    /// [`CONTACT_DAYS`] days.
+    contacts: usize,
 }
+
+/// Contacts spread over this many days before today.
+const CONTACT_DAYS: i64 = 56;
 
 /// The bench partner's client secret.
 const PARTNER_SECRET: &str = "bench-partner-secret-0123456789";
@@ -343,6 +355,7 @@ fn load(database: &Database, size: usize) -> Data {
     .unwrap();
     let born = NaiveDate::from_ymd_opt(1940, 1, 1).unwrap();
     let mut ids = Vec::with_capacity(size);
+    let mut everyone: Vec<(ClientId, UserId)> = Vec::with_capacity(size);
     let batch = 10_000;
     for start in (0..size).step_by(batch) {
         let chunk: Vec<Client> = (start..(start + batch).min(size))
@@ -384,9 +397,15 @@ fn load(database: &Database, size: usize) -> Data {
                 .filter(|c| c.team_id == managers[0].0)
                 .map(|c| c.id),
         );
+        everyone.extend(
+            chunk
+                .iter()
+                .filter_map(|c| c.primary_case_manager_id.map(|m| (c.id, m))),
+        );
         transaction(&mut conn, |conn| clients::insert_many(conn, &chunk)).unwrap();
     }
     let partner = load_partner(&mut conn, &ids, managers[0].1, &mut rng);
+    let contacts = load_contacts(&mut conn, &everyone, &mut rng);
     spoke_persistence::testing::analyze(database).unwrap();
     ids.shuffle(&mut rng);
     Data {
@@ -394,7 +413,68 @@ fn load(database: &Database, size: usize) -> Data {
         case_manager: managers[0].1,
         admin: admin.id,
         partner,
+        contacts,
     }
+}
+
+/// One signed, billable contact for each of up to 100,000 clients, on a day
+/// of the last [`CONTACT_DAYS`], by the client's case manager.
+fn load_contacts(
+    conn: &mut spoke_persistence::DbConnection,
+    everyone: &[(ClientId, UserId)],
+    rng: &mut StdRng,
+) -> usize {
+    let config = contacts::latest_config(conn, "medicaid").unwrap().unwrap();
+    let at = now();
+    let input: ContactInput = serde_json::from_value(serde_json::json!({
+        "started_at": at, "duration_minutes": 30, "mode": "phone", "setting": "client_home",
+        "client_present": true, "activities": ["monitoring_and_follow_up"],
+        "goal_progress": "progressing", "declined_services": "None.", "coordination": "None.",
+        "narrative": "Phone call: reviewed the week, the budget and the appointment on Thursday."
+    }))
+    .unwrap();
+    let count = everyone.len().min(100_000);
+    for chunk in everyone[..count].chunks(10_000) {
+        let batch: Vec<Contact> = chunk
+            .iter()
+            .map(|&(client, author)| {
+                let started = at
+                    - Days::days(rng.gen_range(1..=CONTACT_DAYS))
+                    - Days::minutes(rng.gen_range(0..600));
+                let mut fields = input
+                    .clone()
+                    .parse(ContactCheck {
+                        author,
+                        risk_flags: &Default::default(),
+                        now: at,
+                    })
+                    .unwrap();
+                fields.started_at = started;
+                fields.duration_minutes = rng.gen_range(10..90);
+                let mut contact = Contact::new(
+                    client,
+                    author,
+                    fields,
+                    LocalStart(started.naive_utc()),
+                    &ContactRules::default(),
+                    started,
+                );
+                let billed = bill(&config, &contact.fields, true, 0);
+                contact
+                    .sign(
+                        author,
+                        contact.date_of_service,
+                        billed,
+                        &ContactRules::default(),
+                        started,
+                    )
+                    .unwrap();
+                contact
+            })
+            .collect();
+        transaction(conn, |conn| contacts::insert_many(conn, &batch)).unwrap();
+    }
+    count
 }
 
 fn free_port() -> u16 {
@@ -508,6 +588,8 @@ fn measure(spoke: &Path, db: &TestDb, data: &Data, size: usize, seconds: usize) 
     }];
     // A case manager sees one team of TEAM_SIZE; an admin sees everyone.
     let one = |path: &str| vec![path.to_owned()];
+    let today = now().date_naive();
+    let month_ago = today - Days::days(30);
     let cases: Vec<(&str, &str, Vec<String>)> = vec![
         ("GET /v1/clients/{id}", &token, paths.clone()),
         (
@@ -555,6 +637,13 @@ fn measure(spoke: &Path, db: &TestDb, data: &Data, size: usize, seconds: usize) 
             &token,
             one("/v1/services?near=45.52,-122.68&radius_km=10&limit=20"),
         ),
+        (
+            "GET /v1/contacts?from=…&to=… (a team's month)",
+            &token,
+            one(&format!(
+                "/v1/contacts?from={month_ago}&to={today}&limit=50"
+            )),
+        ),
     ];
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     for (name, token, paths) in cases {
@@ -575,6 +664,9 @@ fn measure(spoke: &Path, db: &TestDb, data: &Data, size: usize, seconds: usize) 
                 String::new()
             },
         });
+    }
+    if "POST /v1/claim-batches over contacts".contains(only.as_str()) {
+        rows.push(claim_batch(db, &base, &admin_token, data, size));
     }
     // Memory under 64 connections, sampled while wrk runs.
     let pid = server.0.id();
@@ -601,6 +693,46 @@ fn measure(spoke: &Path, db: &TestDb, data: &Data, size: usize, seconds: usize) 
     drop(server);
     let _ = std::fs::remove_file(log);
     rows
+}
+
+/// One claim batch over every loaded contact, timed once, beside the bare
+/// read of the same contacts (`claims::billable_contacts`) in the same run.
+fn claim_batch(db: &TestDb, base: &str, admin_token: &str, data: &Data, size: usize) -> Row {
+    let to = now().date_naive() - Days::days(1);
+    let from = to - Days::days(CONTACT_DAYS);
+    let database = db.open(1);
+    let started = Instant::now();
+    let found = claims::billable_contacts(&mut database.conn().unwrap(), "medicaid", from, to)
+        .unwrap()
+        .len();
+    let bare = started.elapsed();
+    let started = Instant::now();
+    let mut response = ureq::post(&format!("{base}/v1/claim-batches"))
+        .header("authorization", &format!("Bearer {admin_token}"))
+        .send_json(serde_json::json!({"from": from, "to": to}))
+        .unwrap();
+    let body: serde_json::Value = response
+        .body_mut()
+        .with_config()
+        .limit(1 << 30)
+        .read_json()
+        .unwrap();
+    let took = started.elapsed();
+    let ms = took.as_secs_f64() * 1000.0;
+    Row {
+        size,
+        name: format!("POST /v1/claim-batches over {} contacts", data.contacts),
+        rps: 0.0,
+        p50_ms: ms,
+        p99_ms: ms,
+        floor_rps: 1.0,
+        note: format!(
+            "one batch of {} lines in {ms:.0} ms; the bare read of the same {found} contacts {:.0} ms (x{:.1})",
+            body["line_count"],
+            bare.as_secs_f64() * 1000.0,
+            took.as_secs_f64() / bare.as_secs_f64()
+        ),
+    }
 }
 
 /// A partner access token from the OAuth client credentials grant.
