@@ -312,7 +312,67 @@ fn configurations_are_versioned_and_admins_add_them(spoke: &Spoke) {
     assert_eq!(refused.body["errors"].as_array().unwrap().len(), 2);
 }
 
+/// With co-signatures required, only the contacts a supervisor co-signed
+/// are billed; only a supervisor or admin co-signs, never the author, once.
+fn cosigned_contacts_only_when_the_agency_requires_it(spoke: &Spoke) {
+    let Some(spoke) = Spoke::start_with(spoke.backend(), |settings| {
+        settings.contact_rules.cosign_required = true;
+    }) else {
+        return;
+    };
+    let spoke = &spoke;
+    let a = agency(spoke);
+    let first = signed_contact(spoke, &a, 2, 45, true);
+    let second = signed_contact(spoke, &a, 3, 30, true);
+    let cosign = |who: &TestUser, contact: &Value| {
+        spoke
+            .post(&format!(
+                "/v1/clients/{}/contacts/{}/cosign",
+                a.client,
+                contact["id"].as_str().unwrap()
+            ))
+            .as_user(who)
+            .send()
+    };
+    let team = spoke.team("Cosigners");
+    let supervisor = spoke.user("sup@example.org", Role::Supervisor, Some(team));
+    // A supervisor of another team does not see the client; the case manager may not co-sign.
+    cosign(&supervisor, &first).expect_problem(404);
+    cosign(&a.cm, &first).expect_problem(403);
+    let admin = spoke.admin();
+    let cosigned = cosign(&admin, &first).expect(200);
+    assert_eq!(cosigned.body["cosigned_by"], json!(admin.id));
+    assert_eq!(
+        cosigned.body["version"], first["version"],
+        "the contact itself is unchanged"
+    );
+    cosign(&admin, &first).expect_problem(409);
+    let batch = create_batch(spoke, &a.billing).expect(201);
+    assert_eq!(
+        contact_ids(&batch.body),
+        [first["id"].as_str().unwrap().to_owned()],
+        "the contact not co-signed waits"
+    );
+    cosign(&admin, &second).expect(200);
+    let later = create_batch(spoke, &a.billing).expect(201);
+    assert_eq!(
+        contact_ids(&later.body),
+        [second["id"].as_str().unwrap().to_owned()]
+    );
+    let read = spoke
+        .get(&format!(
+            "/v1/clients/{}/contacts/{}",
+            a.client,
+            second["id"].as_str().unwrap()
+        ))
+        .as_user(&a.cm)
+        .send()
+        .expect(200);
+    assert_eq!(read.body["cosigned_by"], json!(admin.id));
+}
+
 both_backends!(
+    cosigned_contacts_only_when_the_agency_requires_it,
     a_month_is_billed_once_exported_answered_and_voided,
     concurrent_batches_never_bill_a_contact_twice,
     configurations_are_versioned_and_admins_add_them,

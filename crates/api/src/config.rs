@@ -118,6 +118,10 @@ pub struct ServeArgs {
     #[arg(long, env = "SPOKE_LATE_ENTRY_DAYS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=365))]
     pub late_entry_days: u32,
 
+    /// Bill only the contacts a supervisor co-signed.
+    #[arg(long, env = "SPOKE_CONTACT_COSIGN_REQUIRED", default_value_t = false, action = clap::ArgAction::Set)]
+    pub contact_cosign_required: bool,
+
     /// The payer whose billing configuration judges signed contacts.
     #[arg(long, env = "SPOKE_BILLING_PAYER", default_value = "medicaid")]
     pub billing_payer: String,

@@ -202,6 +202,7 @@ fn serve_command(database_url: &str, database: Database, args: ServeArgs) -> Res
         contact_rules: spoke_domain::contact::ContactRules {
             working_hours: args.working_hours,
             late_entry_days: i64::from(args.late_entry_days),
+            cosign_required: args.contact_cosign_required,
         },
         billing_payer: args.billing_payer,
         webhooks,

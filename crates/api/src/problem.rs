@@ -447,8 +447,13 @@ impl From<AssessmentError> for ApiError {
 impl From<ContactError> for ApiError {
     fn from(error: ContactError) -> Self {
         match error {
-            ContactError::Signed => ApiError::Conflict(error.to_string()),
+            ContactError::Signed | ContactError::NotSigned | ContactError::AlreadyCosigned => {
+                ApiError::Conflict(error.to_string())
+            }
             ContactError::NotAuthor => ApiError::Forbidden("only the contact's author signs it"),
+            ContactError::OwnContact => {
+                ApiError::Forbidden("a contact is co-signed by someone other than its author")
+            }
         }
     }
 }

@@ -427,7 +427,7 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
                 )?;
             }
         }
-        bill_last_fortnight(tx, &users, now)?;
+        bill_last_fortnight(tx, &settings, &users, now)?;
         Ok(())
     })?;
     Ok(DemoSummary {
@@ -441,7 +441,12 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
 /// The demo billing clerk bills the contacts of two to four weeks ago in
 /// one batch, exports it, and records the payer's first answers: one line
 /// paid, one denied.
-fn bill_last_fortnight(tx: &mut Tx, users: &[User], now: DateTime<Utc>) -> Result<(), ApiError> {
+fn bill_last_fortnight(
+    tx: &mut Tx,
+    settings: &ContactSettings,
+    users: &[User],
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
     let Some(clerk) = users.iter().find(|user| user.role == Role::Billing) else {
         return Ok(());
     };
@@ -451,7 +456,7 @@ fn bill_last_fortnight(tx: &mut Tx, users: &[User], now: DateTime<Utc>) -> Resul
         from: cx.today - Duration::days(28),
         to: cx.today - Duration::days(14),
     };
-    let batch = claims_uc::create_batch(tx, &cx, "medicaid", input)?;
+    let batch = claims_uc::create_batch(tx, &cx, settings, input)?;
     let batch = claims_uc::export(tx, &cx, batch.id, &IfMatch::Any)?;
     let mut lines = batch.lines.iter().map(|line| line.id);
     if let Some(line) = lines.next() {

@@ -474,6 +474,9 @@ pub struct ContactRules {
     /// A contact signed more than this many days after its date of service
     /// is a late entry.
     pub late_entry_days: i64,
+    /// Whether a supervisor's co-signature is needed before a signed
+    /// contact is billed.
+    pub cosign_required: bool,
 }
 
 impl Default for ContactRules {
@@ -481,6 +484,7 @@ impl Default for ContactRules {
         ContactRules {
             working_hours: WorkingHours::default(),
             late_entry_days: 3,
+            cosign_required: false,
         }
     }
 }
@@ -507,18 +511,34 @@ pub struct Contact {
     pub late_entry: bool,
     /// What the contact bills, decided when it is signed.
     pub billing: Option<Billed>,
+    /// A supervisor's co-signature of the signed contact.
+    pub cosignature: Option<Cosignature>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
 }
 
-/// Why a contact may not change or be signed.
+/// A supervisor's co-signature: who read and co-signed a signed contact,
+/// and when. It adds to the contact; the contact itself never changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cosignature {
+    pub by: UserId,
+    pub at: DateTime<Utc>,
+}
+
+/// Why a contact may not change, be signed or be co-signed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ContactError {
     #[error("a signed contact never changes; record a new contact that amends it")]
     Signed,
     #[error("only the contact's author signs it")]
     NotAuthor,
+    #[error("only a signed contact is co-signed; its author signs it first")]
+    NotSigned,
+    #[error("the contact is already co-signed")]
+    AlreadyCosigned,
+    #[error("a contact is co-signed by someone other than its author")]
+    OwnContact,
 }
 
 impl Contact {
@@ -541,6 +561,7 @@ impl Contact {
             signed_at: None,
             late_entry: false,
             billing: None,
+            cosignature: None,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -588,6 +609,23 @@ impl Contact {
         self.billing = Some(billing);
         self.touch(now);
         Ok(())
+    }
+
+    /// Co-signs a signed contact as `by` (a supervisor, as the policy
+    /// decides), never its author, once.
+    pub fn cosign(&mut self, by: UserId, now: DateTime<Utc>) -> Result<Cosignature, ContactError> {
+        if self.status != ContactStatus::Signed {
+            return Err(ContactError::NotSigned);
+        }
+        if self.cosignature.is_some() {
+            return Err(ContactError::AlreadyCosigned);
+        }
+        if by == self.author_id {
+            return Err(ContactError::OwnContact);
+        }
+        let cosignature = Cosignature { by, at: now };
+        self.cosignature = Some(cosignature);
+        Ok(cosignature)
     }
 
     pub(crate) fn touch(&mut self, now: DateTime<Utc>) {
@@ -772,6 +810,48 @@ mod tests {
         assert_eq!(
             contact.revise(fields, LocalStart(at(20, 15, 30)), &rules, now()),
             Err(ContactError::Signed)
+        );
+    }
+
+    #[test]
+    fn a_signed_contact_is_cosigned_once_by_someone_else() {
+        let author = UserId::generate();
+        let supervisor = UserId::generate();
+        let rules = ContactRules::default();
+        let fields = input(json!({}))
+            .parse(check(author, &BTreeSet::new()))
+            .unwrap();
+        let mut contact = Contact::new(
+            ClientId::generate(),
+            author,
+            fields,
+            LocalStart(at(20, 15, 30)),
+            &rules,
+            now(),
+        );
+        assert_eq!(
+            contact.cosign(supervisor, now()),
+            Err(ContactError::NotSigned)
+        );
+        let billed = Billed {
+            config_id: crate::ids::BillingConfigId::generate(),
+            units: 3,
+            reasons: vec![],
+        };
+        contact
+            .sign(author, at(20, 0, 0).date(), billed, &rules, now())
+            .unwrap();
+        let version = contact.version;
+        assert_eq!(contact.cosign(author, now()), Err(ContactError::OwnContact));
+        let cosigned = contact.cosign(supervisor, now()).unwrap();
+        assert_eq!(cosigned.by, supervisor);
+        assert_eq!(
+            contact.version, version,
+            "the contact itself does not change"
+        );
+        assert_eq!(
+            contact.cosign(supervisor, now()),
+            Err(ContactError::AlreadyCosigned)
         );
     }
 }

@@ -51,10 +51,12 @@ pub enum ClientAction {
     /// Record a contact with or about the client (a care-team member their
     /// own collateral contacts).
     RecordContact,
+    /// Co-sign a contact another staff member signed.
+    CosignContact,
 }
 
 impl ClientAction {
-    pub const ALL: [ClientAction; 9] = [
+    pub const ALL: [ClientAction; 10] = [
         ClientAction::Read,
         ClientAction::Create,
         ClientAction::Update,
@@ -64,6 +66,7 @@ impl ClientAction {
         ClientAction::AddNote,
         ClientAction::ApprovePlan,
         ClientAction::RecordContact,
+        ClientAction::CosignContact,
     ];
 }
 
@@ -133,7 +136,8 @@ impl ClientScope {
 ///   updates, changes the status of and keeps the care record only of
 ///   clients whose primary case manager they are (their caseload); never
 ///   reassigns or approves plans.
-/// - Case managers also record contacts for their own caseload.
+/// - Case managers also record contacts for their own caseload; only
+///   supervisors and admins co-sign contacts.
 /// - Care-team member: reads the clients whose care team they are on today,
 ///   adds notes to them and records their own (collateral) contacts; nothing
 ///   else.
@@ -166,7 +170,9 @@ pub fn authorize_client(
             | ClientAction::ChangeStatus
             | ClientAction::ManageCare
             | ClientAction::RecordContact => own_caseload,
-            ClientAction::AssignCaseManager | ClientAction::ApprovePlan => false,
+            ClientAction::AssignCaseManager
+            | ClientAction::ApprovePlan
+            | ClientAction::CosignContact => false,
         },
         Role::CareTeamMember => matches!(
             action,
@@ -425,24 +431,26 @@ mod tests {
         };
 
         let billing = actor(Role::Billing, None);
-        // Read, Create, Update, ChangeStatus, AssignCaseManager, ManageCare, AddNote, ApprovePlan, RecordContact
+        // Read, Create, Update, ChangeStatus, AssignCaseManager, ManageCare, AddNote, ApprovePlan,
+        // RecordContact, CosignContact
         let hidden = [
-            Hidden, Forbidden, Hidden, Hidden, Hidden, Hidden, Hidden, Hidden, Hidden,
+            Hidden, Forbidden, Hidden, Hidden, Hidden, Hidden, Hidden, Hidden, Hidden, Hidden,
         ];
-        let expected: [(&Actor, [Decision; 9]); 11] = [
-            (&admin, [Allow; 9]),
-            (&supervisor_a, [Allow; 9]),
+        let expected: [(&Actor, [Decision; 10]); 11] = [
+            (&admin, [Allow; 10]),
+            (&supervisor_a, [Allow; 10]),
             (
                 &manager_a,
                 [
                     Allow, Allow, Allow, Allow, Forbidden, Allow, Allow, Forbidden, Allow,
+                    Forbidden,
                 ],
             ),
             (
                 &other_manager_a,
                 [
                     Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Allow, Forbidden,
-                    Forbidden,
+                    Forbidden, Forbidden,
                 ],
             ),
             (&manager_b, hidden),
@@ -451,7 +459,7 @@ mod tests {
                 &care_on_team,
                 [
                     Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Allow, Forbidden,
-                    Allow,
+                    Allow, Forbidden,
                 ],
             ),
             (&care_elsewhere, hidden),

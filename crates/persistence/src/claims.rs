@@ -17,7 +17,8 @@ use crate::rows::{
     corrupt, from_db, from_json, one_versioned_row, parse_id, stored, to_db, to_json,
 };
 use crate::schema::{
-    billing_configs, claim_batches, claim_line_contacts, claim_lines, clients, contacts,
+    billing_configs, claim_batches, claim_line_contacts, claim_lines, clients,
+    contact_cosignatures, contacts,
 };
 
 /// A contact's id, client, the client's Medicaid id, date of service,
@@ -34,15 +35,17 @@ type BillableRow = (
 
 /// The signed contacts of `payer` with dates of service from `from` to
 /// `to` that bill units, whose client has a Medicaid id, that no signed
-/// amendment replaced and that no live claim line covers yet.
+/// amendment replaced and that no live claim line covers yet; with
+/// `cosigned_only`, those a supervisor co-signed.
 pub fn billable_contacts(
     conn: &mut DbConnection,
     payer: &str,
     from: NaiveDate,
     to: NaiveDate,
+    cosigned_only: bool,
 ) -> Result<Vec<BillableContact>, StoreError> {
     let replacing = diesel::alias!(contacts as replacing);
-    let rows: Vec<BillableRow> = contacts::table
+    let mut query = contacts::table
         .inner_join(billing_configs::table)
         .inner_join(clients::table)
         .filter(billing_configs::payer.eq(payer))
@@ -78,7 +81,13 @@ pub fn billable_contacts(
             contacts::author_id,
             contacts::billable_units,
         ))
-        .load(conn)?;
+        .into_boxed::<MultiBackend>();
+    if cosigned_only {
+        query = query.filter(diesel::dsl::exists(
+            contact_cosignatures::table.filter(contact_cosignatures::contact_id.eq(contacts::id)),
+        ));
+    }
+    let rows: Vec<BillableRow> = query.load(conn)?;
     rows.into_iter()
         .map(|(id, client, medicaid, day, started, author, units)| {
             let medicaid = medicaid.unwrap_or_default();

@@ -10,7 +10,7 @@ use spoke_domain::billing::{
 };
 use spoke_domain::consent::ConsentCategory;
 use spoke_domain::contact::{
-    Contact, ContactFields, ContactMode, ContactSetting, ContactStatus, GoalProgress,
+    Contact, ContactFields, ContactMode, ContactSetting, ContactStatus, Cosignature, GoalProgress,
     OtherParticipant,
 };
 use spoke_domain::ids::{
@@ -26,7 +26,7 @@ use crate::page::{Keyset, Page};
 use crate::rows::{
     corrupt, from_db, from_json, one_versioned_row, parse_id, stored, to_db, to_json,
 };
-use crate::schema::{billing_configs, clients, contacts};
+use crate::schema::{billing_configs, clients, contact_cosignatures, contacts};
 
 // ----------------------------------------------------------- configurations
 
@@ -323,6 +323,7 @@ impl ContactRow {
             signed_at: self.signed_at.map(from_db),
             late_entry: self.late_entry != 0,
             billing,
+            cosignature: None,
             created_at: from_db(self.created_at),
             updated_at: from_db(self.updated_at),
             version: self.version,
@@ -377,12 +378,62 @@ pub fn get_contact(
     client: ClientId,
     id: ContactId,
 ) -> Result<Contact, StoreError> {
-    contacts::table
+    let contact = contacts::table
         .filter(contacts::id.eq(id.to_string()))
         .filter(contacts::client_id.eq(client.to_string()))
         .select(ContactRow::as_select())
         .first::<ContactRow>(conn)?
-        .into_domain()
+        .into_domain()?;
+    let mut one = vec![contact];
+    with_cosignatures(conn, &mut one)?;
+    Ok(one.remove(0))
+}
+
+/// Fills in the co-signatures of `contacts` (signed ones only can have one).
+fn with_cosignatures(conn: &mut DbConnection, contacts: &mut [Contact]) -> Result<(), StoreError> {
+    let signed: Vec<String> = contacts
+        .iter()
+        .filter(|c| c.status == ContactStatus::Signed)
+        .map(|c| c.id.to_string())
+        .collect();
+    if signed.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<(String, String, chrono::NaiveDateTime)> = contact_cosignatures::table
+        .filter(contact_cosignatures::contact_id.eq_any(signed))
+        .select((
+            contact_cosignatures::contact_id,
+            contact_cosignatures::cosigned_by,
+            contact_cosignatures::cosigned_at,
+        ))
+        .load(conn)?;
+    for (id, by, at) in rows {
+        let id: ContactId = parse_id(&id)?;
+        if let Some(contact) = contacts.iter_mut().find(|c| c.id == id) {
+            contact.cosignature = Some(Cosignature {
+                by: parse_id(&by)?,
+                at: from_db(at),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Records a co-signature of `contact`; a second one is a
+/// `StoreError::Conflict`.
+pub fn insert_cosignature(
+    conn: &mut DbConnection,
+    contact: ContactId,
+    cosignature: &Cosignature,
+) -> Result<(), StoreError> {
+    diesel::insert_into(contact_cosignatures::table)
+        .values((
+            contact_cosignatures::contact_id.eq(contact.to_string()),
+            contact_cosignatures::cosigned_by.eq(cosignature.by.to_string()),
+            contact_cosignatures::cosigned_at.eq(to_db(cosignature.at)),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// The units `client`'s signed contacts on `day` already bill under any
@@ -511,10 +562,11 @@ pub fn list_contacts(
     let rows: Vec<ContactRow> = query
         .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
         .load(conn)?;
-    let items = rows
+    let mut items = rows
         .into_iter()
         .map(ContactRow::into_domain)
         .collect::<Result<Vec<_>, _>>()?;
+    with_cosignatures(conn, &mut items)?;
     Ok(Page::from_rows(items, limit, |c| Keyset {
         at: c.fields.started_at,
         id: c.id.to_string(),

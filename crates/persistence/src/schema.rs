@@ -354,6 +354,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     claim_batches,
     claim_lines,
     claim_line_contacts,
+    contact_cosignatures,
     care_team_members,
     natural_supports,
     instruments,
@@ -613,5 +614,13 @@ diesel::table! {
         contact_id -> Text,
         batch_id -> Text,
         live -> Integer,
+    }
+}
+
+diesel::table! {
+    contact_cosignatures (contact_id) {
+        contact_id -> Text,
+        cosigned_by -> Text,
+        cosigned_at -> Timestamp,
     }
 }

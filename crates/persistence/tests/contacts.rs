@@ -296,8 +296,9 @@ fn claims_take_each_contact_once_until_voided(db: &TestDb) {
         .with_ymd_and_hms(2026, 11, 20, 0, 0, 0)
         .unwrap()
         .date_naive();
-    let billable =
-        |conn: &mut DbConnection| claims::billable_contacts(conn, "medicaid", day, day).unwrap();
+    let billable = |conn: &mut DbConnection| {
+        claims::billable_contacts(conn, "medicaid", day, day, false).unwrap()
+    };
     let mut first = contact(maria.id, cm.id, 45, "general");
     store::insert_contact(&mut conn, &first).unwrap();
     sign(&mut conn, &mut first, 3);

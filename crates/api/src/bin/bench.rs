@@ -702,9 +702,10 @@ fn claim_batch(db: &TestDb, base: &str, admin_token: &str, data: &Data, size: us
     let from = to - Days::days(CONTACT_DAYS);
     let database = db.open(1);
     let started = Instant::now();
-    let found = claims::billable_contacts(&mut database.conn().unwrap(), "medicaid", from, to)
-        .unwrap()
-        .len();
+    let found =
+        claims::billable_contacts(&mut database.conn().unwrap(), "medicaid", from, to, false)
+            .unwrap()
+            .len();
     let bare = started.elapsed();
     let started = Instant::now();
     let mut response = ureq::post(&format!("{base}/v1/claim-batches"))

@@ -363,9 +363,9 @@ pub async fn create_claim_batch(
     body: ApiJson<ClaimBatchInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.value;
-    let payer = state.contacts.payer.clone();
+    let settings = state.contacts.clone();
     idempotency::create_as(&state, caller, key, &req, &body.raw, move |tx, cx| {
-        let batch = usecases::create_batch(tx, cx, &payer, input)?;
+        let batch = usecases::create_batch(tx, cx, &settings, input)?;
         Ok(Created {
             body: json_body(&ClaimBatchView::from(&batch))?,
             location: format!("/v1/claim-batches/{}", batch.id),

@@ -59,6 +59,7 @@ pub struct BillingView {
     "travel_miles": 11.5, "sensitivity": "general", "amends": null, "status": "signed",
     "signed_at": "2026-11-20T18:00:00Z", "late_entry": false,
     "billing": {"config_id": "01936b32-0a00-7c11-8d22-3e4f5a6b7c8d", "units": 3, "not_billable": []},
+    "cosigned_by": "01936b2e-4c00-7a11-8c22-1d2e3f4a5b6c", "cosigned_at": "2026-11-21T09:00:00Z",
     "redacted": false, "created_at": "2026-11-20T17:00:00Z", "updated_at": "2026-11-20T18:00:00Z", "version": 2
 }))]
 pub struct ContactView {
@@ -106,6 +107,9 @@ pub struct ContactView {
     pub late_entry: bool,
     /// What it bills; null while a draft.
     pub billing: Option<BillingView>,
+    /// The supervisor who co-signed it; null until then.
+    pub cosigned_by: Option<UserId>,
+    pub cosigned_at: Option<DateTime<Utc>>,
     /// True when what was said is withheld (billing staff see who, when, how long and what kind of work).
     pub redacted: bool,
     pub created_at: DateTime<Utc>,
@@ -165,6 +169,8 @@ impl ContactView {
                 units: b.units,
                 not_billable: b.reasons.clone(),
             }),
+            cosigned_by: c.cosignature.map(|x| x.by),
+            cosigned_at: c.cosignature.map(|x| x.at),
             redacted,
             created_at: c.created_at,
             updated_at: c.updated_at,
@@ -369,6 +375,43 @@ pub async fn sign_contact(
     let contact = state
         .write_as(caller, move |tx, cx| {
             usecases::sign(tx, cx, &settings, client_id, contact_id, &if_match)
+        })
+        .await?;
+    Ok(ok_with_etag(
+        contact.version,
+        &ContactView::of(&contact, Visibility::Full),
+    ))
+}
+
+/// Co-sign a contact.
+///
+/// A supervisor of the client's team (or an admin) reads a signed contact and co-signs it; never its
+/// author (403). A draft is a 409, and so is a second co-signature. The contact itself does not change
+/// (same ETag). When the agency requires co-signatures (`SPOKE_CONTACT_COSIGN_REQUIRED`), only co-signed
+/// contacts are billed.
+#[utoipa::path(
+    tag = "contacts", operation_id = "cosign_contact",
+    params(
+        ("id" = ClientId, Path, description = "The client's id"),
+        ("contact_id" = ContactId, Path, description = "The contact's id"),
+    ),
+    responses(
+        (status = 200, description = "The co-signed contact.", body = ContactView, headers(("ETag" = String, description = "Its version"))),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/clients/{id}/contacts/{contact_id}/cosign")]
+pub async fn cosign_contact(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(ClientId, ContactId)>,
+) -> Result<HttpResponse, ApiError> {
+    let (client_id, contact_id) = path.into_inner();
+    let contact = state
+        .write_as(caller, move |tx, cx| {
+            usecases::cosign(tx, cx, client_id, contact_id)
         })
         .await?;
     Ok(ok_with_etag(

@@ -73,6 +73,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(contacts::get_contact)
                 .service(contacts::replace_contact)
                 .service(contacts::sign_contact)
+                .service(contacts::cosign_contact)
                 .service(contacts::list_contacts)
                 .service(billing::list_billing_configs)
                 .service(billing::create_billing_config)

@@ -17,6 +17,7 @@ use crate::context::Cx;
 use crate::db::Tx;
 use crate::extract::IfMatch;
 use crate::problem::ApiError;
+use crate::usecases::contacts::ContactSettings;
 use crate::usecases::{allowed, change_versioned};
 
 const NOT_BILLING: &str = "only admins and billing staff work with claims";
@@ -69,15 +70,16 @@ pub fn add_config(
 }
 
 /// Makes a draft batch of every signed, billable contact of the payer in
-/// the period that no live claim line covers yet.
+/// the period that no live claim line covers yet (co-signed, when the
+/// agency requires it).
 pub fn create_batch(
     tx: &mut Tx,
     cx: &Cx,
-    default_payer: &str,
+    settings: &ContactSettings,
     input: ClaimBatchInput,
 ) -> Result<ClaimBatch, ApiError> {
     may(cx, BillingAction::PrepareClaims)?;
-    let period = input.parse(default_payer, cx.today)?;
+    let period = input.parse(&settings.payer, cx.today)?;
     let config = configs::latest_config(tx, &period.payer)?.ok_or_else(|| {
         ApiError::invalid_field(
             "payer",
@@ -85,7 +87,13 @@ pub fn create_batch(
             "no billing configuration has this payer",
         )
     })?;
-    let contacts = store::billable_contacts(tx, &period.payer, period.from, period.to)?;
+    let contacts = store::billable_contacts(
+        tx,
+        &period.payer,
+        period.from,
+        period.to,
+        settings.rules.cosign_required,
+    )?;
     let lines = claim_lines(&config, contacts);
     if lines.is_empty() {
         return Err(ApiError::invalid_field(

@@ -289,6 +289,29 @@ pub fn revise(
     })
 }
 
+/// Co-signs a contact another staff member signed; supervisors of the
+/// client's team and admins. With `SPOKE_CONTACT_COSIGN_REQUIRED`, only
+/// co-signed contacts are billed.
+pub fn cosign(tx: &mut Tx, cx: &Cx, client: ClientId, id: ContactId) -> Result<Contact, ApiError> {
+    with_client(
+        tx,
+        cx,
+        client,
+        ClientAction::CosignContact,
+        AuditAction::RecordUpdated,
+        (CONTACT, id.to_string()),
+        |tx, _| {
+            let mut contact = readable(cx, store::get_contact(tx, client, id)?)?;
+            let cosignature = contact.cosign(cx.actor.user_id, cx.now)?;
+            match store::insert_cosignature(tx, id, &cosignature) {
+                // Another supervisor co-signed it at the same moment.
+                Err(StoreError::Conflict(_)) => Err(ContactError::AlreadyCosigned.into()),
+                other => Ok(other.map(|()| contact)?),
+            }
+        },
+    )
+}
+
 /// Signs a draft as its author: from then on it never changes, and what it
 /// bills under the payer's configuration is decided (the client's other
 /// contacts that day counting toward the daily limit).
