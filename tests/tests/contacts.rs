@@ -224,6 +224,28 @@ fn the_daily_limit_holds_across_a_days_contacts(spoke: &Spoke) {
     assert_eq!(units, [12, 4, 0]);
 }
 
+/// Contacts of one client and day signed at the same moment still bill no
+/// more than the daily limit together.
+fn concurrent_signatures_hold_the_daily_limit(spoke: &Spoke) {
+    let s = setting(spoke, json!({"medicaid_id": "OR1"}));
+    let drafts: Vec<Reply> = (0..8)
+        .map(|_| record(spoke, &s, &s.cm, visit(1, json!({"duration_minutes": 60}))).expect(201))
+        .collect();
+    let signed: Vec<Reply> = std::thread::scope(|scope| {
+        let handles: Vec<_> = drafts
+            .iter()
+            .map(|draft| scope.spawn(|| sign(spoke, &s.cm, draft)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let units: i64 = signed
+        .into_iter()
+        .map(|reply| reply.expect(200).body["billing"]["units"].as_i64().unwrap())
+        .sum();
+    // Eight hours of 4 units each, 16 a day at most.
+    assert_eq!(units, 16);
+}
+
 fn a_late_signature_is_a_late_entry(spoke: &Spoke) {
     let s = setting(spoke, json!({}));
     let late = record(spoke, &s, &s.cm, visit(5, json!({}))).expect(201);
@@ -472,6 +494,7 @@ both_backends!(
     what_a_contact_bills_and_why_not,
     the_daily_limit_holds_across_a_days_contacts,
     a_late_signature_is_a_late_entry,
+    concurrent_signatures_hold_the_daily_limit,
     a_two_person_client_needs_a_second_staff_member,
     bad_contacts_are_refused_with_every_reason_and_nothing_is_stored,
     who_sees_which_contacts,

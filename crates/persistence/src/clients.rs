@@ -156,6 +156,21 @@ pub fn insert_many(conn: &mut DbConnection, clients: &[Client]) -> Result<(), St
     Ok(())
 }
 
+/// Holds `client`'s row until the transaction ends, so that work deciding
+/// from the client's other records (a day's billed units) runs one at a
+/// time per client. On SQLite writes already take turns; PostgreSQL takes a
+/// row lock.
+pub fn lock(conn: &mut DbConnection, client: ClientId) -> Result<(), StoreError> {
+    if let DbConnection::Postgres(pg) = conn {
+        clients::table
+            .find(client.to_string())
+            .select(clients::id)
+            .for_update()
+            .first::<String>(pg)?;
+    }
+    Ok(())
+}
+
 pub fn get(conn: &mut DbConnection, id: ClientId) -> Result<Client, StoreError> {
     clients::table
         .find(id.to_string())

@@ -14,7 +14,7 @@ use spoke_domain::ids::{ClientId, ContactId};
 use spoke_domain::policy::{ClientAction, ContactView, contact_scope, contact_view};
 use spoke_persistence::contacts::{self as store, ContactFilter};
 use spoke_persistence::page::{Keyset, Page};
-use spoke_persistence::{DbConnection, StoreError, plans, staff};
+use spoke_persistence::{DbConnection, StoreError, clients, plans, staff};
 
 use crate::context::{Clock, Cx};
 use crate::db::Tx;
@@ -330,6 +330,9 @@ pub fn sign(
         if contact.author_id != cx.actor.user_id {
             return Err(ContactError::NotAuthor.into());
         }
+        // The day's units are read and added to one signature at a time
+        // per client, or two at once could each take the daily limit's room.
+        clients::lock(tx, client)?;
         let config = store::latest_config(tx, &settings.payer)?.ok_or_else(|| {
             ApiError::internal(format!(
                 "no billing configuration for the payer {:?}",
