@@ -8,7 +8,6 @@ use spoke_domain::care::{CareTeamInput, CareTeamKind, CareTeamMember};
 use spoke_domain::client::{Client, ClientDetailsInput};
 use spoke_domain::contact::{Contact, ContactCheck, ContactInput, ContactRules, LocalStart};
 use spoke_domain::ids::{ClientId, TeamId};
-use spoke_domain::policy::{ClientScope, ContactScope, ContactView};
 use spoke_domain::staff::Role;
 use spoke_persistence::{assessments, care, clients, contacts};
 use spoke_tests::{Spoke, TestUser, both_backends, client_body};
@@ -95,8 +94,9 @@ fn client_of_a(spoke: &Spoke, world: &World) -> ClientId {
     client.id
 }
 
-/// A general, draft contact by `cm_a` with a fresh client of team A.
-fn contact_of_a(spoke: &Spoke, world: &World) -> String {
+/// A general, draft contact by `cm_a` with a fresh client of team A: its
+/// id and its URL.
+fn contact_of_a(spoke: &Spoke, world: &World) -> (String, String) {
     let client = client_of_a(spoke, world);
     let input: ContactInput = serde_json::from_value(contact_body()).unwrap();
     let fields = input
@@ -115,7 +115,10 @@ fn contact_of_a(spoke: &Spoke, world: &World) -> String {
         spoke_persistence::now(),
     );
     contacts::insert_contact(&mut spoke.database().conn().unwrap(), &contact).unwrap();
-    contact.id.to_string()
+    (
+        contact.id.to_string(),
+        format!("/v1/clients/{client}/contacts/{}", contact.id),
+    )
 }
 
 fn contact_body() -> serde_json::Value {
@@ -128,7 +131,7 @@ type Cell = fn(&Spoke, &World, &TestUser, usize) -> u16;
 
 fn role_by_endpoint_matrix(spoke: &Spoke) {
     let world = world(spoke);
-    let endpoints: [(&str, Cell); 29] = [
+    let endpoints: [(&str, Cell); 37] = [
         ("get client", |s, w, u, _| {
             let id = client_of_a(s, w);
             s.get(&format!("/v1/clients/{id}")).as_user(u).send().status
@@ -303,7 +306,7 @@ fn role_by_endpoint_matrix(spoke: &Spoke) {
                 .status
         }),
         ("contact in list", |s, w, u, _| {
-            let id = contact_of_a(s, w);
+            let (id, _) = contact_of_a(s, w);
             let reply = s.get("/v1/contacts?limit=200").as_user(u).send();
             let listed = reply.body["items"]
                 .as_array()
@@ -312,26 +315,28 @@ fn role_by_endpoint_matrix(spoke: &Spoke) {
         }),
         // A draft: allowed is a 409 (only a signed contact is co-signed).
         ("cosign contact", |s, w, u, _| {
-            let id = contact_of_a(s, w);
-            let client = contacts::list_contacts(
-                &mut s.database().conn().unwrap(),
-                &ContactScope {
-                    clients: ClientScope::All,
-                    categories: None,
-                    view: ContactView::Full,
-                },
-                &Default::default(),
-                None,
-                200,
-            )
-            .unwrap()
-            .items
-            .into_iter()
-            .find(|c| c.id.to_string() == id)
-            .unwrap()
-            .client_id;
-            s.post(&format!("/v1/clients/{client}/contacts/{id}/cosign"))
+            let (_, url) = contact_of_a(s, w);
+            s.post(&format!("{url}/cosign")).as_user(u).send().status
+        }),
+        ("get contact", |s, w, u, _| {
+            let (_, url) = contact_of_a(s, w);
+            s.get(&url).as_user(u).send().status
+        }),
+        // Only the author (cm A) changes or signs a draft.
+        ("revise contact", |s, w, u, _| {
+            let (_, url) = contact_of_a(s, w);
+            s.put(&url)
                 .as_user(u)
+                .if_match("\"1\"")
+                .json(contact_body())
+                .send()
+                .status
+        }),
+        ("sign contact", |s, w, u, _| {
+            let (_, url) = contact_of_a(s, w);
+            s.post(&format!("{url}/sign"))
+                .as_user(u)
+                .if_match("\"1\"")
                 .send()
                 .status
         }),
@@ -340,6 +345,50 @@ fn role_by_endpoint_matrix(spoke: &Spoke) {
         }),
         ("list claim batches", |s, _, u, _| {
             s.get("/v1/claim-batches").as_user(u).send().status
+        }),
+        ("add billing config", |s, _, u, n| {
+            s.post("/v1/billing-configs")
+                .as_user(u)
+                .json(json!({"payer": format!("payer_{n}"), "name": "TCM", "procedure_code": "T1017",
+                    "unit_minutes": 15, "rounding": "more_than_half", "max_units_per_day": 16,
+                    "billable_activities": ["monitoring_and_follow_up"], "billable_modes": ["phone"],
+                    "bills_collateral": true, "requires_medicaid_id": true, "min_narrative_chars": 50}))
+                .send()
+                .status
+        }),
+        // No batch has this id: allowed is a 404, the rest a 403 before any lookup.
+        ("get claim batch", |s, _, u, _| {
+            let id = uuid::Uuid::now_v7();
+            s.get(&format!("/v1/claim-batches/{id}"))
+                .as_user(u)
+                .send()
+                .status
+        }),
+        ("export claim batch", |s, _, u, _| {
+            let id = uuid::Uuid::now_v7();
+            s.post(&format!("/v1/claim-batches/{id}/export"))
+                .as_user(u)
+                .if_match("\"1\"")
+                .send()
+                .status
+        }),
+        ("void claim batch", |s, _, u, _| {
+            let id = uuid::Uuid::now_v7();
+            s.post(&format!("/v1/claim-batches/{id}/void"))
+                .as_user(u)
+                .if_match("\"1\"")
+                .json(json!({"reason": "Wrong payer."}))
+                .send()
+                .status
+        }),
+        ("record claim line outcome", |s, _, u, _| {
+            let (id, line) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+            s.post(&format!("/v1/claim-batches/{id}/lines/{line}/outcome"))
+                .as_user(u)
+                .if_match("\"1\"")
+                .json(json!({"outcome": "paid"}))
+                .send()
+                .status
         }),
         // Nothing is billable in this world: allowed is a 422, nothing_to_bill.
         ("create claim batch", |s, _, u, _| {
@@ -353,17 +402,17 @@ fn role_by_endpoint_matrix(spoke: &Spoke) {
     ];
     // Rows follow `world().actors`; columns follow `endpoints`.
     #[rustfmt::skip]
-    let expected: [[u16; 29]; 9] = [
-        // get list  upd  stat asgn crt  lsU  crU  getU lsT  getT crT  audit lsCT addCT addNS asmt trend plan lsPl cons lsCo con  lsCon inCon coCon lsBC lsCB crCB
-        [200, 200, 200, 200, 200, 201, 200, 201, 200, 200, 200, 201, 200, 200, 201, 201, 201, 200, 201, 200, 201, 200, 201, 200, 200, 409, 200, 200, 422], // admin
-        [200, 200, 200, 200, 200, 201, 200, 403, 200, 200, 200, 403, 403, 200, 201, 201, 201, 200, 201, 200, 201, 200, 201, 200, 200, 409, 403, 403, 403], // supervisor A
-        [200, 200, 200, 200, 403, 201, 403, 403, 200, 403, 403, 403, 403, 200, 201, 201, 201, 200, 201, 200, 201, 200, 201, 200, 200, 403, 403, 403, 403], // primary cm A
-        [200, 200, 403, 403, 403, 201, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403, 200, 403, 200, 403, 200, 200, 403, 403, 403, 403], // other cm A
-        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403, 403, 403], // cm B
-        [404, 404, 404, 404, 404, 403, 200, 403, 404, 200, 404, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403, 403, 403], // supervisor B
-        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403, 403, 403], // care-team member elsewhere
-        [200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403, 200, 403, 200, 201, 200, 200, 403, 403, 403, 403], // care-team member of the client
-        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 200, 404, 200, 200, 422], // billing
+    let expected: [[u16; 37]; 9] = [
+        // get list  upd  stat asgn crt  lsU  crU  getU lsT  getT crT  audit lsCT addCT addNS asmt trend plan lsPl cons lsCo con  lsCon inCon coCon getC revC sgnC lsBC lsCB addBC getB expB voidB outB crCB
+        [200, 200, 200, 200, 200, 201, 200, 201, 200, 200, 200, 201, 200, 200, 201, 201, 201, 200, 201, 200, 201, 200, 201, 200, 200, 409, 200, 403, 403, 200, 200, 201, 404, 404, 404, 404, 422], // admin
+        [200, 200, 200, 200, 200, 201, 200, 403, 200, 200, 200, 403, 403, 200, 201, 201, 201, 200, 201, 200, 201, 200, 201, 200, 200, 409, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403], // supervisor A
+        [200, 200, 200, 200, 403, 201, 403, 403, 200, 403, 403, 403, 403, 200, 201, 201, 201, 200, 201, 200, 201, 200, 201, 200, 200, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403], // primary cm A
+        [200, 200, 403, 403, 403, 201, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403, 200, 403, 200, 403, 200, 200, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403], // other cm A
+        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403], // cm B
+        [404, 404, 404, 404, 404, 403, 200, 403, 404, 200, 404, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403], // supervisor B
+        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403], // care-team member elsewhere
+        [200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403, 200, 403, 200, 201, 200, 200, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403], // care-team member of the client
+        [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 200, 200, 403, 404, 404, 404, 404, 422], // billing
     ];
     let mut failures = Vec::new();
     let mut n = 0;
