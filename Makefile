@@ -40,7 +40,8 @@ clean:
 	rm -f spoke.db spoke.db-wal spoke.db-shm spoke.db.jwt-secret
 
 # The request-path benchmark (release build, needs wrk): Spoke's reads
-# against a bare handler on the same data, at 10k and BENCH_CLIENTS clients,
+# against a bare handler on the same data, and a claim batch over up to
+# 100,000 contacts against the bare read of them, at 10k and BENCH_CLIENTS clients,
 # on SQLite and a private PostgreSQL. BENCH_SECONDS sets each run's length,
 # BENCH_ONLY=<piece of a row's name> runs only those rows.
 bench:
