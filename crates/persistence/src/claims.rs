@@ -12,6 +12,7 @@ use spoke_domain::values::{LongText, MedicaidId};
 
 use crate::StoreError;
 use crate::conn::{DbConnection, MultiBackend};
+use crate::contacts::not_replaced;
 use crate::page::{Keyset, Page};
 use crate::rows::{
     corrupt, from_db, from_json, one_versioned_row, parse_id, stored, to_db, to_json,
@@ -44,7 +45,6 @@ pub fn billable_contacts(
     to: NaiveDate,
     cosigned_only: bool,
 ) -> Result<Vec<BillableContact>, StoreError> {
-    let replacing = diesel::alias!(contacts as replacing);
     let mut query = contacts::table
         .inner_join(billing_configs::table)
         .inner_join(clients::table)
@@ -54,19 +54,7 @@ pub fn billable_contacts(
         .filter(contacts::date_of_service.ge(from))
         .filter(contacts::date_of_service.le(to))
         .filter(clients::medicaid_id.is_not_null())
-        .filter(diesel::dsl::not(diesel::dsl::exists(
-            replacing
-                .filter(
-                    replacing
-                        .field(contacts::amends_id)
-                        .eq(contacts::id.nullable()),
-                )
-                .filter(
-                    replacing
-                        .field(contacts::status)
-                        .eq(ContactStatus::Signed.as_str()),
-                ),
-        )))
+        .filter(not_replaced!())
         .filter(diesel::dsl::not(diesel::dsl::exists(
             claim_line_contacts::table
                 .filter(claim_line_contacts::contact_id.eq(contacts::id))
@@ -380,21 +368,31 @@ pub fn list_batches(
         .order((claim_batches::created_at.desc(), claim_batches::id.desc()))
         .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
         .load(conn)?;
-    let mut items = Vec::new();
-    for row in rows {
-        let (count, units): (i64, Option<i64>) = claim_lines::table
-            .filter(claim_lines::batch_id.eq(&row.id))
-            .select((
-                diesel::dsl::count_star(),
-                diesel::dsl::sum(claim_lines::units),
-            ))
-            .first(conn)?;
-        items.push(BatchSummary {
-            batch: row.into_domain(Vec::new())?,
-            line_count: count,
-            units: units.unwrap_or(0),
-        });
-    }
+    // The page's line counts and units in one grouped read, not one a batch.
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let totals: std::collections::HashMap<String, (i64, Option<i64>)> = claim_lines::table
+        .filter(claim_lines::batch_id.eq_any(ids))
+        .group_by(claim_lines::batch_id)
+        .select((
+            claim_lines::batch_id,
+            diesel::dsl::count_star(),
+            diesel::dsl::sum(claim_lines::units),
+        ))
+        .load::<(String, i64, Option<i64>)>(conn)?
+        .into_iter()
+        .map(|(id, count, units)| (id, (count, units)))
+        .collect();
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let (line_count, units) = totals.get(&row.id).copied().unwrap_or((0, None));
+            Ok(BatchSummary {
+                batch: row.into_domain(Vec::new())?,
+                line_count,
+                units: units.unwrap_or(0),
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(Page::from_rows(items, limit, |s| Keyset {
         at: s.batch.created_at,
         id: s.batch.id.to_string(),

@@ -28,6 +28,29 @@ use crate::rows::{
 };
 use crate::schema::{billing_configs, clients, contact_cosignatures, contacts};
 
+/// The condition, in a query that reads `contacts`, that no signed
+/// amendment replaced the contact: the one spelling of "still in force" for
+/// a day's units and for claims.
+macro_rules! not_replaced {
+    () => {{
+        let replacing = diesel::alias!(crate::schema::contacts as replacing);
+        diesel::dsl::not(diesel::dsl::exists(
+            replacing
+                .filter(
+                    replacing
+                        .field(crate::schema::contacts::amends_id)
+                        .eq(crate::schema::contacts::id.nullable()),
+                )
+                .filter(
+                    replacing
+                        .field(crate::schema::contacts::status)
+                        .eq(spoke_domain::contact::ContactStatus::Signed.as_str()),
+                ),
+        ))
+    }};
+}
+pub(crate) use not_replaced;
+
 // ----------------------------------------------------------- configurations
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
@@ -446,26 +469,13 @@ pub fn units_billed_on(
     payer: &str,
     except: Option<ContactId>,
 ) -> Result<i32, StoreError> {
-    let replaced = diesel::alias!(contacts as replacing);
     let mut query = contacts::table
         .inner_join(billing_configs::table)
         .filter(contacts::client_id.eq(client.to_string()))
         .filter(contacts::date_of_service.eq(day))
         .filter(contacts::status.eq(ContactStatus::Signed.as_str()))
         .filter(billing_configs::payer.eq(payer))
-        .filter(diesel::dsl::not(diesel::dsl::exists(
-            replaced
-                .filter(
-                    replaced
-                        .field(contacts::amends_id)
-                        .eq(contacts::id.nullable()),
-                )
-                .filter(
-                    replaced
-                        .field(contacts::status)
-                        .eq(ContactStatus::Signed.as_str()),
-                ),
-        )))
+        .filter(not_replaced!())
         .select(contacts::billable_units)
         .into_boxed::<MultiBackend>();
     if let Some(except) = except {

@@ -6,6 +6,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use spoke_domain::FieldErrors;
 use spoke_domain::billing::{BillingConfig, BillingConfigInput, Rounding};
 use spoke_domain::claim::{BatchStatus, ClaimBatch, ClaimBatchInput, ClaimLine, LineOutcome};
 use spoke_domain::contact::{Activity, ContactMode};
@@ -495,7 +496,7 @@ pub async fn void_claim_batch(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let reason = LongText::parse(&body.value.reason)
-        .map_err(|e| ApiError::invalid_field("reason", e.code, &e.message))?;
+        .map_err(|e| ApiError::Validation(FieldErrors::single("reason", e)))?;
     let batch = state
         .write_as(caller, move |tx, cx| {
             usecases::void(tx, cx, id, &if_match, reason)
@@ -536,7 +537,7 @@ pub async fn record_claim_line_outcome(
         .as_deref()
         .map(LongText::parse)
         .transpose()
-        .map_err(|e| ApiError::invalid_field("reason", e.code, &e.message))?;
+        .map_err(|e| ApiError::Validation(FieldErrors::single("reason", e)))?;
     let batch = state
         .write_as(caller, move |tx, cx| {
             usecases::record_outcome(tx, cx, id, line, &if_match, outcome, reason)

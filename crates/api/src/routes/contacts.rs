@@ -15,7 +15,7 @@ use spoke_domain::ids::{
     TeamId, UserId,
 };
 use spoke_domain::policy::ContactView as Visibility;
-use spoke_domain::policy::contact_view;
+use spoke_domain::policy::{Actor, contact_view};
 use spoke_persistence::contacts::ContactFilter;
 use spoke_persistence::page::Keyset;
 use utoipa::{IntoParams, ToSchema};
@@ -126,6 +126,11 @@ fn text(value: &Option<spoke_domain::values::LongText>, redacted: bool) -> Optio
 }
 
 impl ContactView {
+    /// The contact as the policy lets `actor` see it.
+    pub fn for_actor(c: &Contact, actor: &Actor) -> ContactView {
+        ContactView::of(c, contact_view(actor, c.fields.sensitivity, c.author_id))
+    }
+
     /// The contact as `visibility` allows.
     pub fn of(c: &Contact, visibility: Visibility) -> ContactView {
         let redacted = visibility != Visibility::Full;
@@ -268,7 +273,7 @@ pub async fn list_client_contacts(
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_store(page, |c| {
-        ContactView::of(c, contact_view(&actor, c.fields.sensitivity, c.author_id))
+        ContactView::for_actor(c, &actor)
     })))
 }
 
@@ -296,10 +301,9 @@ pub async fn get_contact(
             Ok((usecases::get(tx, cx, client_id, contact_id)?, cx.actor))
         })
         .await?;
-    let visibility = contact_view(&actor, contact.fields.sensitivity, contact.author_id);
     Ok(ok_with_etag(
         contact.version,
-        &ContactView::of(&contact, visibility),
+        &ContactView::for_actor(&contact, &actor),
     ))
 }
 
@@ -456,6 +460,6 @@ pub async fn list_contacts(
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_store(page, |c| {
-        ContactView::of(c, contact_view(&actor, c.fields.sensitivity, c.author_id))
+        ContactView::for_actor(c, &actor)
     })))
 }

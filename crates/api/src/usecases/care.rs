@@ -8,7 +8,7 @@ use spoke_domain::care::{
 };
 use spoke_domain::ids::{CareTeamMemberId, ClientId, NaturalSupportId, ReferralId};
 use spoke_domain::policy::ClientAction;
-use spoke_persistence::{DbConnection, StoreError, care, referrals, staff};
+use spoke_persistence::{DbConnection, StoreError, care, referrals};
 
 use crate::context::Cx;
 use crate::db::Tx;
@@ -16,6 +16,7 @@ use crate::extract::IfMatch;
 use crate::problem::ApiError;
 use crate::usecases::change_versioned;
 use crate::usecases::clients::under_client;
+use crate::usecases::staff::active_user;
 
 const MEMBER: ResourceType = ResourceType::CareTeamMember;
 const SUPPORT: ResourceType = ResourceType::NaturalSupport;
@@ -77,15 +78,7 @@ fn check_staff(conn: &mut DbConnection, fields: &CareTeamFields) -> Result<(), A
     let CareTeamPerson::Staff { user_id } = fields.person else {
         return Ok(());
     };
-    match staff::get_user(conn, user_id) {
-        Ok(user) if user.is_active() => Ok(()),
-        Ok(_) | Err(StoreError::NotFound) => Err(ApiError::invalid_field(
-            "user_id",
-            "unknown_user",
-            "no active staff user has this id",
-        )),
-        Err(other) => Err(other.into()),
-    }
+    active_user(conn, "user_id", user_id)
 }
 
 /// Adds a staff user or an outside professional to a client's care team.

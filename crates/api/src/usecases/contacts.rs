@@ -14,7 +14,7 @@ use spoke_domain::ids::{ClientId, ContactId};
 use spoke_domain::policy::{ClientAction, ContactView, contact_scope, contact_view};
 use spoke_persistence::contacts::{self as store, ContactFilter};
 use spoke_persistence::page::{Keyset, Page};
-use spoke_persistence::{DbConnection, StoreError, clients, plans, staff};
+use spoke_persistence::{DbConnection, StoreError, clients, plans};
 
 use crate::context::{Clock, Cx};
 use crate::db::Tx;
@@ -23,6 +23,7 @@ use crate::problem::ApiError;
 use crate::usecases::care::check_client_references;
 use crate::usecases::change_versioned;
 use crate::usecases::clients::with_client;
+use crate::usecases::staff::active_user;
 
 const CONTACT: ResourceType = ResourceType::Contact;
 
@@ -71,17 +72,7 @@ fn check_references(
         }
     }
     for (n, id) in fields.staff_ids.iter().enumerate() {
-        match staff::get_user(conn, *id) {
-            Ok(user) if user.is_active() => {}
-            Ok(_) | Err(StoreError::NotFound) => {
-                return Err(ApiError::invalid_field(
-                    &format!("staff_ids[{n}]"),
-                    "unknown_user",
-                    "no active staff user has this id",
-                ));
-            }
-            Err(other) => return Err(other.into()),
-        }
+        active_user(conn, &format!("staff_ids[{n}]"), *id)?;
     }
     if let Some(amended) = fields.amends {
         let invalid =

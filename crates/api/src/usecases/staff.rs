@@ -94,6 +94,24 @@ pub fn existing_team(
     })
 }
 
+/// A staff user a request names must exist and be active, or a 422 on
+/// `field`.
+pub(crate) fn active_user(
+    conn: &mut DbConnection,
+    field: &str,
+    user: spoke_domain::ids::UserId,
+) -> Result<(), ApiError> {
+    match staff::get_user(conn, user) {
+        Ok(user) if user.is_active() => Ok(()),
+        Ok(_) | Err(StoreError::NotFound) => Err(ApiError::invalid_field(
+            field,
+            "unknown_user",
+            "no active staff user has this id",
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
 /// A random password for a generated account, shown once.
 /// Begins a sign-in: counts the attempt for `email` from `address` in each
 /// of its buckets, before the password is checked, and refuses it when a
