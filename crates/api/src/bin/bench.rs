@@ -433,6 +433,15 @@ fn load_contacts(
         "narrative": "Phone call: reviewed the week, the budget and the appointment on Thursday."
     }))
     .unwrap();
+    // Checked once (it names no staff, so any author); each contact takes its
+    // own author, start and length.
+    let template = input
+        .parse(ContactCheck {
+            author: UserId::generate(),
+            risk_flags: &Default::default(),
+            now: at,
+        })
+        .unwrap();
     let count = everyone.len().min(100_000);
     for chunk in everyone[..count].chunks(10_000) {
         let batch: Vec<Contact> = chunk
@@ -441,14 +450,7 @@ fn load_contacts(
                 let started = at
                     - Days::days(rng.gen_range(1..=CONTACT_DAYS))
                     - Days::minutes(rng.gen_range(0..600));
-                let mut fields = input
-                    .clone()
-                    .parse(ContactCheck {
-                        author,
-                        risk_flags: &Default::default(),
-                        now: at,
-                    })
-                    .unwrap();
+                let mut fields = template.clone();
                 fields.started_at = started;
                 fields.duration_minutes = rng.gen_range(10..90);
                 let mut contact = Contact::new(
