@@ -8,9 +8,10 @@ use spoke_domain::assessment::AssessmentError;
 use spoke_domain::claim::ClaimError;
 use spoke_domain::client::{ClientStatus, IllegalStatusMove};
 use spoke_domain::contact::ContactError;
+use spoke_domain::lifecycle::IllegalMove;
 use spoke_domain::partner::ApiClientError;
 use spoke_domain::plan::PlanError;
-use spoke_domain::referral::{ReferralError, ReferralStatus, Side};
+use spoke_domain::referral::ReferralError;
 use spoke_domain::staff::StaffError;
 use spoke_domain::{FieldError, FieldErrors};
 use spoke_persistence::StoreError;
@@ -56,12 +57,12 @@ pub struct Problem {
     /// The statuses allowed from the current one (illegal status moves only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_statuses: Option<Vec<ClientStatus>>,
-    /// A referral's status when a move was refused (illegal referral moves only).
+    /// The record's status when a move was refused (illegal moves only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub current_status: Option<ReferralStatus>,
-    /// The moves the caller may make from the current status (illegal referral moves only).
+    pub current_status: Option<&'static str>,
+    /// The moves the caller may make from the current status now (illegal moves only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub allowed_moves: Option<Vec<ReferralStatus>>,
+    pub allowed_moves: Option<Vec<&'static str>>,
 }
 
 /// The kinds of problem that say more than their status, each with a page
@@ -72,17 +73,19 @@ pub enum ProblemType {
     MalformedRequest,
     IllegalStatusMove,
     IllegalReferralMove,
+    IllegalMove,
     StaleEtag,
     IfMatchRequired,
     IdempotencyKeyReused,
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 7] = [
+    pub const ALL: [ProblemType; 8] = [
         ProblemType::Validation,
         ProblemType::MalformedRequest,
         ProblemType::IllegalStatusMove,
         ProblemType::IllegalReferralMove,
+        ProblemType::IllegalMove,
         ProblemType::StaleEtag,
         ProblemType::IfMatchRequired,
         ProblemType::IdempotencyKeyReused,
@@ -94,6 +97,7 @@ impl ProblemType {
             ProblemType::MalformedRequest => "malformed-request",
             ProblemType::IllegalStatusMove => "illegal-status-move",
             ProblemType::IllegalReferralMove => "illegal-referral-move",
+            ProblemType::IllegalMove => "illegal-move",
             ProblemType::StaleEtag => "stale-etag",
             ProblemType::IfMatchRequired => "if-match-required",
             ProblemType::IdempotencyKeyReused => "idempotency-key-reused",
@@ -117,9 +121,9 @@ impl ProblemType {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ProblemType::MalformedRequest => StatusCode::BAD_REQUEST,
-            ProblemType::IllegalStatusMove | ProblemType::IllegalReferralMove => {
-                StatusCode::CONFLICT
-            }
+            ProblemType::IllegalStatusMove
+            | ProblemType::IllegalReferralMove
+            | ProblemType::IllegalMove => StatusCode::CONFLICT,
             ProblemType::StaleEtag => StatusCode::PRECONDITION_FAILED,
             ProblemType::IfMatchRequired => StatusCode::PRECONDITION_REQUIRED,
         }
@@ -130,7 +134,9 @@ impl ProblemType {
             ProblemType::Validation => "The request is not valid",
             ProblemType::MalformedRequest => "The request is malformed",
             ProblemType::IllegalStatusMove => "This status change is not allowed",
-            ProblemType::IllegalReferralMove => "This move is not allowed",
+            ProblemType::IllegalReferralMove | ProblemType::IllegalMove => {
+                "This move is not allowed"
+            }
             ProblemType::StaleEtag => "The resource has changed",
             ProblemType::IfMatchRequired => "If-Match is required",
             ProblemType::IdempotencyKeyReused => {
@@ -159,6 +165,11 @@ impl ProblemType {
             ProblemType::IllegalReferralMove => {
                 "The referral cannot make this move now, or not by your side of the loop. \
                  `current_status` and `allowed_moves` say which moves you may make."
+            }
+            ProblemType::IllegalMove => {
+                "The record (an appointment, a ride, a benefits application) cannot move from its \
+                 current status to the one asked, or not yet: an appointment is kept or missed only once \
+                 it has begun. `current_status` and `allowed_moves` say which moves you may make now."
             }
             ProblemType::StaleEtag => {
                 "Someone changed the resource since you read it: your If-Match is not its current ETag. \
@@ -248,12 +259,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     IllegalStatusMove(#[from] IllegalStatusMove),
-    #[error("{detail}")]
-    IllegalReferralMove {
-        detail: String,
-        current: ReferralStatus,
-        allowed: Vec<ReferralStatus>,
-    },
+    #[error("{0}")]
+    IllegalMove(#[from] IllegalMove),
     #[error("the resource changed since it was read")]
     PreconditionFailed,
     #[error("the request body is too large")]
@@ -325,15 +332,16 @@ impl ApiError {
                 ..Problem::typed(ProblemType::IllegalStatusMove)
                 .detail(refused.to_string())
             },
-            ApiError::IllegalReferralMove {
-                detail,
-                current,
-                allowed,
-            } => Problem {
-                current_status: Some(*current),
-                allowed_moves: Some(allowed.clone()),
-                ..Problem::typed(ProblemType::IllegalReferralMove)
-                .detail(detail.clone())
+            ApiError::IllegalMove(refused) => Problem {
+                current_status: Some(refused.from),
+                allowed_moves: Some(refused.allowed.clone()),
+                // Referrals keep the type partners already match on.
+                ..Problem::typed(if refused.record == "referral" {
+                    ProblemType::IllegalReferralMove
+                } else {
+                    ProblemType::IllegalMove
+                })
+                .detail(refused.detail.clone())
             },
             ApiError::PreconditionFailed => Problem::typed(ProblemType::StaleEtag)
             .detail("the If-Match ETag is not the current one: read the resource again and reapply your change"),
@@ -486,24 +494,7 @@ impl From<ReferralError> for ApiError {
             ReferralError::Closed(_) | ReferralError::NotRejected(_) => {
                 ApiError::Conflict(error.to_string())
             }
-            ReferralError::IllegalMove {
-                from,
-                to,
-                side,
-                allowed,
-            } => ApiError::IllegalReferralMove {
-                detail: format!(
-                    "the {} cannot move a referral from {} to {}",
-                    match side {
-                        Side::Requester => "requester",
-                        Side::Performer => "performer",
-                    },
-                    from.as_str(),
-                    to.as_str()
-                ),
-                current: from,
-                allowed,
-            },
+            ReferralError::IllegalMove(refused) => ApiError::IllegalMove(refused),
         }
     }
 }

@@ -119,10 +119,15 @@ pub enum ResourceType {
     ContactList,
     /// A claim batch (`client_ids` names the clients it bills).
     ClaimBatch,
+    Appointment,
+    /// A client's appointments (`resource_id` is the client).
+    Appointments,
+    /// A page of appointments or rides across clients, or a calendar feed (`client_ids` names whose were shown).
+    AppointmentList,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 22] = [
+    pub const ALL: [ResourceType; 25] = [
         ResourceType::Client,
         ResourceType::ClientList,
         ResourceType::CareTeam,
@@ -145,6 +150,9 @@ impl ResourceType {
         ResourceType::Contacts,
         ResourceType::ContactList,
         ResourceType::ClaimBatch,
+        ResourceType::Appointment,
+        ResourceType::Appointments,
+        ResourceType::AppointmentList,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -171,6 +179,9 @@ impl ResourceType {
             ResourceType::Contacts => "contacts",
             ResourceType::ContactList => "contact_list",
             ResourceType::ClaimBatch => "claim_batch",
+            ResourceType::Appointment => "appointment",
+            ResourceType::Appointments => "appointments",
+            ResourceType::AppointmentList => "appointment_list",
         }
     }
 

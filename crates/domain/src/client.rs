@@ -123,6 +123,22 @@ pub struct Address {
     pub country: ShortText,
 }
 
+impl std::fmt::Display for Address {
+    /// One line: "1200 SE Division St, Apt 4B, Portland, OR 97202".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.line1)?;
+        if let Some(line2) = &self.line2 {
+            write!(f, ", {line2}")?;
+        }
+        write!(f, ", {}", self.city)?;
+        match (&self.region, &self.postal_code) {
+            (Some(region), Some(code)) => write!(f, ", {region} {code}"),
+            (Some(part), None) | (None, Some(part)) => write!(f, ", {part}"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
 /// A postal address as it arrives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -145,3 +145,7 @@ id_type!(
     /// Identifies one line of a claim batch.
     ClaimLineId
 );
+id_type!(
+    /// Identifies an appointment of a client.
+    AppointmentId
+);

@@ -33,6 +33,7 @@ macro_rules! text_enum {
     };
 }
 
+pub mod appointment;
 pub mod assessment;
 pub mod audit;
 pub mod billing;
@@ -45,6 +46,7 @@ pub mod directory;
 pub mod egress;
 pub mod error;
 pub mod ids;
+pub mod lifecycle;
 pub mod partner;
 pub mod plan;
 pub mod policy;
@@ -88,6 +90,7 @@ versioned!(
     care::CareTeamMember,
     care::NaturalSupport,
     contact::Contact,
+    appointment::Appointment,
     claim::ClaimBatch,
     directory::Organization,
     directory::Location,

@@ -42,7 +42,7 @@ pub enum ClientAction {
     ChangeStatus,
     AssignCaseManager,
     /// Keep the client's care record: assessments, plans, the care team and
-    /// natural supports.
+    /// natural supports, appointments and their rides.
     ManageCare,
     /// Add a note: a plan goal's progress note.
     AddNote,
@@ -350,6 +350,22 @@ impl ContactScope {
             Some((categories, me)) => categories.contains(&sensitivity) || author == *me,
         }
     }
+}
+
+/// Which appointments (and rides) an actor may list on `today`: those of
+/// the clients they may read; a care-team member general and health ones
+/// and those they made, as for contacts. Billing staff none.
+pub fn appointment_scope(actor: &Actor, today: NaiveDate) -> ContactScope {
+    ContactScope {
+        clients: client_scope(actor, today),
+        ..contact_scope(actor, today)
+    }
+}
+
+/// Whether the actor, who may read the client, may read an appointment of
+/// `sensitivity` made by `author`: the rule of [`contact_view`].
+pub fn appointment_visible(actor: &Actor, sensitivity: ConsentCategory, author: UserId) -> bool {
+    actor.role != Role::Billing && contact_view(actor, sensitivity, author) == ContactView::Full
 }
 
 /// Claims and what they are made from.
@@ -699,6 +715,34 @@ mod tests {
             if listed {
                 prop_assert_eq!(scope.view, contact_view(&who, category, author));
             }
+        }
+
+        /// An appointment is in an actor's list exactly when a lookup would
+        /// show it: its client is readable and its category one the actor
+        /// reads (or the actor made it); billing staff see none.
+        #[test]
+        fn appointment_lists_and_lookups_agree(
+            role in any_role(),
+            same_team in any::<bool>(),
+            on_care_team in any::<bool>(),
+            own in any::<bool>(),
+            category in prop::sample::select(ConsentCategory::ALL.to_vec()),
+        ) {
+            let w = world();
+            let who = actor(role, Some(w.team_a));
+            let client = ClientId::generate();
+            let facts = ClientFacts {
+                team_id: if same_team { w.team_a } else { w.team_b },
+                primary_case_manager_id: None,
+                care_team: if on_care_team { vec![who.user_id] } else { vec![] },
+                on: day(),
+            };
+            let author = if own { who.user_id } else { UserId::generate() };
+            let scope = appointment_scope(&who, day());
+            let listed = scope.clients.contains(client, &facts) && scope.admits(category, author);
+            let shown = authorize_client(&who, Read, client, &facts) == Allow
+                && appointment_visible(&who, category, author);
+            prop_assert_eq!(listed, shown);
         }
 
         /// For an actor who does not need the care team, the decision does not

@@ -13,6 +13,7 @@ use crate::error::{FieldErrors, ValueError};
 use crate::ids::{
     ClientId, ConsentId, OrganizationId, ReferralEventId, ReferralId, ServiceId, UserId,
 };
+use crate::lifecycle::{IllegalMove, Status};
 use crate::values::{LongText, ShortText};
 
 /// Where a referral stands.
@@ -30,6 +31,13 @@ pub enum ReferralStatus {
     Failed,
     Completed,
     Cancelled,
+}
+
+impl Status for ReferralStatus {
+    const RECORD: &'static str = "referral";
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
 }
 
 impl ReferralStatus {
@@ -341,13 +349,8 @@ pub struct ReferralEvent {
 /// Why a move was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReferralError {
-    #[error("a {side:?} cannot move a referral from {from:?} to {to:?}")]
-    IllegalMove {
-        from: ReferralStatus,
-        to: ReferralStatus,
-        side: Side,
-        allowed: Vec<ReferralStatus>,
-    },
+    #[error("{0}")]
+    IllegalMove(IllegalMove),
     #[error("a {} referral is closed and never changes", .0.as_str())]
     Closed(ReferralStatus),
     #[error("{0}")]
@@ -428,12 +431,20 @@ impl Referral {
     ) -> Result<ReferralEvent, ReferralError> {
         let allowed = allowed_moves(self.status, by.side());
         if !allowed.contains(&input.status) {
-            return Err(ReferralError::IllegalMove {
-                from: self.status,
-                to: input.status,
-                side: by.side(),
-                allowed,
-            });
+            let side = match by.side() {
+                Side::Requester => "requester",
+                Side::Performer => "performer",
+            };
+            return Err(ReferralError::IllegalMove(IllegalMove::new(
+                self.status,
+                input.status,
+                &allowed,
+                format!(
+                    "the {side} cannot move a referral from {} to {}",
+                    self.status.as_str(),
+                    input.status.as_str()
+                ),
+            )));
         }
         let mut errors = FieldErrors::default();
         let reason = match input.reason.as_deref() {
@@ -516,6 +527,19 @@ impl Referral {
         self.updated_at = now;
         self.version += 1;
         Ok(event)
+    }
+
+    /// Records that the client reached the service on `day` (their first
+    /// appointment there was kept): sets `linked_on` when it is not yet set
+    /// and the loop is still open. Whether anything changed.
+    pub fn link_visit(&mut self, day: NaiveDate, now: DateTime<Utc>) -> bool {
+        if self.linked_on.is_some() || self.status.is_final() {
+            return false;
+        }
+        self.linked_on = Some(day);
+        self.updated_at = now;
+        self.version += 1;
+        true
     }
 
     /// A new draft to another service (of `organization_id`), linked to
@@ -703,16 +727,16 @@ mod tests {
                         assert_eq!(r.status, target);
                         assert_eq!(r.version, before.version + 1);
                     } else {
+                        let Err(ReferralError::IllegalMove(refused)) = result else {
+                            panic!("{from:?} -> {target:?} by {:?}: {result:?}", by.side());
+                        };
                         assert_eq!(
-                            result,
-                            Err(ReferralError::IllegalMove {
-                                from,
-                                to: target,
-                                side: by.side(),
-                                allowed
-                            }),
-                            "{from:?} -> {target:?} by {:?}",
-                            by.side()
+                            (refused.from, refused.to, refused.allowed),
+                            (
+                                from.as_str(),
+                                target.as_str(),
+                                allowed.iter().map(|s| s.as_str()).collect()
+                            )
                         );
                         assert_eq!(r, before);
                     }

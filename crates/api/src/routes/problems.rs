@@ -10,7 +10,7 @@ use crate::problem::{ApiError, ProblemType};
 /// problem means and what to do about it.
 #[utoipa::path(
     tag = "health", operation_id = "get_problem_type",
-    params(("slug" = String, Path, description = "The problem type: validation, malformed-request, illegal-status-move, illegal-referral-move, stale-etag, if-match-required, idempotency-key-reused", example = "stale-etag")),
+    params(("slug" = String, Path, description = "The problem type: validation, malformed-request, illegal-status-move, illegal-referral-move, illegal-move, stale-etag, if-match-required, idempotency-key-reused", example = "stale-etag")),
     responses(
         (status = 200, description = "A short HTML page.", content_type = "text/html; charset=utf-8", body = String,
          example = json!("<!doctype html><title>The resource has changed</title>...")),

@@ -119,8 +119,8 @@ pub struct ReferralHistory {
     pub items: Vec<ReferralEvent>,
 }
 
-/// An illegal move (409, `application/problem+json`): the moves allowed from the current status for the
-/// caller.
+/// An illegal move (409, `application/problem+json`) of a referral, an appointment, a ride or a benefits
+/// application: the moves allowed from the current status for the caller now.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "type": "/problems/illegal-referral-move", "title": "This move is not allowed", "status": 409,
@@ -137,8 +137,10 @@ pub struct IllegalMoveProblem {
     pub detail: String,
     pub instance: String,
     pub request_id: String,
-    pub current_status: ReferralStatus,
-    pub allowed_moves: Vec<ReferralStatus>,
+    /// The record's status now.
+    pub current_status: String,
+    /// The moves the caller may make from it now.
+    pub allowed_moves: Vec<String>,
 }
 
 /// A referral redirected to another service.
