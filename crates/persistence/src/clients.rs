@@ -22,11 +22,13 @@ use crate::schema::{clients, data_backfills};
 macro_rules! within_scope {
     ($query:expr, $scope:expr) => {
         match $scope {
-            ClientScope::All => $query,
-            ClientScope::Team(team) => $query.filter(clients::team_id.eq(team.to_string())),
-            ClientScope::CareTeam { user, on } => $query
+            spoke_domain::policy::ClientScope::All => $query,
+            spoke_domain::policy::ClientScope::Team(team) => {
+                $query.filter(clients::team_id.eq(team.to_string()))
+            }
+            spoke_domain::policy::ClientScope::CareTeam { user, on } => $query
                 .filter(clients::id.eq_any(crate::care::clients_served_by(user.to_string(), *on))),
-            ClientScope::Nothing => $query.filter(clients::id.is_null()),
+            spoke_domain::policy::ClientScope::Nothing => $query.filter(clients::id.is_null()),
         }
     };
 }

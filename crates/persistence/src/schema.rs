@@ -355,6 +355,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     claim_lines,
     claim_line_contacts,
     contact_cosignatures,
+    appointments,
+    rides,
     care_team_members,
     natural_supports,
     instruments,
@@ -624,3 +626,62 @@ diesel::table! {
         cosigned_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    appointments (id) {
+        id -> Text,
+        client_id -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        kind -> Text,
+        care_team_member_id -> Nullable<Text>,
+        service_id -> Nullable<Text>,
+        with_name -> Nullable<Text>,
+        location_id -> Nullable<Text>,
+        address -> Nullable<Text>,
+        case_manager_attends -> Integer,
+        referral_id -> Nullable<Text>,
+        task_id -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        sensitivity -> Text,
+        status -> Text,
+        status_changed_by -> Nullable<Text>,
+        status_changed_at -> Nullable<Timestamp>,
+        status_reason -> Nullable<Text>,
+        cancelled_by -> Nullable<Text>,
+        rescheduled_from -> Nullable<Text>,
+        rescheduled_to -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    rides (appointment_id) {
+        appointment_id -> Text,
+        mode -> Text,
+        status -> Text,
+        pickup_address -> Nullable<Text>,
+        pickup_at -> Nullable<Timestamp>,
+        departs_at -> Timestamp,
+        staff_ids -> Text,
+        cost_cents -> Nullable<BigInt>,
+        nemt_trip_id -> Nullable<Text>,
+        arranged_by -> Nullable<Text>,
+        arranged_at -> Nullable<Timestamp>,
+        failure_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (user_id) {
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(appointments -> clients (client_id));
+diesel::joinable!(rides -> appointments (appointment_id));
