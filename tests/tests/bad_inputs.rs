@@ -6,7 +6,7 @@
 use serde_json::json;
 use spoke_domain::policy::{ClientScope, ContactScope, ContactView};
 use spoke_domain::staff::Role;
-use spoke_persistence::{clients, contacts, staff};
+use spoke_persistence::{appointments, clients, contacts, staff};
 use spoke_tests::{Spoke, both_backends};
 
 struct Case {
@@ -55,7 +55,7 @@ impl Case {
     }
 }
 
-fn counts(spoke: &Spoke) -> (i64, usize, usize, usize, usize) {
+fn counts(spoke: &Spoke) -> (i64, usize, usize, usize, usize, usize) {
     let mut conn = spoke.database().conn().unwrap();
     let everyone = ContactScope {
         clients: ClientScope::All,
@@ -71,6 +71,10 @@ fn counts(spoke: &Spoke) -> (i64, usize, usize, usize, usize) {
             .items
             .len(),
         contacts::list_configs(&mut conn).unwrap().len(),
+        appointments::list_appointments(&mut conn, &everyone, &Default::default(), None, 200)
+            .unwrap()
+            .items
+            .len(),
     )
 }
 
@@ -103,6 +107,15 @@ fn every_bad_input_is_a_problem_and_stores_nothing(spoke: &Spoke) {
         body
     };
     let contacts_of = format!("{client}/contacts");
+    let appointment = |extra: serde_json::Value| {
+        let mut body = json!({"starts_at": "2026-12-03T15:00:00Z", "ends_at": "2026-12-03T16:00:00Z",
+            "kind": "medical", "with_name": "Dr. Okafor"});
+        for (key, value) in extra.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        body
+    };
+    let appointments_of = format!("{client}/appointments");
     let batch = format!("/v1/claim-batches/{}", uuid::Uuid::now_v7());
     let huge = format!(
         "{{\"given_name\": \"{}\", \"family_name\": \"X\"}}",
@@ -211,6 +224,39 @@ fn every_bad_input_is_a_problem_and_stores_nothing(spoke: &Spoke) {
         case("sign an unknown contact", "POST", &format!("{contacts_of}/{}/sign", uuid::Uuid::now_v7()), 404).header("If-Match", "\"1\""),
         case("contacts filter not a boolean", "GET", "/v1/contacts?billable=maybe", 400),
         case("contacts filter not a status", "GET", "/v1/contacts?status=final", 400),
+        case("appointment ending before it starts", "POST", &appointments_of, 422)
+            .json(appointment(json!({"ends_at": "2026-12-03T14:00:00Z"})))
+            .field("ends_at"),
+        case("appointment longer than a day", "POST", &appointments_of, 422)
+            .json(appointment(json!({"ends_at": "2026-12-05T14:00:00Z"})))
+            .field("ends_at"),
+        case("appointment of an unknown kind", "POST", &appointments_of, 422).json(appointment(json!({"kind": "dentist"}))).field("kind"),
+        case("appointment with no one", "POST", &appointments_of, 422).json(appointment(json!({"with_name": null}))).field("with_name"),
+        case("appointment at a location and an address", "POST", &appointments_of, 422)
+            .json(appointment(json!({"address": "Here", "location_id": uuid::Uuid::now_v7()})))
+            .field("address"),
+        case("appointment with an unknown service", "POST", &appointments_of, 422)
+            .json(appointment(json!({"service_id": uuid::Uuid::now_v7()})))
+            .field("service_id"),
+        case("appointment for an unknown task", "POST", &appointments_of, 422)
+            .json(appointment(json!({"task_id": uuid::Uuid::now_v7()})))
+            .field("task_id"),
+        case("appointment with NUL in the notes", "POST", &appointments_of, 422).json(appointment(json!({"notes": "a\u{0}b"}))),
+        case("ride of a fractional cost", "POST", &appointments_of, 422)
+            .json(appointment(json!({"transport": {"mode": "rideshare", "cost_cents": 12.5}}))),
+        case("ride of an unknown mode", "POST", &appointments_of, 422)
+            .json(appointment(json!({"transport": {"mode": "horse"}}))),
+        case("ride driven by an unknown colleague", "POST", &appointments_of, 422)
+            .json(appointment(json!({"transport": {"mode": "case_manager_drives", "staff_ids": [uuid::Uuid::now_v7()]}})))
+            .field("transport.staff_ids[0]"),
+        case("move an unknown appointment", "POST", &format!("{appointments_of}/{}/status", uuid::Uuid::now_v7()), 404)
+            .json(json!({"status": "kept"}))
+            .header("If-Match", "\"1\""),
+        case("appointments from after to", "GET", &format!("{appointments_of}?from=2026-12-02&to=2026-12-01"), 422).field("to"),
+        case("calendar of a case manager that is no id", "GET", "/v1/appointments?case_manager_id=sam", 400),
+        case("rides without a date", "GET", "/v1/transport", 400),
+        case("rides on no date", "GET", "/v1/transport?date=2026-02-30", 400),
+        case("an unknown calendar feed", "GET", "/v1/calendar-feeds/nothing-here.ics", 404),
         case("claim batch ending before it starts", "POST", "/v1/claim-batches", 422)
             .json(json!({"from": "2026-11-20", "to": "2026-11-01"}))
             .field("to"),

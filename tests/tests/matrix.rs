@@ -4,12 +4,13 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use serde_json::json;
+use spoke_domain::appointment::{Appointment, AppointmentInput};
 use spoke_domain::care::{CareTeamInput, CareTeamKind, CareTeamMember};
 use spoke_domain::client::{Client, ClientDetailsInput};
 use spoke_domain::contact::{Contact, ContactCheck, ContactInput, ContactRules, LocalStart};
 use spoke_domain::ids::{ClientId, TeamId};
 use spoke_domain::staff::Role;
-use spoke_persistence::{assessments, care, clients, contacts};
+use spoke_persistence::{appointments, assessments, care, clients, contacts};
 use spoke_tests::{Spoke, TestUser, both_backends, client_body};
 
 struct World {
@@ -128,6 +129,32 @@ fn contact_body() -> serde_json::Value {
 }
 
 type Cell = fn(&Spoke, &World, &TestUser, usize) -> u16;
+
+/// Runs every cell of the matrix, one actor per row, and reports every
+/// mismatch at once.
+fn check<const N: usize>(
+    spoke: &Spoke,
+    world: &World,
+    endpoints: &[(&str, Cell); N],
+    expected: [[u16; N]; 9],
+) {
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for ((who, actor), row) in world.actors.iter().zip(expected) {
+        for ((what, cell), status) in endpoints.iter().zip(row) {
+            n += 1;
+            let got = cell(spoke, world, actor, n);
+            if got != status {
+                failures.push(format!("{who} / {what}: expected {status}, got {got}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "policy matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+}
 
 fn role_by_endpoint_matrix(spoke: &Spoke) {
     let world = world(spoke);
@@ -414,22 +441,147 @@ fn role_by_endpoint_matrix(spoke: &Spoke) {
         [200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403, 200, 403, 200, 201, 200, 200, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403], // care-team member of the client
         [404, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 200, 200, 403, 404, 404, 404, 404, 422], // billing
     ];
-    let mut failures = Vec::new();
-    let mut n = 0;
-    for ((who, actor), row) in world.actors.iter().zip(expected) {
-        for ((what, cell), status) in endpoints.iter().zip(row) {
-            n += 1;
-            let got = cell(spoke, &world, actor, n);
-            if got != status {
-                failures.push(format!("{who} / {what}: expected {status}, got {got}"));
-            }
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "policy matrix mismatches:\n{}",
-        failures.join("\n")
-    );
+    check(spoke, &world, &endpoints, expected);
 }
 
-both_backends!(role_by_endpoint_matrix);
+/// An appointment of `kind` tomorrow at noon, with a ride, made by `cm_a`
+/// for a fresh client of team A: its id and URL.
+fn appointment_of_a(spoke: &Spoke, world: &World, kind: &str) -> (String, String) {
+    let client = client_of_a(spoke, world);
+    let input: AppointmentInput = serde_json::from_value(appointment_body(kind)).unwrap();
+    let (fields, ride) = input.parse(&Default::default()).unwrap();
+    let appointment = Appointment::new(
+        client,
+        fields,
+        ride,
+        world.cm_a.id,
+        spoke_persistence::now(),
+    );
+    appointments::insert_appointment(&mut spoke.database().conn().unwrap(), &appointment).unwrap();
+    (
+        appointment.id.to_string(),
+        format!("/v1/clients/{client}/appointments/{}", appointment.id),
+    )
+}
+
+fn tomorrow() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive() + chrono::Duration::days(1)
+}
+
+fn appointment_body(kind: &str) -> serde_json::Value {
+    let noon = tomorrow().and_hms_opt(12, 0, 0).unwrap().and_utc();
+    json!({"starts_at": noon, "ends_at": noon + chrono::Duration::hours(1), "kind": kind,
+           "with_name": "Housing office", "transport": {"mode": "bus_pass"}})
+}
+
+/// Whether a list at `path` shows the appointment `id`: 200, else 404.
+fn listed(s: &Spoke, u: &TestUser, path: &str, id: &str) -> u16 {
+    let reply = s.get(path).as_user(u).send();
+    let shown = reply.body["items"]
+        .as_array()
+        .is_some_and(|items| items.iter().any(|a| a["id"] == id));
+    if shown { 200 } else { 404 }
+}
+
+fn appointments_by_role(spoke: &Spoke) {
+    let world = world(spoke);
+    let endpoints: [(&str, Cell); 12] = [
+        ("create appointment", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.post(&format!("/v1/clients/{id}/appointments"))
+                .as_user(u)
+                .json(appointment_body("housing"))
+                .send()
+                .status
+        }),
+        ("list client appointments", |s, w, u, _| {
+            let (id, url) = appointment_of_a(s, w, "housing");
+            let list = url.rsplit_once('/').unwrap().0.to_owned();
+            let status = s.get(&list).as_user(u).send().status;
+            if status == 200 {
+                listed(s, u, &list, &id)
+            } else {
+                status
+            }
+        }),
+        ("get appointment", |s, w, u, _| {
+            let (_, url) = appointment_of_a(s, w, "housing");
+            s.get(&url).as_user(u).send().status
+        }),
+        ("get psychiatric appointment", |s, w, u, _| {
+            let (_, url) = appointment_of_a(s, w, "psychiatric");
+            s.get(&url).as_user(u).send().status
+        }),
+        ("replace appointment", |s, w, u, _| {
+            let (_, url) = appointment_of_a(s, w, "housing");
+            s.put(&url)
+                .as_user(u)
+                .if_match("\"1\"")
+                .json(appointment_body("housing"))
+                .send()
+                .status
+        }),
+        ("move appointment", |s, w, u, _| {
+            let (_, url) = appointment_of_a(s, w, "housing");
+            s.post(&format!("{url}/status"))
+                .as_user(u)
+                .if_match("\"1\"")
+                .json(json!({"status": "cancelled", "cancelled_by": "client", "reason": "Sick"}))
+                .send()
+                .status
+        }),
+        ("move ride", |s, w, u, _| {
+            let (_, url) = appointment_of_a(s, w, "housing");
+            s.post(&format!("{url}/transport/status"))
+                .as_user(u)
+                .if_match("\"1\"")
+                .json(json!({"status": "arranged"}))
+                .send()
+                .status
+        }),
+        ("appointment in calendar", |s, w, u, _| {
+            let (id, _) = appointment_of_a(s, w, "housing");
+            let day = tomorrow();
+            listed(
+                s,
+                u,
+                &format!("/v1/appointments?from={day}&to={day}&limit=200"),
+                &id,
+            )
+        }),
+        ("ride in dispatch list", |s, w, u, _| {
+            let (id, _) = appointment_of_a(s, w, "housing");
+            listed(
+                s,
+                u,
+                &format!("/v1/transport?date={}&limit=200", tomorrow()),
+                &id,
+            )
+        }),
+        ("my calendar", |s, _, u, _| {
+            s.get("/v1/me/calendar.ics").as_user(u).send().status
+        }),
+        ("create calendar feed", |s, _, u, _| {
+            s.post("/v1/me/calendar-feed").as_user(u).send().status
+        }),
+        ("revoke calendar feed", |s, _, u, _| {
+            s.post("/v1/me/calendar-feed").as_user(u).send().expect(201);
+            s.delete("/v1/me/calendar-feed").as_user(u).send().status
+        }),
+    ];
+    let expected: [[u16; 12]; 9] = [
+        // crt  lsCl get  psy  put  move ride cal  disp ics  feed revk
+        [201, 200, 200, 200, 200, 200, 200, 200, 200, 200, 201, 204], // admin
+        [201, 200, 200, 200, 200, 200, 200, 200, 200, 200, 201, 204], // supervisor A
+        [201, 200, 200, 200, 200, 200, 200, 200, 200, 200, 201, 204], // primary cm A
+        [403, 200, 200, 200, 403, 403, 403, 200, 200, 200, 201, 204], // other cm A
+        [404, 404, 404, 404, 404, 404, 404, 404, 404, 200, 201, 204], // cm B
+        [404, 404, 404, 404, 404, 404, 404, 404, 404, 200, 201, 204], // supervisor B
+        [404, 404, 404, 404, 404, 404, 404, 404, 404, 200, 201, 204], // care-team member elsewhere
+        [403, 200, 200, 404, 403, 403, 403, 200, 200, 200, 201, 204], // care-team member of the client
+        [404, 404, 404, 404, 404, 404, 404, 404, 404, 200, 201, 204], // billing
+    ];
+    check(spoke, &world, &endpoints, expected);
+}
+
+both_backends!(role_by_endpoint_matrix, appointments_by_role);

@@ -67,6 +67,32 @@ impl Clock {
     pub fn day_of(&self, at: DateTime<Utc>) -> NaiveDate {
         at.with_timezone(&self.timezone).date_naive()
     }
+
+    /// The moment `at` on the agency's wall clock, with its offset that day
+    /// (standard or daylight time).
+    pub fn zoned(&self, at: DateTime<Utc>) -> DateTime<chrono::FixedOffset> {
+        at.with_timezone(&self.timezone).fixed_offset()
+    }
+
+    /// The moment the agency's day `day` begins: its first instant, on a
+    /// day whose midnight a clock change skips or repeats included.
+    pub fn start_of(&self, day: NaiveDate) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        let mut local = day.and_time(chrono::NaiveTime::MIN);
+        // A skipped midnight: the day begins at the first minute that exists.
+        for _ in 0..180 {
+            if let Some(at) = self.timezone.from_local_datetime(&local).earliest() {
+                return at.with_timezone(&Utc);
+            }
+            local += chrono::Duration::minutes(1);
+        }
+        local.and_utc()
+    }
+
+    /// The agency's time zone, by its IANA name.
+    pub fn timezone_name(&self) -> &'static str {
+        self.timezone.name()
+    }
 }
 
 /// Who acts, when, under which request: the context of one use case.
@@ -76,6 +102,28 @@ pub struct Cx {
     pub now: DateTime<Utc>,
     pub today: NaiveDate,
     pub request_id: String,
+}
+
+impl Cx {
+    /// The context of `actor`, signed in some other way than a bearer token
+    /// (a calendar feed's secret), reading `clock` now.
+    pub fn of(actor: Actor, clock: &Clock, request_id: String) -> Cx {
+        let now = clock.now();
+        Cx {
+            actor,
+            now,
+            today: clock.day_of(now),
+            request_id,
+        }
+    }
+}
+
+/// The request's id, given by the middleware.
+pub fn request_id(req: &HttpRequest) -> Result<String, ApiError> {
+    req.extensions()
+        .get::<RequestId>()
+        .map(|id| id.0.clone())
+        .ok_or_else(|| ApiError::internal("request id middleware missing"))
 }
 
 /// A staff user whose access token checked out (signature, expiry, issuer,
@@ -154,11 +202,7 @@ impl FromRequest for Caller {
                     "a partner token reaches only the partner operations under /v1/partner",
                 ));
             };
-            let request_id = req
-                .extensions()
-                .get::<RequestId>()
-                .map(|id| id.0.clone())
-                .ok_or_else(|| ApiError::internal("request id middleware missing"))?;
+            let request_id = request_id(req)?;
             let now = state.clock.now();
             Ok(Caller {
                 user_id,

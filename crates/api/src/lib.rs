@@ -4,6 +4,7 @@
 //! the persistence crate to store.
 
 pub mod auth;
+pub mod calendar;
 pub mod config;
 pub mod context;
 pub mod db;

@@ -1,6 +1,7 @@
 //! The HTTP endpoints, each registered through utoipa-actix-web so the
 //! routing table and the OpenAPI document cannot drift apart.
 
+pub mod appointments;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
@@ -75,6 +76,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(contacts::sign_contact)
                 .service(contacts::cosign_contact)
                 .service(contacts::list_contacts)
+                .service(appointments::create_appointment)
+                .service(appointments::list_client_appointments)
+                .service(appointments::get_appointment)
+                .service(appointments::replace_appointment)
+                .service(appointments::move_appointment)
+                .service(appointments::move_ride)
+                .service(appointments::list_appointments)
+                .service(appointments::list_rides)
+                .service(appointments::get_my_calendar)
+                .service(appointments::create_calendar_feed)
+                .service(appointments::revoke_calendar_feed)
+                .service(appointments::get_calendar_feed)
                 .service(billing::list_billing_configs)
                 .service(billing::create_billing_config)
                 .service(billing::create_claim_batch)

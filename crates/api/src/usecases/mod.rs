@@ -10,6 +10,7 @@
 //! [`AppState::write_as`](crate::state::AppState::write_as); a use case that
 //! writes fails loudly in a read.
 
+pub mod appointments;
 pub mod assessments;
 pub mod audit;
 pub mod care;
