@@ -28,6 +28,7 @@ use crate::context::{Clock, Cx};
 use crate::db::{Db, Tx};
 use crate::extract::IfMatch;
 use crate::problem::ApiError;
+use crate::usecases::appointments as appointments_uc;
 use crate::usecases::assessments as assessments_uc;
 use crate::usecases::care as care_uc;
 use crate::usecases::claims as claims_uc;
@@ -415,6 +416,12 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
                     let draft = contacts_uc::create(tx, &cx, &settings, client.id, input)?;
                     contacts_uc::sign(tx, &cx, &settings, client.id, draft.id, &IfMatch::Any)?;
                 }
+                let staff = DemoStaff {
+                    manager,
+                    colleague,
+                    two_person,
+                };
+                demo_appointments(tx, &settings.clock, &staff, client.id, now, &mut rng)?;
             }
             if n / teams.len() < CARED_FOR && n % teams.len() == 0 {
                 care_for(
@@ -482,6 +489,147 @@ fn bill_last_fortnight(
             LineOutcome::Denied,
             Some(reason),
         )?;
+    }
+    Ok(())
+}
+
+/// Who schedules a demo client's appointments and drives them.
+struct DemoStaff<'a> {
+    manager: &'a User,
+    colleague: Option<UserId>,
+    /// The client is flagged `two_person_visits`.
+    two_person: bool,
+}
+
+/// An active client's appointments around today, as their case manager
+/// keeps them: one or two in the last three weeks, kept or (one in five)
+/// missed; up to two in the next two weeks, some with a ride requested or
+/// arranged, one in ten cancelled by the provider.
+fn demo_appointments(
+    tx: &mut Tx,
+    clock: &Clock,
+    staff: &DemoStaff<'_>,
+    client: ClientId,
+    now: DateTime<Utc>,
+    rng: &mut StdRng,
+) -> Result<(), ApiError> {
+    use spoke_domain::appointment::{
+        AppointmentInput, AppointmentKind, AppointmentMove, AppointmentStatus, CancelledBy,
+        RideMove, RideStatus, TransportInput, TransportMode,
+    };
+    const KINDS: [(AppointmentKind, &str); 6] = [
+        (AppointmentKind::Medical, "Dr. Nguyen, Multnomah Health Center"),
+        (AppointmentKind::Psychiatric, "Medication check, Cascadia Clinic"),
+        (AppointmentKind::Pharmacy, "Walgreens pharmacy"),
+        (AppointmentKind::BenefitsOffice, "DHS office, SNAP interview"),
+        (AppointmentKind::Housing, "Home Forward intake"),
+        (AppointmentKind::CourtOrProbation, "Probation check-in"),
+    ];
+    let today = now.date_naive();
+    let past = rng.gen_range(1..=2);
+    let ahead = rng.gen_range(0..=2);
+    let mut days: Vec<i64> = (0..past).map(|_| -rng.gen_range(1..21)).collect();
+    days.extend((0..ahead).map(|_| rng.gen_range(1..15)));
+    for day in days {
+        let (kind, with) = KINDS[rng.gen_range(0..KINDS.len())];
+        let start = (today + Duration::days(day))
+            .and_hms_opt(rng.gen_range(15..22), 0, 0)
+            .map_or(now, |t| t.and_utc());
+        let ride = rng.gen_bool(0.5).then(|| {
+            let mode = match (rng.gen_range(0..3), staff.two_person, staff.colleague) {
+                (0, false, _) => TransportMode::CaseManagerDrives,
+                (0, true, Some(_)) => TransportMode::CaseManagerDrives,
+                (1, _, _) => TransportMode::BusPass,
+                _ => TransportMode::Nemt,
+            };
+            let mut staff_ids = Vec::new();
+            if mode == TransportMode::CaseManagerDrives {
+                staff_ids.push(staff.manager.id);
+                staff_ids.extend(staff.colleague.filter(|_| staff.two_person));
+            }
+            TransportInput {
+                mode,
+                pickup_address: None,
+                pickup_at: Some(start - Duration::minutes(45)),
+                staff_ids,
+                cost_cents: (mode == TransportMode::BusPass).then_some(250),
+                nemt_trip_id: (mode == TransportMode::Nemt)
+                    .then(|| format!("MTM-{}", rng.gen_range(1_000_000..9_999_999))),
+            }
+        });
+        let input = AppointmentInput {
+            starts_at: start,
+            ends_at: start + Duration::minutes(45),
+            kind,
+            care_team_member_id: None,
+            service_id: None,
+            with_name: Some(with.to_owned()),
+            location_id: None,
+            address: None,
+            case_manager_attends: rng.gen_bool(0.3),
+            referral_id: None,
+            task_id: None,
+            notes: None,
+            sensitivity: None,
+            transport: ride,
+        };
+        let made_at = (start - Duration::days(7)).min(now);
+        let made = appointments_uc::create(tx, &acting(staff.manager, made_at), client, input)?;
+        let roll = rng.gen_range(0..10);
+        let missed = day < 0 && roll < 2;
+        let mut ride_move = |status, reason: Option<&str>, at| {
+            appointments_uc::move_ride(
+                tx,
+                &acting(staff.manager, at),
+                client,
+                made.id,
+                &IfMatch::Any,
+                RideMove {
+                    status,
+                    reason: reason.map(str::to_owned),
+                },
+            )
+        };
+        if made.ride.is_some() && (day < 0 || rng.gen_bool(0.5)) {
+            ride_move(RideStatus::Arranged, None, made_at)?;
+            if missed {
+                ride_move(RideStatus::Failed, Some("Not home at pickup."), start)?;
+            } else if day < 0 {
+                ride_move(RideStatus::Completed, None, start)?;
+            }
+        }
+        let only = |status| AppointmentMove {
+            status,
+            reason: None,
+            cancelled_by: None,
+            new_starts_at: None,
+            new_ends_at: None,
+        };
+        let status_move = match (day < 0, roll) {
+            _ if missed => Some(AppointmentMove {
+                reason: Some("Not home when the ride came.".to_owned()),
+                ..only(AppointmentStatus::Missed)
+            }),
+            (true, _) => Some(only(AppointmentStatus::Kept)),
+            (false, 0) => Some(AppointmentMove {
+                reason: Some("The clinic closed for the day.".to_owned()),
+                cancelled_by: Some(CancelledBy::Provider),
+                ..only(AppointmentStatus::Cancelled)
+            }),
+            (false, _) => None,
+        };
+        if let Some(input) = status_move {
+            let at = if day < 0 { start + Duration::hours(2) } else { now };
+            appointments_uc::move_status(
+                tx,
+                &acting(staff.manager, at),
+                clock,
+                client,
+                made.id,
+                &IfMatch::Any,
+                input,
+            )?;
+        }
     }
     Ok(())
 }
