@@ -47,6 +47,15 @@ pub struct TestUser {
     pub token: String,
 }
 
+/// Two case managers of team North and a client (Maria Rivera) on the
+/// first one's caseload.
+#[derive(Debug, Clone)]
+pub struct Caseload {
+    pub cm: TestUser,
+    pub other_cm: TestUser,
+    pub client: String,
+}
+
 /// An HTTP answer.
 #[derive(Debug)]
 pub struct Reply {
@@ -57,6 +66,31 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The `(field, code)` of every error of a validation problem.
+    pub fn error_codes(&self) -> Vec<(String, String)> {
+        self.body["errors"]
+            .as_array()
+            .expect("a problem with errors")
+            .iter()
+            .map(|e| {
+                (
+                    e["field"].as_str().unwrap_or_default().to_owned(),
+                    e["code"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// The ids of a page's items, in order.
+    pub fn ids(&self) -> Vec<String> {
+        self.body["items"]
+            .as_array()
+            .expect("a page")
+            .iter()
+            .map(|item| item["id"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -409,6 +443,34 @@ impl Spoke {
             role,
             team,
             token: token(&user.id.to_string(), 15 * 60, ISSUER, AUDIENCE, SECRET),
+        }
+    }
+
+    /// A [`Caseload`], the client created with `extra` fields by its case manager.
+    pub fn caseload(&self, extra: Value) -> Caseload {
+        let team = self.team("North");
+        let cm = self.user("cm@example.org", Role::CaseManager, Some(team));
+        let other_cm = self.user("cm2@example.org", Role::CaseManager, Some(team));
+        let mut body = client_body("Maria", "Rivera");
+        if let Some(fields) = extra.as_object() {
+            for (k, v) in fields {
+                body[k] = v.clone();
+            }
+        }
+        let client = self
+            .post("/v1/clients")
+            .as_user(&cm)
+            .json(body)
+            .send()
+            .expect(201)
+            .body["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        Caseload {
+            cm,
+            other_cm,
+            client,
         }
     }
 

@@ -10,38 +10,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use icalendar::{Calendar, Component, EventLike};
 use serde_json::{Value, json};
 use spoke_domain::staff::Role;
-use spoke_tests::{Reply, Spoke, TestUser, both_backends, client_body};
-
-struct Setting {
-    cm: TestUser,
-    other_cm: TestUser,
-    client: String,
-}
-
-fn setting(spoke: &Spoke, extra: Value) -> Setting {
-    let team = spoke.team("North");
-    let cm = spoke.user("cm@example.org", Role::CaseManager, Some(team));
-    let other_cm = spoke.user("cm2@example.org", Role::CaseManager, Some(team));
-    let mut body = client_body("Maria", "Rivera");
-    for (k, v) in extra.as_object().unwrap() {
-        body[k] = v.clone();
-    }
-    let client = spoke
-        .post("/v1/clients")
-        .as_user(&cm)
-        .json(body)
-        .send()
-        .expect(201)
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    Setting {
-        cm,
-        other_cm,
-        client,
-    }
-}
+use spoke_tests::{Caseload, Reply, Spoke, TestUser, both_backends, client_body};
 
 fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -72,7 +41,7 @@ fn ride(pickup_hours: i64, extra: Value) -> Value {
     body
 }
 
-fn schedule(spoke: &Spoke, s: &Setting, who: &TestUser, body: Value) -> Reply {
+fn schedule(spoke: &Spoke, s: &Caseload, who: &TestUser, body: Value) -> Reply {
     spoke
         .post(&format!("/v1/clients/{}/appointments", s.client))
         .as_user(who)
@@ -106,29 +75,6 @@ fn move_ride(spoke: &Spoke, who: &TestUser, reply: &Reply, body: Value) -> Reply
         .send()
 }
 
-fn error_codes(reply: &Reply) -> Vec<(String, String)> {
-    reply.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_owned(),
-                e["code"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn ids(reply: &Reply) -> Vec<String> {
-    reply.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 fn id(reply: &Reply) -> String {
     reply.body["id"].as_str().unwrap().to_owned()
 }
@@ -143,7 +89,7 @@ fn strings(value: &Value) -> Vec<String> {
 }
 
 fn an_appointment_is_scheduled_changed_and_kept_with_its_ride(spoke: &Spoke) {
-    let s = setting(spoke, json!({}));
+    let s = spoke.caseload(json!({}));
     let made = schedule(
         spoke,
         &s,
@@ -221,7 +167,7 @@ fn an_appointment_is_scheduled_changed_and_kept_with_its_ride(spoke: &Spoke) {
 /// says, and a refused move is a 409 naming the moves allowed now, with
 /// nothing changed.
 fn every_status_move_follows_the_lifecycle(spoke: &Spoke) {
-    let s = setting(spoke, json!({}));
+    let s = spoke.caseload(json!({}));
     let body = |target: &str| match target {
         "cancelled" => {
             json!({"status": target, "cancelled_by": "client", "reason": "She has the flu."})
@@ -279,7 +225,7 @@ fn every_status_move_follows_the_lifecycle(spoke: &Spoke) {
     .expect(201);
     let refused = move_to(spoke, &s.cm, &made, json!({"status": "cancelled"})).expect_problem(422);
     assert_eq!(
-        error_codes(&refused),
+        refused.error_codes(),
         [
             ("reason".into(), "required".into()),
             ("cancelled_by".into(), "required".into())
@@ -308,7 +254,7 @@ fn every_status_move_follows_the_lifecycle(spoke: &Spoke) {
 
 /// Every (ride status, target): completed only once the pickup has passed.
 fn every_ride_move_follows_the_lifecycle(spoke: &Spoke) {
-    let s = setting(spoke, json!({}));
+    let s = spoke.caseload(json!({}));
     let body = |target: &str| match target {
         "failed" => json!({"status": target, "reason": "The driver did not come."}),
         _ => json!({"status": target}),
@@ -361,7 +307,7 @@ fn every_ride_move_follows_the_lifecycle(spoke: &Spoke) {
     .expect(201);
     let refused = move_ride(spoke, &s.cm, &made, json!({"status": "failed"})).expect_problem(422);
     assert_eq!(
-        error_codes(&refused),
+        refused.error_codes(),
         [("reason".into(), "required".into())]
     );
     let bare = schedule(spoke, &s, &s.cm, visit(3, json!({}))).expect(201);
@@ -371,7 +317,7 @@ fn every_ride_move_follows_the_lifecycle(spoke: &Spoke) {
 /// Keeping the first visit of a referral sets its `linked_on`, in the same
 /// transaction; another client's referral cannot be named.
 fn a_kept_first_visit_links_its_referral(spoke: &Spoke) {
-    let s = setting(spoke, json!({}));
+    let s = spoke.caseload(json!({}));
     let admin = spoke.admin();
     let org = spoke
         .post("/v1/organizations")
@@ -431,19 +377,19 @@ fn a_kept_first_visit_links_its_referral(spoke: &Spoke) {
         .send()
         .expect_problem(422);
     assert_eq!(
-        error_codes(&refused),
+        refused.error_codes(),
         [("referral_id".into(), "unknown_reference".into())]
     );
 }
 
 /// A client flagged `two_person_visits` is never driven by one staff member.
 fn a_flagged_client_is_never_driven_by_one_staff_member(spoke: &Spoke) {
-    let s = setting(spoke, json!({"risk_flags": ["two_person_visits"]}));
+    let s = spoke.caseload(json!({"risk_flags": ["two_person_visits"]}));
     let one = json!({"mode": "case_manager_drives", "staff_ids": [s.cm.id]});
     let refused =
         schedule(spoke, &s, &s.cm, visit(3, json!({"transport": one}))).expect_problem(422);
     assert_eq!(
-        error_codes(&refused),
+        refused.error_codes(),
         [("transport.staff_ids".into(), "two_person_visits".into())]
     );
     assert!(
@@ -454,7 +400,7 @@ fn a_flagged_client_is_never_driven_by_one_staff_member(spoke: &Spoke) {
     );
     let list = format!("/v1/clients/{}/appointments", s.client);
     let none = spoke.get(&list).as_user(&s.cm).send().expect(200);
-    assert_eq!(ids(&none), Vec::<String>::new(), "nothing stored");
+    assert_eq!(none.ids(), Vec::<String>::new(), "nothing stored");
     let two = json!({"mode": "case_manager_drives", "staff_ids": [s.cm.id, s.other_cm.id]});
     schedule(spoke, &s, &s.cm, visit(3, json!({"transport": two}))).expect(201);
     let bus = json!({"mode": "bus_pass"});
@@ -464,7 +410,7 @@ fn a_flagged_client_is_never_driven_by_one_staff_member(spoke: &Spoke) {
 /// Calendars across clients, the dispatcher's day in pickup order, and
 /// who sees which appointments.
 fn calendars_and_who_sees_what(spoke: &Spoke) {
-    let s = setting(spoke, json!({}));
+    let s = spoke.caseload(json!({}));
     let therapist = spoke.user("t@example.org", Role::CareTeamMember, None);
     spoke
         .post(&format!("/v1/clients/{}/care-team", s.client))
@@ -498,13 +444,13 @@ fn calendars_and_who_sees_what(spoke: &Spoke) {
         .as_user(&s.cm)
         .send()
         .expect(200);
-    assert_eq!(ids(&calendar), [id(&court), id(&medical), id(&psych)]);
+    assert_eq!(calendar.ids(), [id(&court), id(&medical), id(&psych)]);
     let rides = spoke
         .get(&format!("/v1/transport?date={tomorrow}"))
         .as_user(&s.other_cm)
         .send()
         .expect(200);
-    assert_eq!(ids(&rides), [id(&medical), id(&psych)], "pickup order");
+    assert_eq!(rides.ids(), [id(&medical), id(&psych)], "pickup order");
 
     // The therapist on the care team: general and health, not another's psychiatric visit.
     let theirs = spoke
@@ -512,7 +458,7 @@ fn calendars_and_who_sees_what(spoke: &Spoke) {
         .as_user(&therapist)
         .send()
         .expect(200);
-    assert_eq!(ids(&theirs), [id(&court), id(&medical)]);
+    assert_eq!(theirs.ids(), [id(&court), id(&medical)]);
     spoke
         .get(&url(&psych))
         .as_user(&therapist)
@@ -535,13 +481,13 @@ fn calendars_and_who_sees_what(spoke: &Spoke) {
             .as_user(outsider)
             .send()
             .expect(200);
-        assert_eq!(ids(&seen), Vec::<String>::new());
+        assert_eq!(seen.ids(), Vec::<String>::new());
         let rides = spoke
             .get(&format!("/v1/transport?date={tomorrow}"))
             .as_user(outsider)
             .send()
             .expect(200);
-        assert_eq!(ids(&rides), Vec::<String>::new());
+        assert_eq!(rides.ids(), Vec::<String>::new());
     }
 }
 
@@ -557,7 +503,7 @@ fn time_zones_hold_across_a_daylight_saving_change(spoke: &Spoke) {
     }) else {
         return;
     };
-    let s = setting(&spoke, json!({}));
+    let s = spoke.caseload(json!({}));
     let make = |start: &str, end: &str| {
         schedule(
             &spoke,
@@ -580,14 +526,15 @@ fn time_zones_hold_across_a_daylight_saving_change(spoke: &Spoke) {
     let halloween = make("2026-11-01T03:30:00Z", "2026-11-01T04:00:00Z");
     let first = make("2026-11-02T04:30:00Z", "2026-11-02T05:00:00Z");
     let on = |day: &str| {
-        ids(&spoke
+        spoke
             .get(&format!(
                 "/v1/clients/{}/appointments?from={day}&to={day}",
                 s.client
             ))
             .as_user(&s.cm)
             .send()
-            .expect(200))
+            .expect(200)
+            .ids()
     };
     assert_eq!(on("2026-10-31"), [id(&halloween)]);
     assert_eq!(on("2026-11-01"), [id(&first)]);
@@ -628,7 +575,7 @@ fn time_zones_hold_across_a_daylight_saving_change(spoke: &Spoke) {
 /// The calendar feed: the minimum necessary, parsed by an iCalendar
 /// parser; a secret address that works without a token until revoked.
 fn calendar_feeds_carry_the_minimum_and_can_be_revoked(spoke: &Spoke) {
-    let s = setting(spoke, json!({}));
+    let s = spoke.caseload(json!({}));
     let kept = schedule(spoke, &s, &s.cm, visit(-2, json!({}))).expect(201);
     let coming = schedule(
         spoke,
@@ -755,7 +702,7 @@ fn calendar_feeds_carry_the_minimum_and_can_be_revoked(spoke: &Spoke) {
 
 /// Bad input is refused with every reason, and nothing is stored.
 fn bad_appointments_are_refused_with_every_reason(spoke: &Spoke) {
-    let s = setting(spoke, json!({}));
+    let s = spoke.caseload(json!({}));
     let refused = schedule(
         spoke,
         &s,
@@ -766,7 +713,7 @@ fn bad_appointments_are_refused_with_every_reason(spoke: &Spoke) {
     )
     .expect_problem(422);
     assert_eq!(
-        error_codes(&refused),
+        refused.error_codes(),
         [
             ("ends_at".into(), "before_start".into()),
             ("with_name".into(), "required".into()),
@@ -786,7 +733,7 @@ fn bad_appointments_are_refused_with_every_reason(spoke: &Spoke) {
     )
     .expect_problem(422);
     assert_eq!(
-        error_codes(&unknown),
+        unknown.error_codes(),
         [("location_id".into(), "unknown_reference".into())]
     );
     schedule(spoke, &s, &s.cm, visit(2, json!({"kind": "dentist"}))).expect_problem(422);
@@ -795,7 +742,7 @@ fn bad_appointments_are_refused_with_every_reason(spoke: &Spoke) {
         .as_user(&s.cm)
         .send()
         .expect(200);
-    assert_eq!(ids(&list), Vec::<String>::new());
+    assert_eq!(list.ids(), Vec::<String>::new());
 }
 
 both_backends!(

@@ -7,38 +7,7 @@
 use chrono::{Duration, SecondsFormat, Utc};
 use serde_json::{Value, json};
 use spoke_domain::staff::Role;
-use spoke_tests::{Reply, Spoke, TestUser, both_backends, client_body};
-
-struct Setting {
-    cm: TestUser,
-    other_cm: TestUser,
-    client: String,
-}
-
-fn setting(spoke: &Spoke, extra: Value) -> Setting {
-    let team = spoke.team("North");
-    let cm = spoke.user("cm@example.org", Role::CaseManager, Some(team));
-    let other_cm = spoke.user("cm2@example.org", Role::CaseManager, Some(team));
-    let mut body = client_body("Maria", "Rivera");
-    for (k, v) in extra.as_object().unwrap() {
-        body[k] = v.clone();
-    }
-    let client = spoke
-        .post("/v1/clients")
-        .as_user(&cm)
-        .json(body)
-        .send()
-        .expect(201)
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    Setting {
-        cm,
-        other_cm,
-        client,
-    }
-}
+use spoke_tests::{Caseload, Reply, Spoke, TestUser, both_backends, client_body};
 
 fn ago(days: i64) -> String {
     (Utc::now() - Duration::days(days) - Duration::hours(1))
@@ -61,7 +30,7 @@ fn visit(days: i64, extra: Value) -> Value {
     body
 }
 
-fn record(spoke: &Spoke, s: &Setting, who: &TestUser, body: Value) -> Reply {
+fn record(spoke: &Spoke, s: &Caseload, who: &TestUser, body: Value) -> Reply {
     spoke
         .post(&format!("/v1/clients/{}/contacts", s.client))
         .as_user(who)
@@ -79,22 +48,8 @@ fn sign(spoke: &Spoke, who: &TestUser, reply: &Reply) -> Reply {
     spoke.post(&url).as_user(who).if_match(&reply.etag()).send()
 }
 
-fn error_codes(reply: &Reply) -> Vec<(String, String)> {
-    reply.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_owned(),
-                e["code"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
 fn a_contact_is_recorded_signed_by_its_author_and_never_changed(spoke: &Spoke) {
-    let s = setting(spoke, json!({"medicaid_id": "OR12345678"}));
+    let s = spoke.caseload(json!({"medicaid_id": "OR12345678"}));
     let draft = record(spoke, &s, &s.cm, visit(0, json!({}))).expect(201);
     assert_eq!(draft.body["status"], "draft");
     assert_eq!(draft.body["billing"], Value::Null);
@@ -156,7 +111,7 @@ fn a_contact_is_recorded_signed_by_its_author_and_never_changed(spoke: &Spoke) {
     )
     .expect_problem(422);
     assert_eq!(
-        error_codes(&bad),
+        bad.error_codes(),
         [("amends".into(), "invalid_amendment".into())]
     );
     // Signing the amendment: the amended contact's units no longer count toward the day.
@@ -165,7 +120,7 @@ fn a_contact_is_recorded_signed_by_its_author_and_never_changed(spoke: &Spoke) {
 }
 
 fn what_a_contact_bills_and_why_not(spoke: &Spoke) {
-    let s = setting(spoke, json!({}));
+    let s = spoke.caseload(json!({}));
     // No Medicaid id, a ride, ten words.
     let ride = record(
         spoke,
@@ -206,7 +161,7 @@ fn what_a_contact_bills_and_why_not(spoke: &Spoke) {
 }
 
 fn the_daily_limit_holds_across_a_days_contacts(spoke: &Spoke) {
-    let s = setting(spoke, json!({"medicaid_id": "OR1"}));
+    let s = spoke.caseload(json!({"medicaid_id": "OR1"}));
     let mut units = Vec::new();
     // Three contacts of three hours on one day: 12 + 4 + 0 units of the 16 allowed.
     for _ in 0..3 {
@@ -227,7 +182,7 @@ fn the_daily_limit_holds_across_a_days_contacts(spoke: &Spoke) {
 /// Contacts of one client and day signed at the same moment still bill no
 /// more than the daily limit together.
 fn concurrent_signatures_hold_the_daily_limit(spoke: &Spoke) {
-    let s = setting(spoke, json!({"medicaid_id": "OR1"}));
+    let s = spoke.caseload(json!({"medicaid_id": "OR1"}));
     let drafts: Vec<Reply> = (0..8)
         .map(|_| record(spoke, &s, &s.cm, visit(1, json!({"duration_minutes": 60}))).expect(201))
         .collect();
@@ -247,7 +202,7 @@ fn concurrent_signatures_hold_the_daily_limit(spoke: &Spoke) {
 }
 
 fn a_late_signature_is_a_late_entry(spoke: &Spoke) {
-    let s = setting(spoke, json!({}));
+    let s = spoke.caseload(json!({}));
     let late = record(spoke, &s, &s.cm, visit(5, json!({}))).expect(201);
     assert_eq!(
         sign(spoke, &s.cm, &late).expect(200).body["late_entry"],
@@ -261,10 +216,10 @@ fn a_late_signature_is_a_late_entry(spoke: &Spoke) {
 }
 
 fn a_two_person_client_needs_a_second_staff_member(spoke: &Spoke) {
-    let s = setting(spoke, json!({"risk_flags": ["two_person_visits"]}));
+    let s = spoke.caseload(json!({"risk_flags": ["two_person_visits"]}));
     let refused = record(spoke, &s, &s.cm, visit(0, json!({}))).expect_problem(422);
     assert_eq!(
-        error_codes(&refused),
+        refused.error_codes(),
         [("staff_ids".into(), "two_person_visits".into())]
     );
     assert!(refused.text.contains("two_person_visits"));
@@ -289,7 +244,7 @@ fn a_two_person_client_needs_a_second_staff_member(spoke: &Spoke) {
 }
 
 fn bad_contacts_are_refused_with_every_reason_and_nothing_is_stored(spoke: &Spoke) {
-    let s = setting(spoke, json!({}));
+    let s = spoke.caseload(json!({}));
     let elsewhere = setting_in_south(spoke, &s);
     let refused = record(
         spoke,
@@ -302,7 +257,7 @@ fn bad_contacts_are_refused_with_every_reason_and_nothing_is_stored(spoke: &Spok
         ),
     )
     .expect_problem(422);
-    let codes = error_codes(&refused);
+    let codes = refused.error_codes();
     for expected in [
         ("started_at", "in_future"),
         ("duration_minutes", "out_of_range"),
@@ -325,7 +280,7 @@ fn bad_contacts_are_refused_with_every_reason_and_nothing_is_stored(spoke: &Spok
     )
     .expect_problem(422);
     assert_eq!(
-        error_codes(&unknown_goal),
+        unknown_goal.error_codes(),
         [("goal_ids[0]".into(), "unknown_reference".into())]
     );
     let others_referral = record(
@@ -336,7 +291,7 @@ fn bad_contacts_are_refused_with_every_reason_and_nothing_is_stored(spoke: &Spok
     )
     .expect_problem(422);
     assert_eq!(
-        error_codes(&others_referral),
+        others_referral.error_codes(),
         [("referral_ids".into(), "unknown_reference".into())]
     );
     record(spoke, &s, &s.cm, json!({"narrative": "x"})).expect_problem(422);
@@ -349,7 +304,7 @@ fn bad_contacts_are_refused_with_every_reason_and_nothing_is_stored(spoke: &Spok
 }
 
 /// A referral of another client, to name where it is not allowed.
-fn setting_in_south(spoke: &Spoke, s: &Setting) -> String {
+fn setting_in_south(spoke: &Spoke, s: &Caseload) -> String {
     let admin = spoke.admin();
     let other = spoke
         .post("/v1/clients")
@@ -385,7 +340,7 @@ fn setting_in_south(spoke: &Spoke, s: &Setting) -> String {
 }
 
 fn who_sees_which_contacts(spoke: &Spoke) {
-    let s = setting(spoke, json!({}));
+    let s = spoke.caseload(json!({}));
     let therapist = spoke.user("t@example.org", Role::CareTeamMember, None);
     spoke
         .post(&format!("/v1/clients/{}/care-team", s.client))
@@ -412,14 +367,7 @@ fn who_sees_which_contacts(spoke: &Spoke) {
         ),
     )
     .expect(201);
-    let ids = |reply: Reply| -> Vec<String> {
-        reply.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let ids = |reply: Reply| reply.ids();
     let seen = ids(spoke
         .get(&format!("/v1/clients/{}/contacts", s.client))
         .as_user(&therapist)

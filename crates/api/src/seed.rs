@@ -518,10 +518,19 @@ fn demo_appointments(
         RideMove, RideStatus, TransportInput, TransportMode,
     };
     const KINDS: [(AppointmentKind, &str); 6] = [
-        (AppointmentKind::Medical, "Dr. Nguyen, Multnomah Health Center"),
-        (AppointmentKind::Psychiatric, "Medication check, Cascadia Clinic"),
+        (
+            AppointmentKind::Medical,
+            "Dr. Nguyen, Multnomah Health Center",
+        ),
+        (
+            AppointmentKind::Psychiatric,
+            "Medication check, Cascadia Clinic",
+        ),
         (AppointmentKind::Pharmacy, "Walgreens pharmacy"),
-        (AppointmentKind::BenefitsOffice, "DHS office, SNAP interview"),
+        (
+            AppointmentKind::BenefitsOffice,
+            "DHS office, SNAP interview",
+        ),
         (AppointmentKind::Housing, "Home Forward intake"),
         (AppointmentKind::CourtOrProbation, "Probation check-in"),
     ];
@@ -619,7 +628,11 @@ fn demo_appointments(
             (false, _) => None,
         };
         if let Some(input) = status_move {
-            let at = if day < 0 { start + Duration::hours(2) } else { now };
+            let at = if day < 0 {
+                start + Duration::hours(2)
+            } else {
+                now
+            };
             appointments_uc::move_status(
                 tx,
                 &acting(staff.manager, at),

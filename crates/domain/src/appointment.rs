@@ -294,18 +294,6 @@ pub struct Ride {
     pub failure_reason: Option<ShortText>,
 }
 
-fn no_duplicates(errors: &mut FieldErrors, field: &str, values: &[UserId]) {
-    let mut seen = BTreeSet::new();
-    for (n, value) in values.iter().enumerate() {
-        if !seen.insert(*value) {
-            errors.push(
-                &format!("{field}[{n}]"),
-                ValueError::new("duplicate", "appears twice"),
-            );
-        }
-    }
-}
-
 impl TransportInput {
     /// Checks a ride to an appointment starting at `starts_at` for a client
     /// with `risk_flags`.
@@ -352,7 +340,7 @@ impl TransportInput {
                 ValueError::new("out_of_range", "must be 0 to 100000000 cents"),
             );
         }
-        no_duplicates(errors, "transport.staff_ids", &self.staff_ids);
+        errors.no_duplicates("transport.staff_ids", &self.staff_ids);
         if self.mode == TransportMode::CaseManagerDrives
             && risk_flags.contains(&RiskFlag::TwoPersonVisits)
             && self.staff_ids.len() < 2

@@ -243,19 +243,6 @@ pub struct ContactCheck<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// Records "appears twice" for the second and later copies of a value.
-fn no_duplicates<T: Ord + Copy>(errors: &mut FieldErrors, field: &str, values: &[T]) {
-    let mut seen = BTreeSet::new();
-    for (n, value) in values.iter().enumerate() {
-        if !seen.insert(*value) {
-            errors.push(
-                &format!("{field}[{n}]"),
-                ValueError::new("duplicate", "appears twice"),
-            );
-        }
-    }
-}
-
 impl ContactInput {
     /// Checks the input: bounds, no duplicates, not in the future, and the
     /// two-person rule for clients flagged `two_person_visits`. References
@@ -297,20 +284,12 @@ impl ContactInput {
                 ValueError::new("required", "name at least one activity"),
             );
         }
-        no_duplicates(&mut errors, "activities", &self.activities);
-        no_duplicates(
-            &mut errors,
-            "natural_support_ids",
-            &self.natural_support_ids,
-        );
-        no_duplicates(
-            &mut errors,
-            "care_team_member_ids",
-            &self.care_team_member_ids,
-        );
-        no_duplicates(&mut errors, "staff_ids", &self.staff_ids);
-        no_duplicates(&mut errors, "goal_ids", &self.goal_ids);
-        no_duplicates(&mut errors, "referral_ids", &self.referral_ids);
+        errors.no_duplicates("activities", &self.activities);
+        errors.no_duplicates("natural_support_ids", &self.natural_support_ids);
+        errors.no_duplicates("care_team_member_ids", &self.care_team_member_ids);
+        errors.no_duplicates("staff_ids", &self.staff_ids);
+        errors.no_duplicates("goal_ids", &self.goal_ids);
+        errors.no_duplicates("referral_ids", &self.referral_ids);
         if let Some(n) = self.staff_ids.iter().position(|id| *id == check.author) {
             errors.push(
                 &format!("staff_ids[{n}]"),

@@ -81,6 +81,20 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Records "appears twice" at `field[n]` for the second and later
+    /// copies of a value in `values`.
+    pub fn no_duplicates<T: Ord + Copy>(&mut self, field: &str, values: &[T]) {
+        let mut seen = std::collections::BTreeSet::new();
+        for (n, value) in values.iter().enumerate() {
+            if !seen.insert(*value) {
+                self.push(
+                    &format!("{field}[{n}]"),
+                    ValueError::new("duplicate", "appears twice"),
+                );
+            }
+        }
+    }
+
     /// `Ok(value)` when nothing was recorded; the caller builds the value lazily
     /// because it can only exist when every part parsed.
     pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, FieldErrors> {

@@ -195,6 +195,10 @@ pub fn insert_appointment(conn: &mut DbConnection, a: &Appointment) -> Result<()
     diesel::insert_into(appointments::table)
         .values(AppointmentRow::from(a))
         .execute(conn)?;
+    insert_ride(conn, a)
+}
+
+fn insert_ride(conn: &mut DbConnection, a: &Appointment) -> Result<(), StoreError> {
     if let Some(ride) = ride_row(a) {
         diesel::insert_into(rides::table)
             .values(ride)
@@ -220,12 +224,7 @@ pub fn update_appointment(
     one_versioned_row(changed)?;
     diesel::delete(rides::table.filter(rides::appointment_id.eq(a.id.to_string())))
         .execute(conn)?;
-    if let Some(ride) = ride_row(a) {
-        diesel::insert_into(rides::table)
-            .values(ride)
-            .execute(conn)?;
-    }
-    Ok(())
+    insert_ride(conn, a)
 }
 
 /// An appointment of `client`; another client's is not found.

@@ -20,6 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::calendar;
 use crate::context::{Caller, Clock, Cx, request_id};
+use crate::db::Tx;
 use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, etag, page_request};
 use crate::idempotency::{self, Created};
 use crate::openapi::{Conflict, Forbidden, NotFound};
@@ -272,6 +273,22 @@ fn page_of(
     }))
 }
 
+/// Runs `work` as a write by `caller` and answers with the appointment it
+/// returns, as seen at that moment, and its ETag.
+async fn changed(
+    state: &AppState,
+    caller: Caller,
+    work: impl FnOnce(&mut Tx, &Cx) -> Result<Appointment, ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let (appointment, now) = state
+        .write_as(caller, move |tx, cx| Ok((work(tx, cx)?, cx.now)))
+        .await?;
+    Ok(ok_with_etag(
+        appointment.version,
+        &AppointmentView::of(&appointment, &state.clock, now),
+    ))
+}
+
 /// Schedule an appointment.
 ///
 /// With whom (a care-team member of the client, a directory service, or a name) and where (a directory
@@ -409,17 +426,10 @@ pub async fn replace_appointment(
 ) -> Result<HttpResponse, ApiError> {
     let (client_id, appointment_id) = path.into_inner();
     let input = body.value;
-    let clock = state.clock;
-    let (appointment, now) = state
-        .write_as(caller, move |tx, cx| {
-            let a = usecases::revise(tx, cx, client_id, appointment_id, &if_match, input)?;
-            Ok((a, cx.now))
-        })
-        .await?;
-    Ok(ok_with_etag(
-        appointment.version,
-        &AppointmentView::of(&appointment, &clock, now),
-    ))
+    changed(&state, caller, move |tx, cx| {
+        usecases::revise(tx, cx, client_id, appointment_id, &if_match, input)
+    })
+    .await
 }
 
 /// Move an appointment's status.
@@ -454,17 +464,10 @@ pub async fn move_appointment(
     let (client_id, appointment_id) = path.into_inner();
     let input = body.value;
     let clock = state.clock;
-    let (appointment, now) = state
-        .write_as(caller, move |tx, cx| {
-            let a =
-                usecases::move_status(tx, cx, &clock, client_id, appointment_id, &if_match, input)?;
-            Ok((a, cx.now))
-        })
-        .await?;
-    Ok(ok_with_etag(
-        appointment.version,
-        &AppointmentView::of(&appointment, &clock, now),
-    ))
+    changed(&state, caller, move |tx, cx| {
+        usecases::move_status(tx, cx, &clock, client_id, appointment_id, &if_match, input)
+    })
+    .await
 }
 
 /// Move an appointment's ride.
@@ -496,17 +499,10 @@ pub async fn move_ride(
 ) -> Result<HttpResponse, ApiError> {
     let (client_id, appointment_id) = path.into_inner();
     let input = body.value;
-    let clock = state.clock;
-    let (appointment, now) = state
-        .write_as(caller, move |tx, cx| {
-            let a = usecases::move_ride(tx, cx, client_id, appointment_id, &if_match, input)?;
-            Ok((a, cx.now))
-        })
-        .await?;
-    Ok(ok_with_etag(
-        appointment.version,
-        &AppointmentView::of(&appointment, &clock, now),
-    ))
+    changed(&state, caller, move |tx, cx| {
+        usecases::move_ride(tx, cx, client_id, appointment_id, &if_match, input)
+    })
+    .await
 }
 
 /// List appointments across clients: a calendar.

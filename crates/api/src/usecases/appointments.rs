@@ -205,16 +205,12 @@ pub fn list(
         after,
         limit,
     )?;
-    if let Some(event) = AuditEvent::for_page(
-        cx.actor.user_id,
-        AuditAction::RecordRead,
+    crate::usecases::audit_shown(
+        tx,
+        cx,
         ResourceType::AppointmentList,
         page.items.iter().map(|a| a.client_id),
-        &cx.request_id,
-        cx.now,
-    ) {
-        tx.audit(event);
-    }
+    );
     Ok(page)
 }
 

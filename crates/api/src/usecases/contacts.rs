@@ -3,7 +3,7 @@
 //! their author once, corrected by amendment. Signing decides what the
 //! contact bills under the payer's configuration.
 
-use spoke_domain::audit::{AuditAction, AuditEvent, ResourceType};
+use spoke_domain::audit::{AuditAction, ResourceType};
 use spoke_domain::billing::bill;
 use spoke_domain::client::Client;
 use spoke_domain::contact::{
@@ -212,16 +212,12 @@ pub fn list(
         after,
         limit,
     )?;
-    if let Some(event) = AuditEvent::for_page(
-        cx.actor.user_id,
-        AuditAction::RecordRead,
+    crate::usecases::audit_shown(
+        tx,
+        cx,
         ResourceType::ContactList,
         page.items.iter().map(|c| c.client_id),
-        &cx.request_id,
-        cx.now,
-    ) {
-        tx.audit(event);
-    }
+    );
     Ok(page)
 }
 

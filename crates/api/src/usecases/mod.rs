@@ -77,3 +77,23 @@ pub fn must_exist<T>(field: &str, result: Result<T, StoreError>) -> Result<T, Ap
         other => other.into(),
     })
 }
+
+/// Records that a list across clients showed `clients` (in order): one
+/// `kind` event naming them all, none for an empty page.
+pub(crate) fn audit_shown(
+    tx: &mut Tx,
+    cx: &crate::context::Cx,
+    kind: spoke_domain::audit::ResourceType,
+    clients: impl IntoIterator<Item = spoke_domain::ids::ClientId>,
+) {
+    if let Some(event) = spoke_domain::audit::AuditEvent::for_page(
+        cx.actor.user_id,
+        spoke_domain::audit::AuditAction::RecordRead,
+        kind,
+        clients,
+        &cx.request_id,
+        cx.now,
+    ) {
+        tx.audit(event);
+    }
+}

@@ -325,15 +325,11 @@ pub fn list(
     limit: usize,
 ) -> Result<Page<Plan, (NaiveDate, String)>, ApiError> {
     let page = store::list_plans(tx, &client_scope(&cx.actor, cx.today), filter, after, limit)?;
-    if let Some(event) = AuditEvent::for_page(
-        cx.actor.user_id,
-        AuditAction::RecordRead,
+    crate::usecases::audit_shown(
+        tx,
+        cx,
         ResourceType::PlanList,
         page.items.iter().map(|plan| plan.client_id),
-        &cx.request_id,
-        cx.now,
-    ) {
-        tx.audit(event);
-    }
+    );
     Ok(page)
 }
