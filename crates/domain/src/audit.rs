@@ -124,10 +124,15 @@ pub enum ResourceType {
     Appointments,
     /// A page of appointments or rides across clients, or a calendar feed (`client_ids` names whose were shown).
     AppointmentList,
+    BenefitApplication,
+    /// A client's benefits applications (`resource_id` is the client).
+    BenefitApplications,
+    /// A page of benefits applications across clients (`client_ids` names whose were shown).
+    BenefitApplicationList,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 25] = [
+    pub const ALL: [ResourceType; 28] = [
         ResourceType::Client,
         ResourceType::ClientList,
         ResourceType::CareTeam,
@@ -153,6 +158,9 @@ impl ResourceType {
         ResourceType::Appointment,
         ResourceType::Appointments,
         ResourceType::AppointmentList,
+        ResourceType::BenefitApplication,
+        ResourceType::BenefitApplications,
+        ResourceType::BenefitApplicationList,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -182,6 +190,9 @@ impl ResourceType {
             ResourceType::Appointment => "appointment",
             ResourceType::Appointments => "appointments",
             ResourceType::AppointmentList => "appointment_list",
+            ResourceType::BenefitApplication => "benefit_application",
+            ResourceType::BenefitApplications => "benefit_applications",
+            ResourceType::BenefitApplicationList => "benefit_application_list",
         }
     }
 

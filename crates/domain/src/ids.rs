@@ -149,3 +149,11 @@ id_type!(
     /// Identifies an appointment of a client.
     AppointmentId
 );
+id_type!(
+    /// Identifies a benefits application of a client.
+    BenefitApplicationId
+);
+id_type!(
+    /// Identifies one entry of a benefits application's history.
+    BenefitApplicationEventId
+);

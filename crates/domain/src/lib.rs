@@ -36,6 +36,7 @@ macro_rules! text_enum {
 pub mod appointment;
 pub mod assessment;
 pub mod audit;
+pub mod benefit;
 pub mod billing;
 pub mod care;
 pub mod claim;
@@ -91,6 +92,7 @@ versioned!(
     care::NaturalSupport,
     contact::Contact,
     appointment::Appointment,
+    benefit::Application,
     claim::ClaimBatch,
     directory::Organization,
     directory::Location,

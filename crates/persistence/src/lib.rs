@@ -5,6 +5,7 @@
 pub mod appointments;
 pub mod assessments;
 pub mod audit;
+pub mod benefits;
 pub mod care;
 pub mod claims;
 pub mod clients;

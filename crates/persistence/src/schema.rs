@@ -357,6 +357,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     contact_cosignatures,
     appointments,
     rides,
+    benefit_applications,
+    benefit_application_events,
     care_team_members,
     natural_supports,
     instruments,
@@ -685,3 +687,39 @@ diesel::table! {
 
 diesel::joinable!(appointments -> clients (client_id));
 diesel::joinable!(rides -> appointments (appointment_id));
+
+diesel::table! {
+    benefit_applications (id) {
+        id -> Text,
+        client_id -> Text,
+        program -> Text,
+        program_name -> Nullable<Text>,
+        organization_id -> Nullable<Text>,
+        case_number -> Nullable<Text>,
+        documents -> Text,
+        notes -> Nullable<Text>,
+        status -> Text,
+        outcome -> Text,
+        next_due_on -> Nullable<Date>,
+        next_due_kind -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    benefit_application_events (id) {
+        id -> Text,
+        application_id -> Text,
+        at -> Timestamp,
+        by_user -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        on_day -> Date,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(benefit_applications -> clients (client_id));

@@ -1,0 +1,2 @@
+DROP TABLE benefit_application_events;
+DROP TABLE benefit_applications;
