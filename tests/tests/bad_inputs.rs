@@ -6,7 +6,7 @@
 use serde_json::json;
 use spoke_domain::policy::{ClientScope, ContactScope, ContactView};
 use spoke_domain::staff::Role;
-use spoke_persistence::{appointments, clients, contacts, staff};
+use spoke_persistence::{appointments, benefits, clients, contacts, staff};
 use spoke_tests::{Spoke, both_backends};
 
 struct Case {
@@ -55,7 +55,7 @@ impl Case {
     }
 }
 
-fn counts(spoke: &Spoke) -> (i64, usize, usize, usize, usize, usize) {
+fn counts(spoke: &Spoke) -> (i64, usize, usize, usize, usize, usize, usize) {
     let mut conn = spoke.database().conn().unwrap();
     let everyone = ContactScope {
         clients: ClientScope::All,
@@ -72,6 +72,10 @@ fn counts(spoke: &Spoke) -> (i64, usize, usize, usize, usize, usize) {
             .len(),
         contacts::list_configs(&mut conn).unwrap().len(),
         appointments::list_appointments(&mut conn, &everyone, &Default::default(), None, 200)
+            .unwrap()
+            .items
+            .len(),
+        benefits::list_applications(&mut conn, &ClientScope::All, &Default::default(), None, 200)
             .unwrap()
             .items
             .len(),
@@ -257,6 +261,25 @@ fn every_bad_input_is_a_problem_and_stores_nothing(spoke: &Spoke) {
         case("rides without a date", "GET", "/v1/transport", 400),
         case("rides on no date", "GET", "/v1/transport?date=2026-02-30", 400),
         case("an unknown calendar feed", "GET", "/v1/calendar-feeds/nothing-here.ics", 404),
+        case("application of an unknown program", "POST", &format!("{client}/benefit-applications"), 422)
+            .json(json!({"program": "lottery"}))
+            .field("program"),
+        case("application of another program without its name", "POST", &format!("{client}/benefit-applications"), 422)
+            .json(json!({"program": "other"}))
+            .field("program_name"),
+        case("application to an unknown agency", "POST", &format!("{client}/benefit-applications"), 422)
+            .json(json!({"program": "snap", "organization_id": uuid::Uuid::now_v7()}))
+            .field("organization_id"),
+        case("application needing a document twice", "POST", &format!("{client}/benefit-applications"), 422)
+            .json(json!({"program": "snap", "documents": [{"kind": "identity"}, {"kind": "identity"}]}))
+            .field("documents[1]"),
+        case("application document of an unknown kind", "POST", &format!("{client}/benefit-applications"), 422)
+            .json(json!({"program": "snap", "documents": [{"kind": "passport photo"}]})),
+        case("move an unknown application", "POST", &format!("{client}/benefit-applications/{}/status", uuid::Uuid::now_v7()), 404)
+            .json(json!({"status": "submitted"}))
+            .header("If-Match", "\"1\""),
+        case("applications due in an empty range", "GET", "/v1/benefit-applications?due_from=2026-12-02&due_to=2026-12-01", 422).field("due_to"),
+        case("applications due on no date", "GET", "/v1/benefit-applications?due_from=soon", 400),
         case("claim batch ending before it starts", "POST", "/v1/claim-batches", 422)
             .json(json!({"from": "2026-11-20", "to": "2026-11-01"}))
             .field("to"),

@@ -5,12 +5,13 @@
 
 use serde_json::json;
 use spoke_domain::appointment::{Appointment, AppointmentInput};
+use spoke_domain::benefit::{Application, ApplicationInput};
 use spoke_domain::care::{CareTeamInput, CareTeamKind, CareTeamMember};
 use spoke_domain::client::{Client, ClientDetailsInput};
 use spoke_domain::contact::{Contact, ContactCheck, ContactInput, ContactRules, LocalStart};
 use spoke_domain::ids::{ClientId, TeamId};
 use spoke_domain::staff::Role;
-use spoke_persistence::{appointments, assessments, care, clients, contacts};
+use spoke_persistence::{appointments, assessments, benefits, care, clients, contacts};
 use spoke_tests::{Spoke, TestUser, both_backends, client_body};
 
 struct World {
@@ -584,4 +585,102 @@ fn appointments_by_role(spoke: &Spoke) {
     check(spoke, &world, &endpoints, expected);
 }
 
-both_backends!(role_by_endpoint_matrix, appointments_by_role);
+/// A benefits application being prepared, made by `cm_a` for a fresh
+/// client of team A: its id and URL.
+fn application_of_a(spoke: &Spoke, world: &World) -> (String, String) {
+    let client = client_of_a(spoke, world);
+    let input: ApplicationInput = serde_json::from_value(json!({"program": "snap"})).unwrap();
+    let (application, created) = Application::new(
+        client,
+        input.parse().unwrap(),
+        world.cm_a.id,
+        tomorrow(),
+        spoke_persistence::now(),
+    );
+    benefits::insert_application(
+        &mut spoke.database().conn().unwrap(),
+        &application,
+        &created,
+    )
+    .unwrap();
+    (
+        application.id.to_string(),
+        format!(
+            "/v1/clients/{client}/benefit-applications/{}",
+            application.id
+        ),
+    )
+}
+
+fn benefits_by_role(spoke: &Spoke) {
+    let world = world(spoke);
+    let endpoints: [(&str, Cell); 7] = [
+        ("create application", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.post(&format!("/v1/clients/{id}/benefit-applications"))
+                .as_user(u)
+                .json(json!({"program": "ssi"}))
+                .send()
+                .status
+        }),
+        ("list client applications", |s, w, u, _| {
+            let (id, url) = application_of_a(s, w);
+            let list = url.rsplit_once('/').unwrap().0.to_owned();
+            let status = s.get(&list).as_user(u).send().status;
+            if status == 200 {
+                listed(s, u, &list, &id)
+            } else {
+                status
+            }
+        }),
+        ("get application", |s, w, u, _| {
+            let (_, url) = application_of_a(s, w);
+            s.get(&url).as_user(u).send().status
+        }),
+        ("application history", |s, w, u, _| {
+            let (_, url) = application_of_a(s, w);
+            s.get(&format!("{url}/history")).as_user(u).send().status
+        }),
+        ("replace application", |s, w, u, _| {
+            let (_, url) = application_of_a(s, w);
+            s.put(&url)
+                .as_user(u)
+                .if_match("\"1\"")
+                .json(json!({"program": "snap", "case_number": "S-1"}))
+                .send()
+                .status
+        }),
+        ("move application", |s, w, u, _| {
+            let (_, url) = application_of_a(s, w);
+            s.post(&format!("{url}/status"))
+                .as_user(u)
+                .if_match("\"1\"")
+                .json(json!({"status": "submitted"}))
+                .send()
+                .status
+        }),
+        ("application in list", |s, w, u, _| {
+            let (id, _) = application_of_a(s, w);
+            listed(s, u, "/v1/benefit-applications?limit=200", &id)
+        }),
+    ];
+    let expected: [[u16; 7]; 9] = [
+        // crt  lsCl get  hist put  move list
+        [201, 200, 200, 200, 200, 200, 200], // admin
+        [201, 200, 200, 200, 200, 200, 200], // supervisor A
+        [201, 200, 200, 200, 200, 200, 200], // primary cm A
+        [403, 200, 200, 200, 403, 403, 200], // other cm A
+        [404, 404, 404, 404, 404, 404, 404], // cm B
+        [404, 404, 404, 404, 404, 404, 404], // supervisor B
+        [404, 404, 404, 404, 404, 404, 404], // care-team member elsewhere
+        [403, 200, 200, 200, 403, 403, 200], // care-team member of the client
+        [404, 404, 404, 404, 404, 404, 404], // billing
+    ];
+    check(spoke, &world, &endpoints, expected);
+}
+
+both_backends!(
+    role_by_endpoint_matrix,
+    appointments_by_role,
+    benefits_by_role
+);

@@ -139,6 +139,9 @@ their services and locations, capacity, and the service taxonomy. Every staff ro
         (name = "appointments", description = "Getting the client there: appointments with whom and where, kept, missed, \
             cancelled or rescheduled; the ride to each, requested, arranged and completed; calendars across clients, \
             the dispatcher's day, and iCalendar feeds for staff's calendar apps."),
+        (name = "benefits", description = "Getting applications through: SSI, SNAP, Medicaid, housing vouchers and the \
+            rest, from the documents gathered to the decision, the appeal and the recertification, with every change \
+            in the history and the dates coming due across clients."),
         (name = "contacts", description = "The record of the work: visits, calls, rides and time beside the client,             who took part, what was done for which goals; signed by their author and never changed after, corrected by             amendment; what each bills as Medicaid targeted case management is decided when it is signed."),
         (name = "billing", description = "Medicaid targeted case management billing: each payer's rules as versioned             configurations, and claim batches made from signed, billable contacts (JSON or CSV), exported, answered line             by line, voided. Admins and billing staff."),
         (name = "referrals", description = "Consents and closed-loop referrals after the HL7 Gravity SDOH workflow: staff \

@@ -5,6 +5,7 @@ pub mod appointments;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod benefits;
 pub mod billing;
 pub mod care;
 pub mod clients;
@@ -88,6 +89,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(appointments::create_calendar_feed)
                 .service(appointments::revoke_calendar_feed)
                 .service(appointments::get_calendar_feed)
+                .service(benefits::create_benefit_application)
+                .service(benefits::list_client_benefit_applications)
+                .service(benefits::get_benefit_application)
+                .service(benefits::replace_benefit_application)
+                .service(benefits::move_benefit_application)
+                .service(benefits::get_benefit_application_history)
+                .service(benefits::list_benefit_applications)
                 .service(billing::list_billing_configs)
                 .service(billing::create_billing_config)
                 .service(billing::create_claim_batch)

@@ -13,6 +13,7 @@
 pub mod appointments;
 pub mod assessments;
 pub mod audit;
+pub mod benefits;
 pub mod care;
 pub mod claims;
 pub mod clients;
