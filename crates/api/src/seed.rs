@@ -30,6 +30,7 @@ use crate::extract::IfMatch;
 use crate::problem::ApiError;
 use crate::usecases::appointments as appointments_uc;
 use crate::usecases::assessments as assessments_uc;
+use crate::usecases::benefits as benefits_uc;
 use crate::usecases::care as care_uc;
 use crate::usecases::claims as claims_uc;
 use crate::usecases::clients::{self as clients_uc, NewClient};
@@ -422,6 +423,9 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
                     two_person,
                 };
                 demo_appointments(tx, &settings.clock, &staff, client.id, now, &mut rng)?;
+                if rng.gen_bool(0.3) {
+                    demo_application(tx, &acting(manager, now), client.id, &mut rng)?;
+                }
             }
             if n / teams.len() < CARED_FOR && n % teams.len() == 0 {
                 care_for(
@@ -643,6 +647,102 @@ fn demo_appointments(
                 input,
             )?;
         }
+    }
+    Ok(())
+}
+
+/// A benefits application of an active client, somewhere along its way:
+/// being prepared, submitted, waiting on information, approved with a
+/// recertification coming, denied and appealed, or withdrawn.
+fn demo_application(
+    tx: &mut Tx,
+    cx: &Cx,
+    client: ClientId,
+    rng: &mut StdRng,
+) -> Result<(), ApiError> {
+    use spoke_domain::benefit::{
+        ApplicationInput, ApplicationMove, ApplicationStatus as S, DocumentItem, DocumentKind,
+        Program,
+    };
+    const PROGRAMS: [Program; 6] = [
+        Program::Snap,
+        Program::Ssi,
+        Program::Medicaid,
+        Program::HousingChoiceVoucher,
+        Program::Liheap,
+        Program::PrescriptionAssistance,
+    ];
+    let program = PROGRAMS[rng.gen_range(0..PROGRAMS.len())];
+    let stage = rng.gen_range(0..7);
+    let documents = [
+        DocumentKind::Identity,
+        DocumentKind::ProofOfIncome,
+        DocumentKind::ProofOfResidence,
+    ]
+    .into_iter()
+    .map(|kind| DocumentItem {
+        kind,
+        gathered: stage > 0 || rng.gen_bool(0.5),
+        note: None,
+    })
+    .collect();
+    let input = ApplicationInput {
+        program,
+        program_name: None,
+        organization_id: None,
+        case_number: (stage > 0).then(|| format!("OR-{}", rng.gen_range(100_000..999_999))),
+        documents,
+        notes: None,
+    };
+    let made = benefits_uc::create(tx, cx, client, input)?;
+    let day = |ago: i64| cx.today - Duration::days(ago);
+    let step = |status, on| ApplicationMove {
+        status,
+        on: Some(on),
+        information_requested: None,
+        information_due_on: None,
+        amount_cents: None,
+        benefit_starts_on: None,
+        recertification_on: None,
+        reason: None,
+        hearing_on: None,
+    };
+    let mut moves = Vec::new();
+    if stage > 0 {
+        moves.push(step(S::Submitted, day(40)));
+    }
+    match stage {
+        2 => moves.push(ApplicationMove {
+            information_requested: Some("Bank statements for the last two months".to_owned()),
+            information_due_on: Some(cx.today + Duration::days(rng.gen_range(2..20))),
+            ..step(S::PendingInformation, day(10))
+        }),
+        3 => moves.push(ApplicationMove {
+            amount_cents: Some(rng.gen_range(50..900) * 100),
+            benefit_starts_on: Some(day(5)),
+            recertification_on: Some(cx.today + Duration::days(rng.gen_range(20..180))),
+            ..step(S::Approved, day(12))
+        }),
+        4 | 5 => {
+            moves.push(ApplicationMove {
+                reason: Some("Income over the limit as reported".to_owned()),
+                ..step(S::Denied, day(20))
+            });
+            if stage == 5 {
+                moves.push(ApplicationMove {
+                    hearing_on: Some(cx.today + Duration::days(rng.gen_range(10..40))),
+                    ..step(S::Appealed, day(15))
+                });
+            }
+        }
+        6 => moves.push(ApplicationMove {
+            reason: Some("Moved out of the county".to_owned()),
+            ..step(S::Withdrawn, day(8))
+        }),
+        _ => {}
+    }
+    for input in moves {
+        benefits_uc::move_status(tx, cx, client, made.id, &IfMatch::Any, input)?;
     }
     Ok(())
 }
