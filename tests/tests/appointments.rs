@@ -363,6 +363,36 @@ fn a_kept_first_visit_links_its_referral(spoke: &Spoke) {
         start.date_naive().to_string(),
         "the server's agency is on UTC"
     );
+    // The referral's change is its own audited update.
+    let audit = spoke
+        .get(&format!("/v1/audit-events?client_id={}", s.client))
+        .as_user(&admin)
+        .send()
+        .expect(200);
+    assert!(audit.body["items"].as_array().unwrap().iter().any(|e| {
+        e["action"] == "record.updated"
+            && e["resource_type"] == "referral"
+            && e["resource_id"] == referral.body["id"]
+    }));
+    // Keeping a second visit leaves the first day linked.
+    let second = schedule(
+        spoke,
+        &s,
+        &s.cm,
+        visit(
+            -1,
+            json!({"with_name": "Pantry", "referral_id": referral.body["id"]}),
+        ),
+    )
+    .expect(201);
+    move_to(spoke, &s.cm, &second, json!({"status": "kept"})).expect(200);
+    let again = spoke
+        .get(&format!("/v1/referrals/{}", id(&referral)))
+        .as_user(&s.cm)
+        .send()
+        .expect(200);
+    assert_eq!(again.body["linked_on"], linked.body["linked_on"]);
+    assert_eq!(again.body["version"], linked.body["version"]);
 
     let other = spoke
         .post("/v1/clients")

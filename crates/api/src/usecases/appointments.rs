@@ -14,7 +14,7 @@ use spoke_domain::ids::{AppointmentId, ClientId, UserId};
 use spoke_domain::policy::{Actor, ClientAction, appointment_scope, appointment_visible};
 use spoke_persistence::appointments::{self as store, AppointmentFilter};
 use spoke_persistence::page::{Keyset, Page};
-use spoke_persistence::{DbConnection, StoreError, directory, plans, referrals, staff};
+use spoke_persistence::{DbConnection, StoreError, directory, plans, staff};
 
 use crate::context::{Clock, Cx};
 use crate::db::Tx;
@@ -278,14 +278,9 @@ pub fn move_status(
     change(tx, cx, client, id, if_match, |tx, _, appointment| {
         match appointment.move_to(input, cx.actor.user_id, cx.now)? {
             Consequence::None => {}
-            Consequence::Linked(referral_id) => {
-                let mut referral = referrals::get_referral(tx, referral_id)?;
-                let expected = referral.version;
-                if referral.client_id == client
-                    && referral.link_visit(clock.day_of(appointment.fields.starts_at), cx.now)
-                {
-                    referrals::update_referral(tx, &referral, expected)?;
-                }
+            Consequence::Linked(referral) => {
+                let day = clock.day_of(appointment.fields.starts_at);
+                crate::usecases::referrals::link_visit(tx, cx, client, referral, day)?;
             }
             Consequence::Replaced(new) => {
                 store::insert_appointment(tx, &new)?;

@@ -5,7 +5,7 @@
 //! outbox in the same transaction.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use spoke_domain::audit::{AuditAction, ResourceType};
+use spoke_domain::audit::{AuditAction, AuditEvent, ResourceType};
 use spoke_domain::consent::{Consent, ConsentError, ConsentFields, Recipient, covering_consent};
 use spoke_domain::ids::{ClientId, ConsentId, ReferralId, ServiceId};
 use spoke_domain::partner::{Disclosure, WebhookEvent};
@@ -332,6 +332,43 @@ pub(crate) fn save_move(
         now,
         today,
     )
+}
+
+/// Records that `client` reached the service of `referral` on `day` (the
+/// first appointment there was kept): sets its `linked_on` while the loop
+/// is open and it has none, tells subscribers (`referral.updated`) and
+/// audits the change. Part of the caller's unit of work.
+pub(crate) fn link_visit(
+    tx: &mut Tx,
+    cx: &Cx,
+    client: ClientId,
+    referral: ReferralId,
+    day: NaiveDate,
+) -> Result<(), ApiError> {
+    let mut referral = store::get_referral(tx, referral)?;
+    let expected = referral.version;
+    if referral.client_id != client || !referral.link_visit(day, cx.now) {
+        return Ok(());
+    }
+    store::update_referral(tx, &referral, expected)?;
+    let change = referral.revision_event(cx.actor.user_id);
+    webhooks::enqueue(
+        tx,
+        &referral,
+        WebhookEvent::ReferralUpdated,
+        &change,
+        cx.now,
+        cx.today,
+    )?;
+    tx.audit(AuditEvent::for_record(
+        cx.actor.user_id,
+        AuditAction::RecordUpdated,
+        client,
+        (ResourceType::Referral, referral.id.to_string()),
+        &cx.request_id,
+        cx.now,
+    ));
+    Ok(())
 }
 
 /// A new draft to another service for a rejected referral (see
