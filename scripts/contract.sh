@@ -5,7 +5,9 @@
 # EXCLUDED below. Fails on any failure schemathesis reports.
 #
 # CONTRACT_EXAMPLES sets examples per operation (default 8), CONTRACT_VENV
-# where the pinned schemathesis is installed (default target/contract-venv).
+# where the pinned schemathesis is installed (default target/contract-venv),
+# CONTRACT_ARGS more schemathesis options (`--include-tag appointments`).
+# CONTRACT_ARGS more schemathesis options (`--include-tag appointments`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,7 +64,7 @@ for who in admin@demo.spoke.test sam.okafor@demo.spoke.test; do
         --request-timeout 10 \
         --suppress-health-check all \
         --report junit --report-dir "$report" \
-        --no-color || status=1
+        --no-color ${CONTRACT_ARGS:-} || status=1
 done
 cp "$work/serve.log" "$report/serve.log"
 if [ "$status" -ne 0 ]; then
