@@ -207,6 +207,30 @@ fn insert_ride(conn: &mut DbConnection, a: &Appointment) -> Result<(), StoreErro
     Ok(())
 }
 
+/// Stores many appointments and their rides with multi-row statements: bulk
+/// loads of generated or migrated records, not one statement per row.
+pub fn insert_many(conn: &mut DbConnection, all: &[Appointment]) -> Result<(), StoreError> {
+    // 26 columns a row keeps a chunk under SQLite's 32,766 bound parameters.
+    for chunk in all.chunks(1000) {
+        let rows: Vec<AppointmentRow> = chunk.iter().map(AppointmentRow::from).collect();
+        let rides: Vec<RideRow> = chunk.iter().filter_map(ride_row).collect();
+        let appointments = diesel::insert_into(appointments::table).values(rows);
+        let rides = diesel::insert_into(rides::table).values(rides);
+        // Multi-row inserts are backend-specific SQL, so each backend runs its own.
+        match conn {
+            DbConnection::Sqlite(inner) => {
+                appointments.execute(inner)?;
+                rides.execute(inner)?;
+            }
+            DbConnection::Postgres(inner) => {
+                appointments.execute(inner)?;
+                rides.execute(inner)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Writes `a` and its ride over the stored ones if the appointment is still
 /// at `expected_version`.
 pub fn update_appointment(

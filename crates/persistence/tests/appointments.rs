@@ -252,6 +252,32 @@ fn calendars_follow_the_scope_the_filters_and_the_pickup_order(db: &TestDb) {
     assert_eq!(seen, vec![id(&late), id(&early), id(&southern)]);
 }
 
+fn a_bulk_load_stores_what_one_by_one_would(db: &TestDb) {
+    let database = db.open(2);
+    let mut conn = database.conn().unwrap();
+    let north = team(&mut conn, "North");
+    let cm = user(&mut conn, "cm@example.org", Role::CaseManager, Some(north.id));
+    let maria = client(&mut conn, north.id, "Maria", "Rivera");
+    let all: Vec<Appointment> = (0..1500)
+        .map(|n| {
+            let start = at(3, 8) + Duration::minutes(n);
+            let pickup = (n % 2 == 0).then(|| start - Duration::minutes(30));
+            appointment(maria.id, cm.id, start, "medical", pickup)
+        })
+        .collect();
+    store::insert_many(&mut conn, &all).unwrap();
+    for a in [&all[0], &all[1], &all[1499]] {
+        assert_eq!(&store::get_appointment(&mut conn, maria.id, a.id).unwrap(), a);
+    }
+    let rides = AppointmentFilter {
+        rides: true,
+        ..AppointmentFilter::default()
+    };
+    let page = store::list_appointments(&mut conn, &everyone(), &rides, None, 200).unwrap();
+    assert_eq!(page.items.len(), 200);
+    assert!(page.items.iter().all(|a| a.ride.is_some()));
+}
+
 fn a_calendar_feed_is_found_by_its_hash_until_revoked(db: &TestDb) {
     let database = db.open(2);
     let mut conn = database.conn().unwrap();
@@ -281,4 +307,5 @@ both_backends!(
     an_appointment_and_its_ride_round_trip_and_change_together,
     calendars_follow_the_scope_the_filters_and_the_pickup_order,
     a_calendar_feed_is_found_by_its_hash_until_revoked,
+    a_bulk_load_stores_what_one_by_one_would,
 );

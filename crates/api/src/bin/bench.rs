@@ -10,7 +10,9 @@
 //! disclosures, group-committed) and the directory's near search, on a
 //! directory of 2,000 services; a case manager's team-month of contacts and
 //! one claim batch over every loaded contact (one per client, up to
-//! 100,000), timed beside the bare read of the same contacts.
+//! 100,000), timed beside the bare read of the same contacts; a case
+//! manager's team-week of appointments and a day's rides (an appointment in
+//! the next two weeks for each of up to 100,000 clients, half with a ride).
 //!
 //! `BENCH_CLIENTS` sets the large size (default 1,000,000; the small one is
 //! 10,000), `BENCH_SECONDS` each wrk run's length (default 8), `BENCH_ONLY`
@@ -28,6 +30,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use spoke_api::auth::Tokens;
+use spoke_domain::appointment::{Appointment, AppointmentFields, AppointmentInput, TransportPlan};
 use spoke_domain::billing::bill;
 use spoke_domain::client::{Client, ClientDetailsInput, ClientStatus};
 use spoke_domain::consent::{Consent, ConsentInput};
@@ -41,7 +44,8 @@ use spoke_domain::referral::{MoveInput, MovedBy, Referral, ReferralInput, Referr
 use spoke_domain::staff::Role;
 use spoke_persistence::testing::{POSTGRES_URL_VAR, TestDb, fixtures};
 use spoke_persistence::{
-    Backend, Database, claims, clients, contacts, directory, now, referrals, transaction,
+    Backend, Database, appointments, claims, clients, contacts, directory, now, referrals,
+    transaction,
 };
 
 const SECRET: &[u8] = b"spoke-bench-secret-0123456789abcdefghijklmnop";
@@ -188,6 +192,8 @@ struct Data {
 
 /// Contacts spread over this many days before today.
 const CONTACT_DAYS: i64 = 56;
+/// Appointments spread over this many days from today.
+const APPOINTMENT_DAYS: i64 = 14;
 
 /// The bench partner's client secret.
 const PARTNER_SECRET: &str = "bench-partner-secret-0123456789";
@@ -406,6 +412,7 @@ fn load(database: &Database, size: usize) -> Data {
     }
     let partner = load_partner(&mut conn, &ids, managers[0].1, &mut rng);
     let contacts = load_contacts(&mut conn, &everyone, &mut rng);
+    load_appointments(&mut conn, &everyone, &mut rng);
     spoke_persistence::testing::analyze(database).unwrap();
     ids.shuffle(&mut rng);
     Data {
@@ -477,6 +484,50 @@ fn load_contacts(
         transaction(conn, |conn| contacts::insert_many(conn, &batch)).unwrap();
     }
     count
+}
+
+/// One appointment in the next [`APPOINTMENT_DAYS`] for each of up to
+/// 100,000 clients, made by the client's case manager; half with a ride.
+fn load_appointments(
+    conn: &mut spoke_persistence::DbConnection,
+    everyone: &[(ClientId, UserId)],
+    rng: &mut StdRng,
+) {
+    let at = now();
+    let input: AppointmentInput = serde_json::from_value(serde_json::json!({
+        "starts_at": at, "ends_at": at + Days::minutes(45), "kind": "medical",
+        "with_name": "Dr. Nguyen, Multnomah Health Center", "address": "40 Mill Rd, Portland",
+        "notes": "Bring the medication list.",
+        "transport": {"mode": "nemt", "pickup_address": "1200 SE Division St", "nemt_trip_id": "MTM-1"}
+    }))
+    .unwrap();
+    // Checked once; each appointment takes its own client, author and time.
+    let (template, ride) = input.parse(&Default::default()).unwrap();
+    let count = everyone.len().min(100_000);
+    for chunk in everyone[..count].chunks(10_000) {
+        let batch: Vec<Appointment> = chunk
+            .iter()
+            .map(|&(client, author)| {
+                let starts_at = at
+                    + Days::days(rng.gen_range(0..APPOINTMENT_DAYS))
+                    + Days::minutes(rng.gen_range(0..600));
+                let fields = AppointmentFields {
+                    starts_at,
+                    ends_at: starts_at + Days::minutes(45),
+                    ..template.clone()
+                };
+                let ride = ride
+                    .clone()
+                    .filter(|_| rng.gen_bool(0.5))
+                    .map(|plan| TransportPlan {
+                        pickup_at: Some(starts_at - Days::minutes(45)),
+                        ..plan
+                    });
+                Appointment::new(client, fields, ride, author, at)
+            })
+            .collect();
+        transaction(conn, |conn| appointments::insert_many(conn, &batch)).unwrap();
+    }
 }
 
 fn free_port() -> u16 {
@@ -592,6 +643,8 @@ fn measure(spoke: &Path, db: &TestDb, data: &Data, size: usize, seconds: usize) 
     let one = |path: &str| vec![path.to_owned()];
     let today = now().date_naive();
     let month_ago = today - Days::days(30);
+    let week_ahead = today + Days::days(6);
+    let tomorrow = today + Days::days(1);
     let cases: Vec<(&str, &str, Vec<String>)> = vec![
         ("GET /v1/clients/{id}", &token, paths.clone()),
         (
@@ -645,6 +698,18 @@ fn measure(spoke: &Path, db: &TestDb, data: &Data, size: usize, seconds: usize) 
             one(&format!(
                 "/v1/contacts?from={month_ago}&to={today}&limit=50"
             )),
+        ),
+        (
+            "GET /v1/appointments?from=…&to=… (a team's week)",
+            &token,
+            one(&format!(
+                "/v1/appointments?from={today}&to={week_ahead}&limit=50"
+            )),
+        ),
+        (
+            "GET /v1/transport?date=… (a team's day of rides)",
+            &token,
+            one(&format!("/v1/transport?date={tomorrow}&limit=50")),
         ),
     ];
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
