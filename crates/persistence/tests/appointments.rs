@@ -256,7 +256,12 @@ fn a_bulk_load_stores_what_one_by_one_would(db: &TestDb) {
     let database = db.open(2);
     let mut conn = database.conn().unwrap();
     let north = team(&mut conn, "North");
-    let cm = user(&mut conn, "cm@example.org", Role::CaseManager, Some(north.id));
+    let cm = user(
+        &mut conn,
+        "cm@example.org",
+        Role::CaseManager,
+        Some(north.id),
+    );
     let maria = client(&mut conn, north.id, "Maria", "Rivera");
     let all: Vec<Appointment> = (0..1500)
         .map(|n| {
@@ -267,7 +272,10 @@ fn a_bulk_load_stores_what_one_by_one_would(db: &TestDb) {
         .collect();
     store::insert_many(&mut conn, &all).unwrap();
     for a in [&all[0], &all[1], &all[1499]] {
-        assert_eq!(&store::get_appointment(&mut conn, maria.id, a.id).unwrap(), a);
+        assert_eq!(
+            &store::get_appointment(&mut conn, maria.id, a.id).unwrap(),
+            a
+        );
     }
     let rides = AppointmentFilter {
         rides: true,
