@@ -437,7 +437,26 @@ fn who_sees_which_contacts(spoke: &Spoke) {
     assert!(kinds.contains(&"contact"), "{kinds:?}");
 }
 
+/// JSON Schema counts `45.0` as an integer, and so does the server; `1.5`
+/// is still refused on its field.
+fn a_whole_number_with_a_decimal_point_is_an_integer(spoke: &Spoke) {
+    let s = spoke.caseload(json!({}));
+    let made = record(
+        spoke,
+        &s,
+        &s.cm,
+        visit(0, json!({"duration_minutes": 45.0})),
+    )
+    .expect(201);
+    assert_eq!(made.body["duration_minutes"], 45);
+    assert_eq!(made.body["travel_miles"], 11.5, "floats stay floats");
+    let refused =
+        record(spoke, &s, &s.cm, visit(0, json!({"duration_minutes": 1.5}))).expect_problem(422);
+    assert_eq!(refused.error_codes()[0].0, "duration_minutes");
+}
+
 both_backends!(
+    a_whole_number_with_a_decimal_point_is_an_integer,
     a_contact_is_recorded_signed_by_its_author_and_never_changed,
     what_a_contact_bills_and_why_not,
     the_daily_limit_holds_across_a_days_contacts,

@@ -114,6 +114,8 @@ entry per invalid field in `errors`.\n\n\
 **Text.** Text is trimmed before it is checked and stored. No text may contain NUL (U+0000); names, titles and \
 other one-line text may not contain control characters, and longer text allows only line breaks and tabs. \
 Either is a 422.\n\n\
+**Numbers.** An integer may be written with a zero fraction (`45.0` is `45`), as JSON Schema counts it; \
+`45.5` where an integer is due is a 422 on that field.\n\n\
 **Concurrency.** Mutable resources carry an `ETag`; changes need it in `If-Match` (428 without, 412 when stale). \
 Creating requests accept an `Idempotency-Key` header: a retry with the same key and body returns the first response.\n\n\
 **Lists** are keyset-paginated: pass `next_cursor` back as `cursor` until it is null.\n\n\
