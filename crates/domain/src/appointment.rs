@@ -148,6 +148,11 @@ pub fn ride_moves(from: RideStatus, due: bool) -> Vec<RideStatus> {
     }
 }
 
+/// How long before its appointment a ride may leave: a day.
+pub fn max_pickup_lead() -> Duration {
+    Duration::hours(24)
+}
+
 /// A ride as the case manager plans it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -322,7 +327,7 @@ impl TransportInput {
             );
         }
         if let Some(pickup) = self.pickup_at
-            && starts_at - pickup > Duration::hours(24)
+            && starts_at - pickup > max_pickup_lead()
         {
             errors.push(
                 "transport.pickup_at",
