@@ -164,11 +164,7 @@ impl Caller {
     pub fn sign_in(self, conn: &mut DbConnection) -> Result<Cx, ApiError> {
         let user = self.user(conn)?;
         Ok(Cx {
-            actor: Actor {
-                user_id: user.id,
-                role: user.role,
-                team_id: user.team_id,
-            },
+            actor: Actor::from(&user),
             now: self.now,
             today: self.today,
             request_id: self.request_id,

@@ -210,11 +210,7 @@ const CLIENT_COUNT: usize = 300;
 /// The context of one demo action by `user` at `at`.
 fn acting(user: &User, at: DateTime<Utc>) -> Cx {
     Cx {
-        actor: Actor {
-            user_id: user.id,
-            role: user.role,
-            team_id: user.team_id,
-        },
+        actor: Actor::from(user),
         now: at,
         // The demo agency's day, in UTC like the rest of the demo's dates.
         today: at.date_naive(),

@@ -701,6 +701,21 @@ impl Appointment {
         }
     }
 
+    /// The moves its ride may make now: completed only once its pickup (or
+    /// the start) has passed, and arranged only while the appointment is
+    /// scheduled. None without a ride.
+    pub fn ride_moves(&self, now: DateTime<Utc>) -> Vec<RideStatus> {
+        let Some(ride) = &self.ride else {
+            return Vec::new();
+        };
+        let due = now >= ride.plan.pickup_at.unwrap_or(self.fields.starts_at);
+        let mut allowed = ride_moves(ride.status, due);
+        if self.status != AppointmentStatus::Scheduled {
+            allowed.retain(|s| *s != RideStatus::Arranged);
+        }
+        allowed
+    }
+
     /// Moves the ride as `input` asks: arranged by `by`; completed only once
     /// its pickup (or the appointment's start) has passed; failed with a
     /// reason. Only a scheduled appointment's ride is arranged.
@@ -710,14 +725,8 @@ impl Appointment {
         by: UserId,
         now: DateTime<Utc>,
     ) -> Result<(), AppointmentError> {
-        let starts_at = self.fields.starts_at;
-        let scheduled = self.status == AppointmentStatus::Scheduled;
+        let allowed = self.ride_moves(now);
         let ride = self.ride.as_mut().ok_or(AppointmentError::NoRide)?;
-        let due = now >= ride.plan.pickup_at.unwrap_or(starts_at);
-        let mut allowed = ride_moves(ride.status, due);
-        if !scheduled {
-            allowed.retain(|s| *s != RideStatus::Arranged);
-        }
         IllegalMove::check(ride.status, input.status, &allowed)?;
         let mut errors = FieldErrors::default();
         let reason = errors.check_opt("reason", input.reason.as_deref(), ShortText::parse);

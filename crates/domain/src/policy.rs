@@ -17,6 +17,17 @@ pub struct Actor {
     pub team_id: Option<TeamId>,
 }
 
+impl From<&crate::staff::User> for Actor {
+    /// The user as the policy sees them.
+    fn from(user: &crate::staff::User) -> Self {
+        Actor {
+            user_id: user.id,
+            role: user.role,
+            team_id: user.team_id,
+        }
+    }
+}
+
 /// The outcome of a policy check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {

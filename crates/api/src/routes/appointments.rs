@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use spoke_domain::appointment::{
     Appointment, AppointmentInput, AppointmentKind, AppointmentMove, AppointmentStatus,
-    CancelledBy, RideMove, RideStatus, TransportMode, ride_moves,
+    CancelledBy, RideMove, RideStatus, TransportMode,
 };
 use spoke_domain::consent::ConsentCategory;
 use spoke_domain::ids::{
@@ -154,26 +154,19 @@ impl AppointmentView {
             cancelled_by: a.cancelled_by,
             rescheduled_from: a.rescheduled_from,
             rescheduled_to: a.rescheduled_to,
-            transport: a.ride.as_ref().map(|ride| {
-                let due = now >= ride.plan.pickup_at.unwrap_or(f.starts_at);
-                let mut allowed = ride_moves(ride.status, due);
-                if a.status != AppointmentStatus::Scheduled {
-                    allowed.retain(|s| *s != RideStatus::Arranged);
-                }
-                RideView {
-                    mode: ride.plan.mode,
-                    status: ride.status,
-                    allowed_moves: allowed,
-                    pickup_address: ride.plan.pickup_address.as_ref().map(ToString::to_string),
-                    pickup_at: ride.plan.pickup_at,
-                    local_pickup_at: ride.plan.pickup_at.map(|at| clock.zoned(at)),
-                    staff_ids: ride.plan.staff_ids.clone(),
-                    cost_cents: ride.plan.cost_cents,
-                    nemt_trip_id: ride.plan.nemt_trip_id.as_ref().map(ToString::to_string),
-                    arranged_by: ride.arranged_by,
-                    arranged_at: ride.arranged_at,
-                    failure_reason: ride.failure_reason.as_ref().map(ToString::to_string),
-                }
+            transport: a.ride.as_ref().map(|ride| RideView {
+                mode: ride.plan.mode,
+                status: ride.status,
+                allowed_moves: a.ride_moves(now),
+                pickup_address: ride.plan.pickup_address.as_ref().map(ToString::to_string),
+                pickup_at: ride.plan.pickup_at,
+                local_pickup_at: ride.plan.pickup_at.map(|at| clock.zoned(at)),
+                staff_ids: ride.plan.staff_ids.clone(),
+                cost_cents: ride.plan.cost_cents,
+                nemt_trip_id: ride.plan.nemt_trip_id.as_ref().map(ToString::to_string),
+                arranged_by: ride.arranged_by,
+                arranged_at: ride.arranged_at,
+                failure_reason: ride.failure_reason.as_ref().map(ToString::to_string),
             }),
             created_by: a.created_by,
             created_at: a.created_at,

@@ -10,7 +10,7 @@ use spoke_domain::appointment::{
 };
 use spoke_domain::audit::{AuditAction, AuditEvent, ResourceType};
 use spoke_domain::client::Client;
-use spoke_domain::ids::{AppointmentId, ClientId, UserId};
+use spoke_domain::ids::{AppointmentId, ClientId};
 use spoke_domain::policy::{Actor, ClientAction, appointment_scope, appointment_visible};
 use spoke_persistence::appointments::{self as store, AppointmentFilter};
 use spoke_persistence::page::{Keyset, Page};
@@ -353,11 +353,7 @@ pub fn revoke_feed(tx: &mut Tx, cx: &Cx) -> Result<(), ApiError> {
 
 fn feed_hash(token: &str) -> String {
     use sha2::{Digest, Sha256};
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:x}", Sha256::digest(token.as_bytes()))
 }
 
 /// The actor signed in by a feed's secret: its owner, while active. An
@@ -372,23 +368,15 @@ pub fn feed_actor(conn: &mut DbConnection, token: &str) -> Result<Actor, ApiErro
     if !user.is_active() {
         return Err(ApiError::NotFound);
     }
-    Ok(Actor {
-        user_id: user.id,
-        role: user.role,
-        team_id: user.team_id,
-    })
+    Ok(Actor::from(&user))
 }
 
 /// The actor's calendar: the appointments of their caseload from 30 days
 /// back to 180 ahead, with client initials and the place; audited as one
 /// event naming the clients.
 pub fn calendar(tx: &mut Tx, cx: &Cx) -> Result<Vec<FeedEntry>, ApiError> {
-    calendar_of(tx, cx, cx.actor.user_id)
-}
-
-fn calendar_of(tx: &mut Tx, cx: &Cx, user: UserId) -> Result<Vec<FeedEntry>, ApiError> {
     let filter = AppointmentFilter {
-        case_manager: Some(user),
+        case_manager: Some(cx.actor.user_id),
         from: Some(cx.now - Duration::days(FEED_PAST_DAYS)),
         until: Some(cx.now + Duration::days(FEED_AHEAD_DAYS)),
         ..AppointmentFilter::default()
