@@ -4,9 +4,10 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use serde_json::json;
+use spoke_domain::ids::ClientId;
 use spoke_domain::policy::{ClientScope, ContactScope, ContactView};
 use spoke_domain::staff::Role;
-use spoke_persistence::{appointments, benefits, clients, contacts, staff};
+use spoke_persistence::{appointments, benefits, clients, contacts, events, staff};
 use spoke_tests::{Spoke, both_backends};
 
 struct Case {
@@ -55,15 +56,16 @@ impl Case {
     }
 }
 
-fn counts(spoke: &Spoke) -> (i64, usize, usize, usize, usize, usize, usize) {
+/// How many of each record there are (the residences of `client`).
+fn counts(spoke: &Spoke, client: ClientId) -> [usize; 9] {
     let mut conn = spoke.database().conn().unwrap();
     let everyone = ContactScope {
         clients: ClientScope::All,
         categories: None,
         view: ContactView::Full,
     };
-    (
-        clients::count(&mut conn).unwrap(),
+    [
+        clients::count(&mut conn).unwrap() as usize,
         staff::count_users(&mut conn).unwrap() as usize,
         staff::list_teams(&mut conn, None).unwrap().len(),
         contacts::list_contacts(&mut conn, &everyone, &Default::default(), None, 200)
@@ -79,7 +81,12 @@ fn counts(spoke: &Spoke) -> (i64, usize, usize, usize, usize, usize, usize) {
             .unwrap()
             .items
             .len(),
-    )
+        events::list_events(&mut conn, &everyone, &Default::default(), None, 200)
+            .unwrap()
+            .items
+            .len(),
+        events::residences_of(&mut conn, client).unwrap().len(),
+    ]
 }
 
 fn every_bad_input_is_a_problem_and_stores_nothing(spoke: &Spoke) {
@@ -93,7 +100,8 @@ fn every_bad_input_is_a_problem_and_stores_nothing(spoke: &Spoke) {
         .json(json!({"given_name": "Ana", "family_name": "Lee", "team_id": north}))
         .send()
         .expect(201);
-    let client = format!("/v1/clients/{}", created.body["id"].as_str().unwrap());
+    let client_id: ClientId = created.body["id"].as_str().unwrap().parse().unwrap();
+    let client = format!("/v1/clients/{client_id}");
     let valid = |extra: serde_json::Value| {
         let mut body = json!({"given_name": "New", "family_name": "Client", "team_id": north});
         for (key, value) in extra.as_object().unwrap() {
@@ -280,6 +288,43 @@ fn every_bad_input_is_a_problem_and_stores_nothing(spoke: &Spoke) {
             .header("If-Match", "\"1\""),
         case("applications due in an empty range", "GET", "/v1/benefit-applications?due_from=2026-12-02&due_to=2026-12-01", 422).field("due_to"),
         case("applications due on no date", "GET", "/v1/benefit-applications?due_from=soon", 400),
+        case("event ending before it starts", "POST", &format!("{client}/critical-events"), 422)
+            .json(json!({"type": "medical_hospitalization", "started_on": "2026-11-10", "ended_on": "2026-11-01",
+                "learned_from": "client"}))
+            .field("ended_on"),
+        case("event of one day with an end", "POST", &format!("{client}/critical-events"), 422)
+            .json(json!({"type": "arrest", "started_on": "2026-11-01", "ended_on": "2026-11-03", "learned_from": "justice"}))
+            .field("ended_on"),
+        case("event in the future", "POST", &format!("{client}/critical-events"), 422)
+            .json(json!({"type": "overdose", "started_on": "2999-01-01", "learned_from": "client"}))
+            .field("started_on"),
+        case("event of an unknown type", "POST", &format!("{client}/critical-events"), 422)
+            .json(json!({"type": "hiccups", "started_on": "2026-11-01", "learned_from": "client"}))
+            .field("type"),
+        case("event at an unknown facility", "POST", &format!("{client}/critical-events"), 422)
+            .json(json!({"type": "emergency_department_visit", "started_on": "2026-11-01", "learned_from": "client",
+                "organization_id": uuid::Uuid::now_v7()}))
+            .field("organization_id"),
+        case("event without how it was learned", "POST", &format!("{client}/critical-events"), 422)
+            .json(json!({"type": "arrest", "started_on": "2026-11-01"})),
+        case("change an unknown event", "PUT", &format!("{client}/critical-events/{}", uuid::Uuid::now_v7()), 404)
+            .json(json!({"type": "arrest", "started_on": "2026-11-01", "learned_from": "justice"}))
+            .header("If-Match", "\"1\""),
+        case("events from after to", "GET", "/v1/critical-events?from=2026-12-02&to=2026-12-01", 422).field("to"),
+        case("events neither open nor closed", "GET", "/v1/critical-events?open=maybe", 400),
+        case("residence moved out before in", "POST", &format!("{client}/residences"), 422)
+            .json(json!({"setting": "own_home", "moved_in_on": "2026-05-01", "moved_out_on": "2026-04-01"}))
+            .field("moved_out_on"),
+        case("residence of an unknown setting", "POST", &format!("{client}/residences"), 422)
+            .json(json!({"setting": "castle", "moved_in_on": "2026-05-01"}))
+            .field("setting"),
+        case("residence at half an address", "POST", &format!("{client}/residences"), 422)
+            .json(json!({"setting": "own_home", "moved_in_on": "2026-05-01", "address": {"line1": " ", "city": "Springfield"}}))
+            .field("address.line1"),
+        case("tenure over an empty period", "GET", &format!("{client}/community-tenure?from=2026-06-01&to=2026-05-01"), 422)
+            .field("to"),
+        case("tenure over eleven years", "GET", &format!("{client}/community-tenure?from=2015-01-01&to=2026-06-01"), 422)
+            .field("to"),
         case("claim batch ending before it starts", "POST", "/v1/claim-batches", 422)
             .json(json!({"from": "2026-11-20", "to": "2026-11-01"}))
             .field("to"),
@@ -307,7 +352,7 @@ fn every_bad_input_is_a_problem_and_stores_nothing(spoke: &Spoke) {
         case("login with a bad email", "POST", "/v1/auth/login", 422).json(json!({"email": "nobody", "password": "x"})).field("email"),
     ];
 
-    let before = counts(spoke);
+    let before = counts(spoke, client_id);
     let mut failures = Vec::new();
     for case in cases {
         let mut call = spoke.call(case.method, &case.path).as_user(&admin);
@@ -359,7 +404,11 @@ fn every_bad_input_is_a_problem_and_stores_nothing(spoke: &Spoke) {
         "bad inputs answered wrongly:\n{}",
         failures.join("\n")
     );
-    assert_eq!(counts(spoke), before, "a rejected request stored something");
+    assert_eq!(
+        counts(spoke, client_id),
+        before,
+        "a rejected request stored something"
+    );
     // And the record the bad requests aimed at is unchanged.
     let after = spoke.get(&client).as_user(&admin).send().expect(200);
     assert_eq!(after.etag(), "\"1\"");

@@ -9,9 +9,11 @@ use spoke_domain::benefit::{Application, ApplicationInput};
 use spoke_domain::care::{CareTeamInput, CareTeamKind, CareTeamMember};
 use spoke_domain::client::{Client, ClientDetailsInput};
 use spoke_domain::contact::{Contact, ContactCheck, ContactInput, ContactRules, LocalStart};
+use spoke_domain::critical_event::{CriticalEvent, EventInput};
 use spoke_domain::ids::{ClientId, TeamId};
+use spoke_domain::residence::{Residence, ResidenceInput};
 use spoke_domain::staff::Role;
-use spoke_persistence::{appointments, assessments, benefits, care, clients, contacts};
+use spoke_persistence::{appointments, assessments, benefits, care, clients, contacts, events};
 use spoke_tests::{Spoke, TestUser, both_backends, client_body};
 
 struct World {
@@ -679,8 +681,149 @@ fn benefits_by_role(spoke: &Spoke) {
     check(spoke, &world, &endpoints, expected);
 }
 
+/// A critical event of a client of team A, made by its case manager: (id, URL).
+fn event_of_a(spoke: &Spoke, world: &World, event_type: &str) -> (String, String) {
+    let client = client_of_a(spoke, world);
+    let input: EventInput = serde_json::from_value(event_body(event_type)).unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let event = CriticalEvent::new(
+        client,
+        input.parse(today).unwrap(),
+        world.cm_a.id,
+        spoke_persistence::now(),
+    );
+    events::insert_event(&mut spoke.database().conn().unwrap(), &event).unwrap();
+    (
+        event.id.to_string(),
+        format!("/v1/clients/{client}/critical-events/{}", event.id),
+    )
+}
+
+fn event_body(event_type: &str) -> serde_json::Value {
+    json!({"type": event_type, "started_on": chrono::Utc::now().date_naive(), "learned_from": "client"})
+}
+
+fn residence_body() -> serde_json::Value {
+    json!({"setting": "own_home", "moved_in_on": "2026-01-01"})
+}
+
+/// A residence of a client of team A: its URL.
+fn residence_of_a(spoke: &Spoke, world: &World) -> String {
+    let client = client_of_a(spoke, world);
+    let input: ResidenceInput = serde_json::from_value(residence_body()).unwrap();
+    let residence = Residence::new(
+        client,
+        input.parse(chrono::Utc::now().date_naive()).unwrap(),
+        world.cm_a.id,
+        spoke_persistence::now(),
+    );
+    events::insert_residence(&mut spoke.database().conn().unwrap(), &residence).unwrap();
+    format!("/v1/clients/{client}/residences/{}", residence.id)
+}
+
+fn events_by_role(spoke: &Spoke) {
+    let world = world(spoke);
+    let endpoints: [(&str, Cell); 12] = [
+        ("create event", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.post(&format!("/v1/clients/{id}/critical-events"))
+                .as_user(u)
+                .json(event_body("arrest"))
+                .send()
+                .status
+        }),
+        ("list client events", |s, w, u, _| {
+            let (id, url) = event_of_a(s, w, "arrest");
+            let list = url.rsplit_once('/').unwrap().0.to_owned();
+            let status = s.get(&list).as_user(u).send().status;
+            if status == 200 {
+                listed(s, u, &list, &id)
+            } else {
+                status
+            }
+        }),
+        ("get event", |s, w, u, _| {
+            let (_, url) = event_of_a(s, w, "arrest");
+            s.get(&url).as_user(u).send().status
+        }),
+        ("get mental-health event", |s, w, u, _| {
+            let (_, url) = event_of_a(s, w, "suicide_attempt");
+            s.get(&url).as_user(u).send().status
+        }),
+        ("replace event", |s, w, u, _| {
+            let (_, url) = event_of_a(s, w, "arrest");
+            s.put(&url)
+                .as_user(u)
+                .if_match("\"1\"")
+                .json(event_body("arrest"))
+                .send()
+                .status
+        }),
+        ("event in list", |s, w, u, _| {
+            let (id, _) = event_of_a(s, w, "arrest");
+            listed(s, u, "/v1/critical-events?limit=200&open=false", &id)
+        }),
+        ("create residence", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.post(&format!("/v1/clients/{id}/residences"))
+                .as_user(u)
+                .json(residence_body())
+                .send()
+                .status
+        }),
+        ("list residences", |s, w, u, _| {
+            let url = residence_of_a(s, w);
+            let id = url.rsplit_once('/').unwrap().1.to_owned();
+            let list = url.rsplit_once('/').unwrap().0.to_owned();
+            let status = s.get(&list).as_user(u).send().status;
+            if status == 200 {
+                listed(s, u, &list, &id)
+            } else {
+                status
+            }
+        }),
+        ("get residence", |s, w, u, _| {
+            let url = residence_of_a(s, w);
+            s.get(&url).as_user(u).send().status
+        }),
+        ("replace residence", |s, w, u, _| {
+            let url = residence_of_a(s, w);
+            s.put(&url)
+                .as_user(u)
+                .if_match("\"1\"")
+                .json(json!({"setting": "with_family", "moved_in_on": "2026-01-01"}))
+                .send()
+                .status
+        }),
+        ("community tenure", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.get(&format!("/v1/clients/{id}/community-tenure"))
+                .as_user(u)
+                .send()
+                .status
+        }),
+        ("residence settings", |s, _, u, _| {
+            s.get("/v1/residence-settings").as_user(u).send().status
+        }),
+    ];
+    let expected: [[u16; 12]; 9] = [
+        // crt  lsCl get  getMH put  list rCrt rLs  rGet rPut tenr sett
+        [201, 200, 200, 200, 200, 200, 201, 200, 200, 200, 200, 200], // admin
+        [201, 200, 200, 200, 200, 200, 201, 200, 200, 200, 200, 200], // supervisor A
+        [201, 200, 200, 200, 200, 200, 201, 200, 200, 200, 200, 200], // primary cm A
+        [403, 200, 200, 200, 403, 200, 403, 200, 200, 403, 200, 200], // other cm A
+        [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 200], // cm B
+        [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 200], // supervisor B
+        [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 200], // care-team member elsewhere
+        [403, 200, 200, 404, 403, 200, 403, 200, 200, 403, 200, 200], // care-team member of the client
+        [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 200], // billing
+    ];
+    check(spoke, &world, &endpoints, expected);
+}
+
 both_backends!(
     role_by_endpoint_matrix,
     appointments_by_role,
-    benefits_by_role
+    benefits_by_role,
+    events_by_role
 );

@@ -144,8 +144,19 @@ their services and locations, capacity, and the service taxonomy. Every staff ro
         (name = "benefits", description = "Getting applications through: SSI, SNAP, Medicaid, housing vouchers and the \
             rest, from the documents gathered to the decision, the appeal and the recertification, with every change \
             in the history and the dates coming due across clients."),
-        (name = "contacts", description = "The record of the work: visits, calls, rides and time beside the client,             who took part, what was done for which goals; signed by their author and never changed after, corrected by             amendment; what each bills as Medicaid targeted case management is decided when it is signed."),
-        (name = "billing", description = "Medicaid targeted case management billing: each payer's rules as versioned             configurations, and claim batches made from signed, billable contacts (JSON or CSV), exported, answered line             by line, voided. Admins and billing staff."),
+        (name = "contacts", description = "The record of the work: visits, calls, rides and time beside the client, \
+            who took part, what was done for which goals; signed by their author and never changed after, corrected by \
+            amendment; what each bills as Medicaid targeted case management is decided when it is signed."),
+        (name = "billing", description = "Medicaid targeted case management billing: each payer's rules as versioned \
+            configurations, and claim batches made from signed, billable contacts (JSON or CSV), exported, answered line \
+            by line, voided. Admins and billing staff."),
+        (name = "critical-events", description = "What case management works to prevent: hospitalizations, emergency \
+            visits, crises, detox, residential treatment, arrests and jail, a lost home, overdoses, suicide attempts, \
+            victimization, death. Each with its facility, dates and sensitivity; a stay's length, and for a psychiatric \
+            discharge the follow-up contact within 7 days."),
+        (name = "residences", description = "Where a client lives, one place at a time, each setting community or \
+            institutional; and community tenure, the days of a period spent in the community rather than in a hospital, \
+            treatment, jail or another institution."),
         (name = "referrals", description = "Consents and closed-loop referrals after the HL7 Gravity SDOH workflow: staff \
             draft, send (only under a covering consent) and cancel; the history of every move; the accounting of disclosures."),
         (name = "partners", description = "Partner organizations: API clients and the OAuth 2.0 client credentials grant, \

@@ -426,6 +426,12 @@ impl From<FieldErrors> for ApiError {
     }
 }
 
+impl From<spoke_domain::residence::Overlap> for ApiError {
+    fn from(overlap: spoke_domain::residence::Overlap) -> Self {
+        ApiError::Validation(overlap.into())
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {

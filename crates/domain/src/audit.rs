@@ -129,10 +129,18 @@ pub enum ResourceType {
     BenefitApplications,
     /// A page of benefits applications across clients (`client_ids` names whose were shown).
     BenefitApplicationList,
+    CriticalEvent,
+    /// A client's critical events (`resource_id` is the client).
+    CriticalEvents,
+    /// A page of critical events across clients (`client_ids` names whose were shown).
+    CriticalEventList,
+    Residence,
+    /// A client's residences, or their community tenure (`resource_id` is the client).
+    Residences,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 28] = [
+    pub const ALL: [ResourceType; 33] = [
         ResourceType::Client,
         ResourceType::ClientList,
         ResourceType::CareTeam,
@@ -161,6 +169,11 @@ impl ResourceType {
         ResourceType::BenefitApplication,
         ResourceType::BenefitApplications,
         ResourceType::BenefitApplicationList,
+        ResourceType::CriticalEvent,
+        ResourceType::CriticalEvents,
+        ResourceType::CriticalEventList,
+        ResourceType::Residence,
+        ResourceType::Residences,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -193,6 +206,11 @@ impl ResourceType {
             ResourceType::BenefitApplication => "benefit_application",
             ResourceType::BenefitApplications => "benefit_applications",
             ResourceType::BenefitApplicationList => "benefit_application_list",
+            ResourceType::CriticalEvent => "critical_event",
+            ResourceType::CriticalEvents => "critical_events",
+            ResourceType::CriticalEventList => "critical_event_list",
+            ResourceType::Residence => "residence",
+            ResourceType::Residences => "residences",
         }
     }
 

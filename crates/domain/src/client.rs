@@ -174,6 +174,13 @@ fn country_code(raw: &str) -> Result<ShortText, ValueError> {
 }
 
 impl AddressInput {
+    /// Checks an address given as `field`.
+    pub fn parse(self, field: &str) -> Result<Address, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let address = self.parse_into(field, &mut errors);
+        errors.finish(|| address)
+    }
+
     pub(crate) fn parse_into(self, prefix: &str, errors: &mut FieldErrors) -> Option<Address> {
         let field = |name: &str| format!("{prefix}.{name}");
         let line1 = errors.check(&field("line1"), ShortText::parse(&self.line1));

@@ -157,3 +157,11 @@ id_type!(
     /// Identifies one entry of a benefits application's history.
     BenefitApplicationEventId
 );
+id_type!(
+    /// Identifies a critical event of a client (a hospitalization, an arrest).
+    CriticalEventId
+);
+id_type!(
+    /// Identifies one place a client lived.
+    ResidenceId
+);

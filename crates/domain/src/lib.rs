@@ -43,6 +43,7 @@ pub mod claim;
 pub mod client;
 pub mod consent;
 pub mod contact;
+pub mod critical_event;
 pub mod directory;
 pub mod egress;
 pub mod error;
@@ -52,6 +53,7 @@ pub mod partner;
 pub mod plan;
 pub mod policy;
 pub mod referral;
+pub mod residence;
 pub mod staff;
 pub mod throttle;
 pub mod values;
@@ -93,6 +95,8 @@ versioned!(
     contact::Contact,
     appointment::Appointment,
     benefit::Application,
+    critical_event::CriticalEvent,
+    residence::Residence,
     claim::ClaimBatch,
     directory::Organization,
     directory::Location,

@@ -53,7 +53,8 @@ pub enum ClientAction {
     ChangeStatus,
     AssignCaseManager,
     /// Keep the client's care record: assessments, plans, the care team and
-    /// natural supports, appointments and their rides.
+    /// natural supports, appointments and their rides, benefits applications,
+    /// critical events and residences.
     ManageCare,
     /// Add a note: a plan goal's progress note.
     AddNote,
@@ -363,19 +364,21 @@ impl ContactScope {
     }
 }
 
-/// Which appointments (and rides) an actor may list on `today`: those of
-/// the clients they may read; a care-team member general and health ones
-/// and those they made, as for contacts. Billing staff none.
-pub fn appointment_scope(actor: &Actor, today: NaiveDate) -> ContactScope {
+/// Which records of the care (appointments and rides, critical events) an
+/// actor may list on `today`: those of the clients they may read; a
+/// care-team member general and health ones and those they made, as for
+/// contacts. Billing staff none.
+pub fn care_record_scope(actor: &Actor, today: NaiveDate) -> ContactScope {
     ContactScope {
         clients: client_scope(actor, today),
         ..contact_scope(actor, today)
     }
 }
 
-/// Whether the actor, who may read the client, may read an appointment of
-/// `sensitivity` made by `author`: the rule of [`contact_view`].
-pub fn appointment_visible(actor: &Actor, sensitivity: ConsentCategory, author: UserId) -> bool {
+/// Whether the actor, who may read the client, may read a record of the
+/// care (an appointment, a critical event) of `sensitivity` made by
+/// `author`: the rule of [`contact_view`].
+pub fn care_record_visible(actor: &Actor, sensitivity: ConsentCategory, author: UserId) -> bool {
     actor.role != Role::Billing && contact_view(actor, sensitivity, author) == ContactView::Full
 }
 
@@ -749,10 +752,10 @@ mod tests {
                 on: day(),
             };
             let author = if own { who.user_id } else { UserId::generate() };
-            let scope = appointment_scope(&who, day());
+            let scope = care_record_scope(&who, day());
             let listed = scope.clients.contains(client, &facts) && scope.admits(category, author);
             let shown = authorize_client(&who, Read, client, &facts) == Allow
-                && appointment_visible(&who, category, author);
+                && care_record_visible(&who, category, author);
             prop_assert_eq!(listed, shown);
         }
 

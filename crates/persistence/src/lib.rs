@@ -13,6 +13,7 @@ mod conn;
 pub mod contacts;
 pub mod directory;
 mod error;
+pub mod events;
 pub mod idempotency;
 mod migrations;
 pub mod page;

@@ -359,6 +359,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     rides,
     benefit_applications,
     benefit_application_events,
+    critical_events,
+    residences,
     care_team_members,
     natural_supports,
     instruments,
@@ -723,3 +725,44 @@ diesel::table! {
 }
 
 diesel::joinable!(benefit_applications -> clients (client_id));
+
+diesel::table! {
+    critical_events (id) {
+        id -> Text,
+        client_id -> Text,
+        event_type -> Text,
+        crisis_service -> Nullable<Text>,
+        started_on -> Date,
+        ended_on -> Nullable<Date>,
+        organization_id -> Nullable<Text>,
+        facility_name -> Nullable<Text>,
+        learned_from -> Text,
+        learned_on -> Date,
+        sensitivity -> Text,
+        notes -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::joinable!(critical_events -> clients (client_id));
+
+diesel::table! {
+    residences (id) {
+        id -> Text,
+        client_id -> Text,
+        setting -> Text,
+        address -> Nullable<Text>,
+        moved_in_on -> Date,
+        moved_out_on -> Nullable<Date>,
+        notes -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::joinable!(residences -> clients (client_id));

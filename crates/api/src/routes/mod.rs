@@ -11,6 +11,7 @@ pub mod care;
 pub mod clients;
 pub mod contacts;
 pub mod directory;
+pub mod events;
 pub mod health;
 pub mod partner;
 pub mod plans;
@@ -96,6 +97,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(benefits::move_benefit_application)
                 .service(benefits::get_benefit_application_history)
                 .service(benefits::list_benefit_applications)
+                .service(events::create_critical_event)
+                .service(events::list_client_critical_events)
+                .service(events::get_critical_event)
+                .service(events::replace_critical_event)
+                .service(events::list_critical_events)
+                .service(events::create_residence)
+                .service(events::list_residences)
+                .service(events::get_residence)
+                .service(events::replace_residence)
+                .service(events::get_community_tenure)
+                .service(events::list_residence_settings)
                 .service(billing::list_billing_configs)
                 .service(billing::create_billing_config)
                 .service(billing::create_claim_batch)

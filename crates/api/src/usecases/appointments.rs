@@ -11,7 +11,7 @@ use spoke_domain::appointment::{
 use spoke_domain::audit::{AuditAction, AuditEvent, ResourceType};
 use spoke_domain::client::Client;
 use spoke_domain::ids::{AppointmentId, ClientId};
-use spoke_domain::policy::{Actor, ClientAction, appointment_scope, appointment_visible};
+use spoke_domain::policy::{Actor, ClientAction, care_record_scope};
 use spoke_persistence::appointments::{self as store, AppointmentFilter};
 use spoke_persistence::page::{Keyset, Page};
 use spoke_persistence::{DbConnection, StoreError, directory, plans, staff};
@@ -23,7 +23,7 @@ use crate::problem::ApiError;
 use crate::usecases::care::check_client_references;
 use crate::usecases::clients::with_client;
 use crate::usecases::staff::active_user;
-use crate::usecases::{change_versioned, must_exist};
+use crate::usecases::{change_versioned, must_exist, readable};
 
 const APPOINTMENT: ResourceType = ResourceType::Appointment;
 
@@ -125,18 +125,20 @@ pub fn create(
     )
 }
 
-/// An appointment the actor may read: another's mental-health or substance
-/// use appointment is not found by a care-team member.
-fn readable(actor: &Actor, appointment: Appointment) -> Result<Appointment, ApiError> {
-    if appointment_visible(
+/// An appointment of `client` the actor may read.
+fn visible(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    client: ClientId,
+    id: AppointmentId,
+) -> Result<Appointment, ApiError> {
+    let appointment = store::get_appointment(conn, client, id)?;
+    readable(
         actor,
         appointment.fields.sensitivity,
         appointment.created_by,
-    ) {
-        Ok(appointment)
-    } else {
-        Err(ApiError::NotFound)
-    }
+    )?;
+    Ok(appointment)
 }
 
 pub fn get(
@@ -152,7 +154,7 @@ pub fn get(
         ClientAction::Read,
         AuditAction::RecordRead,
         (APPOINTMENT, id.to_string()),
-        |tx, _| readable(&cx.actor, store::get_appointment(tx, client, id)?),
+        |tx, _| visible(tx, &cx.actor, client, id),
     )
 }
 
@@ -179,7 +181,7 @@ pub fn list_for_client(
             };
             Ok(store::list_appointments(
                 tx,
-                &appointment_scope(&cx.actor, cx.today),
+                &care_record_scope(&cx.actor, cx.today),
                 &filter,
                 after,
                 limit,
@@ -200,7 +202,7 @@ pub fn list(
 ) -> Result<Page<Appointment>, ApiError> {
     let page = store::list_appointments(
         tx,
-        &appointment_scope(&cx.actor, cx.today),
+        &care_record_scope(&cx.actor, cx.today),
         filter,
         after,
         limit,
@@ -231,7 +233,7 @@ fn change(
         AuditAction::RecordUpdated,
         (APPOINTMENT, id.to_string()),
         |tx, record| {
-            let mut appointment = readable(&cx.actor, store::get_appointment(tx, client, id)?)?;
+            let mut appointment = visible(tx, &cx.actor, client, id)?;
             change_versioned(
                 tx,
                 &mut appointment,

@@ -19,6 +19,7 @@ pub mod claims;
 pub mod clients;
 pub mod contacts;
 pub mod directory;
+pub mod events;
 pub mod partner;
 pub mod plans;
 pub mod referrals;
@@ -96,5 +97,20 @@ pub(crate) fn audit_shown(
         cx.now,
     ) {
         tx.audit(event);
+    }
+}
+
+/// Whether the actor, who may read the client, may read a record of the
+/// care of `sensitivity` made by `author`: another's mental-health or
+/// substance use record is not found by a care-team member.
+pub(crate) fn readable(
+    actor: &spoke_domain::policy::Actor,
+    sensitivity: spoke_domain::consent::ConsentCategory,
+    author: spoke_domain::ids::UserId,
+) -> Result<(), ApiError> {
+    if spoke_domain::policy::care_record_visible(actor, sensitivity, author) {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound)
     }
 }

@@ -1,0 +1,2 @@
+DROP TABLE residences;
+DROP TABLE critical_events;
