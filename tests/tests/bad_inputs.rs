@@ -155,6 +155,32 @@ fn every_bad_input_is_a_problem_and_stores_nothing(spoke: &Spoke) {
         case("array instead of object", "POST", "/v1/clients", 422).json(json!([1, 2])),
         case("missing family name", "POST", "/v1/clients", 422).json(json!({"given_name": "A", "team_id": north})),
         case("empty family name", "POST", "/v1/clients", 422).json(valid(json!({"family_name": " "}))).field("family_name"),
+        case("enrolled in a blank program", "POST", "/v1/clients", 422)
+            .json(valid(json!({"enrollment": {"program": " "}})))
+            .field("enrollment.program"),
+        case("enrolled from nowhere known", "POST", "/v1/clients", 422)
+            .json(valid(json!({"enrollment": {"referral_source": "the moon"}})))
+            .field("enrollment.referral_source"),
+        case("discharge for no reason", "POST", &format!("{client}/status"), 422)
+            .json(json!({"status": "discharged"}))
+            .header("If-Match", "\"1\"")
+            .field("reason"),
+        case("discharge for an unknown reason", "POST", &format!("{client}/status"), 422)
+            .json(json!({"status": "discharged", "reason": "bored"}))
+            .header("If-Match", "\"1\"")
+            .field("reason"),
+        case("discharge in the future", "POST", &format!("{client}/status"), 422)
+            .json(json!({"status": "discharged", "reason": "goals_met", "on": "2999-01-01"}))
+            .header("If-Match", "\"1\"")
+            .field("on"),
+        case("discharge to nowhere known", "POST", &format!("{client}/status"), 422)
+            .json(json!({"status": "discharged", "reason": "goals_met", "destination": "mars"}))
+            .header("If-Match", "\"1\"")
+            .field("destination"),
+        case("a day on a move that takes none", "POST", &format!("{client}/status"), 422)
+            .json(json!({"status": "active", "on": "2026-11-01"}))
+            .header("If-Match", "\"1\"")
+            .field("on"),
         case("misspelt field", "POST", "/v1/clients", 422).json(valid(json!({"date_of_brith": "1968-04-12"}))).field("date_of_brith"),
         case("name too long", "POST", "/v1/clients", 422).json(valid(json!({"given_name": "x".repeat(101)}))).field("given_name"),
         case("birth in the future", "POST", "/v1/clients", 422).json(valid(json!({"date_of_birth": "2999-01-01"}))).field("date_of_birth"),

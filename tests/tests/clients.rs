@@ -241,7 +241,7 @@ fn status_moves_follow_the_lifecycle(spoke: &Spoke) {
         .post(&path)
         .as_user(&cm)
         .if_match("\"2\"")
-        .json(json!({"status": "discharged"}))
+        .json(json!({"status": "discharged", "reason": "moved_away"}))
         .send()
         .expect(200);
     let refused = spoke

@@ -821,8 +821,44 @@ fn events_by_role(spoke: &Spoke) {
     check(spoke, &world, &endpoints, expected);
 }
 
+fn episodes_by_role(spoke: &Spoke) {
+    let world = world(spoke);
+    let endpoints: [(&str, Cell); 2] = [
+        ("list episodes", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.get(&format!("/v1/clients/{id}/episodes"))
+                .as_user(u)
+                .send()
+                .status
+        }),
+        ("discharge", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.post(&format!("/v1/clients/{id}/status"))
+                .as_user(u)
+                .if_match("\"1\"")
+                .json(json!({"status": "discharged", "reason": "declined_services"}))
+                .send()
+                .status
+        }),
+    ];
+    let expected: [[u16; 2]; 9] = [
+        // list discharge
+        [200, 200], // admin
+        [200, 200], // supervisor A
+        [200, 200], // primary cm A
+        [200, 403], // other cm A
+        [404, 404], // cm B
+        [404, 404], // supervisor B
+        [404, 404], // care-team member elsewhere
+        [200, 403], // care-team member of the client
+        [404, 404], // billing
+    ];
+    check(spoke, &world, &endpoints, expected);
+}
+
 both_backends!(
     role_by_endpoint_matrix,
+    episodes_by_role,
     appointments_by_role,
     benefits_by_role,
     events_by_role

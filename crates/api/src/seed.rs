@@ -17,6 +17,9 @@ use spoke_domain::consent::ConsentCategory;
 use spoke_domain::contact::{
     Activity, ContactInput, ContactMode, ContactRules, ContactSetting, GoalProgress,
 };
+use spoke_domain::episode::{
+    Destination, DischargeReason, EnrollmentInput, ReferralSource, StatusChange,
+};
 use spoke_domain::ids::{ClientId, TeamId, UserId};
 use spoke_domain::policy::Actor;
 use spoke_domain::staff::{Role, Team, User};
@@ -369,6 +372,22 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
                     details,
                     team_id: None,
                     primary_case_manager_id: None,
+                    enrollment: EnrollmentInput {
+                        program: Some("Intensive case management".to_owned()),
+                        referral_source: Some(
+                            *[
+                                ReferralSource::Hospital,
+                                ReferralSource::BehavioralHealth,
+                                ReferralSource::HousingOrShelter,
+                                ReferralSource::SelfReferral,
+                                ReferralSource::Family,
+                            ]
+                            .choose(&mut rng)
+                            .unwrap_or(&ReferralSource::Other),
+                        ),
+                        referral_source_name: None,
+                        eligibility_basis: Some("Medicaid TCM: serious mental illness".to_owned()),
+                    },
                 },
             )?;
             let moves: &[ClientStatus] = match rng.gen_range(0..20) {
@@ -384,7 +403,7 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
                     &acting(manager, at.min(now)),
                     client.id,
                     &IfMatch::Any,
-                    *status,
+                    demo_status_change(*status, &mut rng),
                 )?;
             }
             if moves.last() == Some(&ClientStatus::Active) {
@@ -897,4 +916,38 @@ fn care_for(
         assessments_uc::finalize(tx, cx, client, draft.id, &IfMatch::Any)?;
     }
     Ok(())
+}
+
+/// A move of a demo client; a discharge with a reason, a destination and a
+/// summary as a case manager would write them.
+fn demo_status_change(status: ClientStatus, rng: &mut impl Rng) -> StatusChange {
+    let (reason, destination, summary) = [
+        (
+            DischargeReason::GoalsMet,
+            Destination::RentalWithSubsidy,
+            "Housed with a voucher for eight months, working part time, linked to a primary care \
+             doctor and a peer support group. Agreed to close; knows how to come back.",
+        ),
+        (
+            DischargeReason::MovedAway,
+            Destination::FamilyPermanent,
+            "Moved to live with her sister in another county; records sent to the case management \
+             program there with her consent.",
+        ),
+        (
+            DischargeReason::LostContact,
+            Destination::NoExitInterview,
+            "No contact for 90 days despite visits, calls, letters and outreach at the shelter.",
+        ),
+    ][rng.gen_range(0..3)];
+    let discharging = status == ClientStatus::Discharged;
+    StatusChange {
+        status,
+        reason: discharging.then_some(reason),
+        destination: discharging.then_some(destination),
+        on: None,
+        summary: discharging.then(|| summary.to_owned()),
+        keep_referral_ids: Vec::new(),
+        enrollment: None,
+    }
 }

@@ -137,10 +137,13 @@ pub enum ResourceType {
     Residence,
     /// A client's residences, or their community tenure (`resource_id` is the client).
     Residences,
+    Episode,
+    /// A client's episodes of care (`resource_id` is the client).
+    Episodes,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 33] = [
+    pub const ALL: [ResourceType; 35] = [
         ResourceType::Client,
         ResourceType::ClientList,
         ResourceType::CareTeam,
@@ -174,6 +177,8 @@ impl ResourceType {
         ResourceType::CriticalEventList,
         ResourceType::Residence,
         ResourceType::Residences,
+        ResourceType::Episode,
+        ResourceType::Episodes,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -211,6 +216,8 @@ impl ResourceType {
             ResourceType::CriticalEventList => "critical_event_list",
             ResourceType::Residence => "residence",
             ResourceType::Residences => "residences",
+            ResourceType::Episode => "episode",
+            ResourceType::Episodes => "episodes",
         }
     }
 

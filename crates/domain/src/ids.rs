@@ -165,3 +165,7 @@ id_type!(
     /// Identifies one place a client lived.
     ResidenceId
 );
+id_type!(
+    /// Identifies one enrollment (episode of care) of a client.
+    EpisodeId
+);

@@ -46,6 +46,7 @@ pub mod contact;
 pub mod critical_event;
 pub mod directory;
 pub mod egress;
+pub mod episode;
 pub mod error;
 pub mod ids;
 pub mod lifecycle;
@@ -97,6 +98,7 @@ versioned!(
     benefit::Application,
     critical_event::CriticalEvent,
     residence::Residence,
+    episode::Episode,
     claim::ClaimBatch,
     directory::Organization,
     directory::Location,

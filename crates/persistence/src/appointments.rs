@@ -266,6 +266,26 @@ pub fn get_appointment(
     row.into_domain(ride)
 }
 
+/// The scheduled appointments of `client` that start at or after `from`,
+/// in time order.
+pub fn scheduled_from(
+    conn: &mut DbConnection,
+    client: ClientId,
+    from: DateTime<Utc>,
+) -> Result<Vec<Appointment>, StoreError> {
+    appointments::table
+        .left_join(rides::table)
+        .filter(appointments::client_id.eq(client.to_string()))
+        .filter(appointments::status.eq(AppointmentStatus::Scheduled.as_str()))
+        .filter(appointments::starts_at.ge(to_db(from)))
+        .order((appointments::starts_at.asc(), appointments::id.asc()))
+        .select((AppointmentRow::as_select(), Option::<RideRow>::as_select()))
+        .load::<(AppointmentRow, Option<RideRow>)>(conn)?
+        .into_iter()
+        .map(|(row, ride)| row.into_domain(ride))
+        .collect()
+}
+
 /// Which appointments a list returns, beyond the actor's scope.
 #[derive(Debug, Clone, Default)]
 pub struct AppointmentFilter {

@@ -12,6 +12,7 @@ pub mod clients;
 mod conn;
 pub mod contacts;
 pub mod directory;
+pub mod episodes;
 mod error;
 pub mod events;
 pub mod idempotency;

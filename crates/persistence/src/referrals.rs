@@ -376,6 +376,28 @@ pub fn get_referral(conn: &mut DbConnection, id: ReferralId) -> Result<Referral,
         .into_domain()
 }
 
+/// The referrals of `client` whose loop is still open (from a draft to one
+/// on hold), the oldest first.
+pub fn open_referrals_of(
+    conn: &mut DbConnection,
+    client: ClientId,
+) -> Result<Vec<Referral>, StoreError> {
+    let open: Vec<&str> = ReferralStatus::ALL
+        .iter()
+        .filter(|s| !s.is_final())
+        .map(|s| s.as_str())
+        .collect();
+    referrals::table
+        .filter(referrals::client_id.eq(client.to_string()))
+        .filter(referrals::status.eq_any(open))
+        .order((referrals::created_at.asc(), referrals::id.asc()))
+        .select(ReferralRow::as_select())
+        .load::<ReferralRow>(conn)?
+        .into_iter()
+        .map(ReferralRow::into_domain)
+        .collect()
+}
+
 /// A referral's history, oldest first.
 pub fn history(conn: &mut DbConnection, id: ReferralId) -> Result<Vec<ReferralEvent>, StoreError> {
     type EventRow = (

@@ -361,6 +361,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     benefit_application_events,
     critical_events,
     residences,
+    episodes,
     care_team_members,
     natural_supports,
     instruments,
@@ -766,3 +767,26 @@ diesel::table! {
 }
 
 diesel::joinable!(residences -> clients (client_id));
+
+diesel::table! {
+    episodes (id) {
+        id -> Text,
+        client_id -> Text,
+        program -> Text,
+        referral_source -> Nullable<Text>,
+        referral_source_name -> Nullable<Text>,
+        eligibility_basis -> Nullable<Text>,
+        started_on -> Date,
+        ended_on -> Nullable<Date>,
+        discharge_reason -> Nullable<Text>,
+        destination -> Nullable<Text>,
+        discharge_summary -> Nullable<Text>,
+        discharged_by -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::joinable!(episodes -> clients (client_id));

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use spoke_domain::client::{Client, ClientDetails, ClientDetailsInput, ClientPatch, ClientStatus};
+use spoke_domain::episode::{EnrollmentInput, StatusChange};
 use spoke_domain::ids::{ClientId, TeamId, UserId};
 use spoke_persistence::clients::ClientFilter;
 use utoipa::{IntoParams, ToSchema};
@@ -14,6 +15,7 @@ use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, etag, from_valu
 use crate::idempotency::{self, Created};
 use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
+use crate::routes::episodes::{ClosedView, EpisodeView};
 use crate::routes::{Page, json_body, ok_with_etag};
 use crate::state::AppState;
 use crate::usecases::clients::{self as usecases, NewClient};
@@ -85,6 +87,9 @@ pub struct CreateClientRequest {
     /// creating a client becomes its primary case manager unless they name one.
     #[serde(default)]
     pub primary_case_manager_id: Option<UserId>,
+    /// The first episode of care: program (default "Case management"), referral source, eligibility.
+    #[serde(default)]
+    pub enrollment: Option<EnrollmentInput>,
 }
 
 impl CreateClientRequest {
@@ -101,6 +106,18 @@ impl CreateClientRequest {
         };
         let team_id = take("team_id")?.map(TeamId);
         let primary_case_manager_id = take("primary_case_manager_id")?.map(UserId);
+        let enrollment = match body.remove("enrollment") {
+            None | Some(serde_json::Value::Null) => None,
+            // Parsed under its name, so that an error names `enrollment.<field>`.
+            Some(value) => {
+                #[derive(Deserialize)]
+                struct Named {
+                    enrollment: EnrollmentInput,
+                }
+                let named: Named = from_value(serde_json::json!({ "enrollment": value }))?;
+                Some(named.enrollment)
+            }
+        };
         let given: Vec<String> = body.keys().cloned().collect();
         let details: ClientDetailsInput = from_value(serde_json::Value::Object(body))?;
         // The details' own names, as they serialize, are the only ones known:
@@ -117,18 +134,40 @@ impl CreateClientRequest {
             details,
             team_id,
             primary_case_manager_id,
+            enrollment,
         })
     }
 }
 
-/// A move to another status.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"status": "active"}))]
-pub struct StatusChange {
-    /// Allowed moves: intake → active or discharged; active → on_hold or discharged; on_hold → active or
-    /// discharged; discharged → intake.
-    pub status: ClientStatus,
+/// A client in its new status, with the episode the move ended or began and what a discharge closed.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936b2e-6f1a-7cc3-9a51-3f0b4f4d2a10", "given_name": "Maria", "family_name": "Rivera",
+    "preferred_name": null, "date_of_birth": "1968-04-12", "gender": null, "preferred_language": "es",
+    "phone": "+1 503 555 0142", "email": null, "address": null, "medicaid_id": null, "external_ids": [],
+    "status": "discharged", "risk_flags": [], "primary_case_manager_id": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c",
+    "team_id": "01936b2e-3a00-7a11-8c22-1d2e3f4a5b6c", "created_at": "2025-03-04T16:00:00Z",
+    "updated_at": "2026-11-20T17:00:00Z", "version": 6,
+    "episode": {
+        "id": "01936b43-1a00-7c11-8d22-3e4f5a6b7c8d", "client_id": "01936b2e-6f1a-7cc3-9a51-3f0b4f4d2a10",
+        "program": "Intensive case management", "referral_source": "hospital", "referral_source_name": null,
+        "eligibility_basis": "Medicaid TCM: serious mental illness", "started_on": "2025-03-04",
+        "ended_on": "2026-11-20", "open": false, "discharge_reason": "goals_met",
+        "destination": "rental_with_subsidy", "destination_category": "permanent", "destination_hud_code": 435,
+        "discharge_summary": "Housed for eight months, working part time.",
+        "discharged_by": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c",
+        "created_at": "2025-03-04T16:00:00Z", "updated_at": "2026-11-20T17:00:00Z", "version": 2
+    },
+    "closed": {"plan_ids": ["01936b31-1a00-7c11-8d22-3e4f5a6b7c8d"], "referral_ids": [],
+        "kept_referral_ids": [], "appointment_ids": ["01936b35-1a00-7c11-8d22-3e4f5a6b7c8d"]}
+}))]
+pub struct StatusChangedView {
+    #[serde(flatten)]
+    pub client: ClientView,
+    /// The episode a discharge ended or a re-enrollment began; null for other moves.
+    pub episode: Option<EpisodeView>,
+    /// What a discharge closed; null for other moves.
+    pub closed: Option<ClosedView>,
 }
 
 /// A new primary case manager, or `null` for none.
@@ -198,11 +237,13 @@ pub async fn create_client(
         details,
         team_id,
         primary_case_manager_id,
+        enrollment,
     } = CreateClientRequest::from_json(body.value)?;
     let new = NewClient {
         details: details.parse(caller.today())?,
         team_id,
         primary_case_manager_id,
+        enrollment: enrollment.unwrap_or_default(),
     };
     idempotency::create_as(&state, caller, key, &req, &body.raw, move |tx, cx| {
         let client = usecases::create(tx, cx, new)?;
@@ -322,6 +363,12 @@ pub async fn update_client(
 ///
 /// With the client's ETag in If-Match. An illegal move is a 409 whose `allowed_statuses` lists the moves
 /// allowed from the current status.
+///
+/// **Discharge** (`discharged`, with a `reason`; optionally `destination`, `on`, `summary`) ends the episode
+/// of care and closes what is open, in one transaction: the active plan is completed, open referrals are
+/// cancelled with the reason "client discharged" (partners are told) unless named in `keep_referral_ids`,
+/// and appointments scheduled from now on are cancelled. The answer says what it closed. **Re-enrollment**
+/// (`discharged` → `intake`, optionally with `enrollment` and `on`) opens a new episode.
 #[utoipa::path(
     tag = "clients",
     operation_id = "change_client_status",
@@ -331,7 +378,7 @@ pub async fn update_client(
     ),
     request_body = StatusChange,
     responses(
-        (status = 200, description = "The client in its new status.", body = ClientView, headers(("ETag" = String, description = "The new version"))),
+        (status = 200, description = "The client in its new status.", body = StatusChangedView, headers(("ETag" = String, description = "The new version"))),
         (status = 403, response = Forbidden),
         (status = 409, description = "The move is not allowed from the current status.", content_type = "application/problem+json", body = crate::problem::Problem,
             example = json!({"type": "/problems/illegal-status-move", "title": "This status change is not allowed", "status": 409,
@@ -348,13 +395,20 @@ pub async fn change_client_status(
     body: ApiJson<StatusChange>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let to = body.value.status;
-    let client = state
+    let change = body.value;
+    let changed = state
         .write_as(caller, move |tx, cx| {
-            usecases::change_status(tx, cx, id, &if_match, to)
+            usecases::change_status(tx, cx, id, &if_match, change)
         })
         .await?;
-    Ok(with_etag(&client))
+    Ok(ok_with_etag(
+        changed.client.version,
+        &StatusChangedView {
+            client: ClientView::from(&changed.client),
+            episode: changed.episode.as_ref().map(EpisodeView::from),
+            closed: changed.closed.as_ref().map(ClosedView::from),
+        },
+    ))
 }
 
 /// Assign a client's primary case manager.

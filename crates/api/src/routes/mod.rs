@@ -11,6 +11,7 @@ pub mod care;
 pub mod clients;
 pub mod contacts;
 pub mod directory;
+pub mod episodes;
 pub mod events;
 pub mod health;
 pub mod partner;
@@ -97,6 +98,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(benefits::move_benefit_application)
                 .service(benefits::get_benefit_application_history)
                 .service(benefits::list_benefit_applications)
+                .service(episodes::list_episodes)
                 .service(events::create_critical_event)
                 .service(events::list_client_critical_events)
                 .service(events::get_critical_event)

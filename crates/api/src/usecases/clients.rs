@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 use spoke_domain::audit::{AuditAction, AuditEvent, ResourceType};
 use spoke_domain::client::{Client, ClientDetails, ClientPatch, ClientStatus};
+use spoke_domain::episode::{EnrollmentInput, Episode, StatusChange};
 use spoke_domain::ids::{ClientId, TeamId, UserId};
 use spoke_domain::policy::{Actor, ClientAction, authorize_client, client_scope, needs_care_team};
 use spoke_domain::staff::Role;
@@ -18,6 +19,7 @@ use crate::extract::IfMatch;
 use crate::problem::ApiError;
 use crate::usecases::allowed;
 use crate::usecases::change_versioned;
+use crate::usecases::episodes::{self, Closed};
 use crate::usecases::staff::existing_team;
 
 const NOT_YOURS: &str =
@@ -151,6 +153,8 @@ pub struct NewClient {
     /// A case manager creating a client becomes its primary case manager
     /// unless they name one.
     pub primary_case_manager_id: Option<UserId>,
+    /// The first episode's program, referral source and eligibility.
+    pub enrollment: EnrollmentInput,
 }
 
 /// Creates a client at `intake`: admins name the team; supervisors and case
@@ -168,6 +172,7 @@ pub fn create(tx: &mut Tx, cx: &Cx, new: NewClient) -> Result<Client, ApiError> 
     let primary = new
         .primary_case_manager_id
         .or((actor.role == Role::CaseManager).then_some(actor.user_id));
+    let enrollment = new.enrollment.parse("enrollment")?;
     let client = Client::new(new.details, team_id, primary, cx.now);
     allowed(
         authorize_client(
@@ -183,6 +188,7 @@ pub fn create(tx: &mut Tx, cx: &Cx, new: NewClient) -> Result<Client, ApiError> 
         check_case_manager(tx, "primary_case_manager_id", manager, client.team_id)?;
     }
     store::insert(tx, &client)?;
+    episodes::open_first(tx, cx, &client, enrollment)?;
     tx.audit(AuditEvent::for_client(
         actor.user_id,
         AuditAction::ClientCreated,
@@ -249,26 +255,64 @@ pub fn update(
     )
 }
 
-/// Moves a client to another status, if the lifecycle allows it.
+/// A client moved to another status, and what came with the move.
+#[derive(Debug, Clone)]
+pub struct StatusChanged {
+    pub client: Client,
+    /// The episode a discharge closed or a re-enrollment opened.
+    pub episode: Option<Episode>,
+    /// What a discharge closed.
+    pub closed: Option<Closed>,
+}
+
+/// Moves a client to another status, if the lifecycle allows it. A
+/// discharge ends the episode and closes what is open about the client; a
+/// discharged client moved back to intake starts a new episode.
 pub fn change_status(
     tx: &mut Tx,
     cx: &Cx,
     id: ClientId,
     if_match: &IfMatch,
-    to: ClientStatus,
-) -> Result<Client, ApiError> {
-    change_client(
+    change: StatusChange,
+) -> Result<StatusChanged, ApiError> {
+    let mut episode = None;
+    let mut closed = None;
+    let client = change_client(
         tx,
         cx,
         id,
         ClientAction::ChangeStatus,
         if_match,
         AuditAction::ClientStatusChanged,
-        |_, client| {
-            client.status = client.status.move_to(to)?;
+        |tx, client| {
+            let from = client.status;
+            client.status = from.move_to(change.status)?;
+            change.check_fields(from)?;
+            match change.status {
+                ClientStatus::Discharged => {
+                    let (ended, what) = episodes::discharge(tx, cx, client, &change.discharge())?;
+                    episode = Some(ended);
+                    closed = Some(what);
+                }
+                ClientStatus::Intake => {
+                    episode = Some(episodes::reenroll(
+                        tx,
+                        cx,
+                        client.id,
+                        change.enrollment,
+                        change.on,
+                    )?);
+                }
+                ClientStatus::Active | ClientStatus::OnHold => {}
+            }
             Ok(true)
         },
-    )
+    )?;
+    Ok(StatusChanged {
+        client,
+        episode,
+        closed,
+    })
 }
 
 /// Assigns (or with `None` removes) a client's primary case manager: an

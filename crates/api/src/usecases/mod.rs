@@ -19,6 +19,7 @@ pub mod claims;
 pub mod clients;
 pub mod contacts;
 pub mod directory;
+pub mod episodes;
 pub mod events;
 pub mod partner;
 pub mod plans;
