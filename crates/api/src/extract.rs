@@ -71,12 +71,29 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value).map_err(|error| {
         let field = error.path().to_string();
-        ApiError::Validation(spoke_domain::FieldErrors(vec![FieldError {
-            field: if field == "." { String::new() } else { field },
-            code: "invalid".to_owned(),
-            message: plain(&error.into_inner().to_string()),
-        }]))
+        data_error(field, &error.into_inner().to_string())
     })
+}
+
+/// A body that is JSON but not the request's shape, as a 422 naming the
+/// field: a missing one by its own name (`required`), as every other
+/// refusal of a required value is named.
+fn data_error(path: String, message: &str) -> ApiError {
+    let path = if path == "." { String::new() } else { path };
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(name, _)| name);
+    let (field, code) = match missing {
+        Some(name) if path.is_empty() => (name.to_owned(), "required"),
+        Some(name) => (format!("{path}.{name}"), "required"),
+        None => (path, "invalid"),
+    };
+    ApiError::Validation(spoke_domain::FieldErrors(vec![FieldError {
+        field,
+        code: code.to_owned(),
+        message: plain(message),
+    }]))
 }
 
 /// A deserializer's message in the contract's words: no position (the
@@ -175,11 +192,7 @@ pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
             Category::Syntax | Category::Eof | Category::Io => {
                 ApiError::bad_request(format!("the body is not valid JSON: {inner}"))
             }
-            Category::Data => ApiError::Validation(spoke_domain::FieldErrors(vec![FieldError {
-                field: if field == "." { String::new() } else { field },
-                code: "invalid".to_owned(),
-                message: plain(&inner.to_string()),
-            }])),
+            Category::Data => data_error(field, &inner.to_string()),
         }
     })
 }
