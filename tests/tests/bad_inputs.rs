@@ -338,6 +338,19 @@ fn every_bad_input_is_a_problem_and_stores_nothing(spoke: &Spoke) {
             .header("If-Match", "\"1\""),
         case("events from after to", "GET", "/v1/critical-events?from=2026-12-02&to=2026-12-01", 422).field("to"),
         case("events neither open nor closed", "GET", "/v1/critical-events?open=maybe", 400),
+        case("transfer without a summary", "POST", &format!("{client}/transfers"), 422)
+            .json(json!({"to_team_id": south}))
+            .field("summary"),
+        case("transfer to an unknown team", "POST", &format!("{client}/transfers"), 422)
+            .json(json!({"to_team_id": uuid::Uuid::now_v7(), "summary": "Moved east."}))
+            .field("to_team_id"),
+        case("transfer to someone of another team", "POST", &format!("{client}/transfers"), 422)
+            .json(json!({"to_team_id": south, "to_case_manager_id": uuid::Uuid::now_v7(), "summary": "Moved east."}))
+            .field("to_case_manager_id"),
+        case("answer to an unknown transfer", "POST", &format!("/v1/transfers/{}/status", uuid::Uuid::now_v7()), 404)
+            .json(json!({"status": "accepted"}))
+            .header("If-Match", "\"1\""),
+        case("transfers in no status", "GET", "/v1/transfers?status=maybe", 400),
         case("residence moved out before in", "POST", &format!("{client}/residences"), 422)
             .json(json!({"setting": "own_home", "moved_in_on": "2026-05-01", "moved_out_on": "2026-04-01"}))
             .field("moved_out_on"),

@@ -10,14 +10,20 @@ use spoke_domain::care::{CareTeamInput, CareTeamKind, CareTeamMember};
 use spoke_domain::client::{Client, ClientDetailsInput};
 use spoke_domain::contact::{Contact, ContactCheck, ContactInput, ContactRules, LocalStart};
 use spoke_domain::critical_event::{CriticalEvent, EventInput};
-use spoke_domain::ids::{ClientId, TeamId};
+use spoke_domain::ids::{ClientId, TeamId, UserId};
 use spoke_domain::residence::{Residence, ResidenceInput};
 use spoke_domain::staff::Role;
-use spoke_persistence::{appointments, assessments, benefits, care, clients, contacts, events};
+use spoke_domain::transfer::{Transfer, TransferInput};
+use spoke_persistence::{
+    appointments, assessments, benefits, care, clients, contacts, events, transfers,
+};
 use spoke_tests::{Spoke, TestUser, both_backends, client_body};
 
 struct World {
     team_a: TeamId,
+    team_b: TeamId,
+    /// A case manager of team B.
+    cm_b: UserId,
     cm_a: TestUser,
     /// On the care team of every client `client_of_a` makes.
     care_a: TestUser,
@@ -28,6 +34,7 @@ fn world(spoke: &Spoke) -> World {
     let team_a = spoke.team("Team A");
     let team_b = spoke.team("Team B");
     let cm_a = spoke.user("cm-a@example.org", Role::CaseManager, Some(team_a));
+    let cm_b = spoke.user("cm-b@example.org", Role::CaseManager, Some(team_b));
     let care_a = spoke.user("care-a@example.org", Role::CareTeamMember, None);
     let actors = vec![
         ("admin", spoke.user("admin@example.org", Role::Admin, None)),
@@ -40,10 +47,7 @@ fn world(spoke: &Spoke) -> World {
             "other case manager A",
             spoke.user("cm-a2@example.org", Role::CaseManager, Some(team_a)),
         ),
-        (
-            "case manager B",
-            spoke.user("cm-b@example.org", Role::CaseManager, Some(team_b)),
-        ),
+        ("case manager B", cm_b.clone()),
         (
             "supervisor B",
             spoke.user("sup-b@example.org", Role::Supervisor, Some(team_b)),
@@ -60,6 +64,8 @@ fn world(spoke: &Spoke) -> World {
     ];
     World {
         team_a,
+        team_b,
+        cm_b: cm_b.id,
         cm_a,
         care_a,
         actors,
@@ -856,8 +862,88 @@ fn episodes_by_role(spoke: &Spoke) {
     check(spoke, &world, &endpoints, expected);
 }
 
+/// A transfer of a client of team A to team B: its id.
+fn transfer_of_a(spoke: &Spoke, world: &World) -> String {
+    let client = client_of_a(spoke, world);
+    let input: TransferInput =
+        serde_json::from_value(json!({"to_team_id": world.team_b, "summary": "Moved east."}))
+            .unwrap();
+    let transfer = Transfer::request(
+        client,
+        (world.team_a, Some(world.cm_a.id)),
+        input,
+        world.cm_a.id,
+        spoke_persistence::now(),
+    )
+    .unwrap();
+    transfers::insert(&mut spoke.database().conn().unwrap(), &transfer).unwrap();
+    transfer.id.to_string()
+}
+
+fn transfers_by_role(spoke: &Spoke) {
+    let world = world(spoke);
+    let endpoints: [(&str, Cell); 6] = [
+        ("ask for a transfer", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.post(&format!("/v1/clients/{id}/transfers"))
+                .as_user(u)
+                .json(json!({"to_team_id": w.team_b, "summary": "Moved east."}))
+                .send()
+                .status
+        }),
+        ("list client transfers", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.get(&format!("/v1/clients/{id}/transfers"))
+                .as_user(u)
+                .send()
+                .status
+        }),
+        ("assignment history", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.get(&format!("/v1/clients/{id}/assignments"))
+                .as_user(u)
+                .send()
+                .status
+        }),
+        ("get transfer", |s, w, u, _| {
+            let id = transfer_of_a(s, w);
+            s.get(&format!("/v1/transfers/{id}"))
+                .as_user(u)
+                .send()
+                .status
+        }),
+        ("accept transfer", |s, w, u, _| {
+            let id = transfer_of_a(s, w);
+            s.post(&format!("/v1/transfers/{id}/status"))
+                .as_user(u)
+                .if_match("\"1\"")
+                .json(json!({"status": "accepted", "case_manager_id": w.cm_b}))
+                .send()
+                .status
+        }),
+        ("transfer in list", |s, w, u, _| {
+            let id = transfer_of_a(s, w);
+            listed(s, u, "/v1/transfers?limit=200&status=requested", &id)
+        }),
+    ];
+    let expected: [[u16; 6]; 9] = [
+        // ask  lsCl hist get  acpt list
+        [201, 200, 200, 200, 200, 200], // admin
+        [201, 200, 200, 200, 403, 200], // supervisor A
+        [201, 200, 200, 200, 403, 200], // primary cm A
+        [403, 200, 200, 200, 403, 200], // other cm A
+        [404, 404, 404, 200, 403, 200], // cm B (receiving team)
+        [404, 404, 404, 200, 200, 200], // supervisor B (receiving team)
+        [404, 404, 404, 404, 404, 404], // care-team member elsewhere
+        [403, 200, 200, 404, 404, 404], // care-team member of the client
+        [404, 404, 404, 404, 404, 404], // billing
+    ];
+    check(spoke, &world, &endpoints, expected);
+}
+
 both_backends!(
     role_by_endpoint_matrix,
+    transfers_by_role,
     episodes_by_role,
     appointments_by_role,
     benefits_by_role,

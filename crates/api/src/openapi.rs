@@ -154,6 +154,9 @@ their services and locations, capacity, and the service taxonomy. Every staff ro
             visits, crises, detox, residential treatment, arrests and jail, a lost home, overdoses, suicide attempts, \
             victimization, death. Each with its facility, dates and sensitivity; a stay's length, and for a psychiatric \
             discharge the follow-up contact within 7 days."),
+        (name = "transfers", description = "Handing a client to another team or case manager: the sending side asks with \
+            a transfer summary, the receiving team's supervisor accepts (naming the new case manager) or declines; who \
+            held each client, and when, is kept."),
         (name = "residences", description = "Where a client lives, one place at a time, each setting community or \
             institutional; and community tenure, the days of a period spent in the community rather than in a hospital, \
             treatment, jail or another institution."),

@@ -140,10 +140,15 @@ pub enum ResourceType {
     Episode,
     /// A client's episodes of care (`resource_id` is the client).
     Episodes,
+    Transfer,
+    /// A client's transfers, or who held the client (`resource_id` is the client).
+    Transfers,
+    /// A page of transfers across clients (`client_ids` names whose were shown).
+    TransferList,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 35] = [
+    pub const ALL: [ResourceType; 38] = [
         ResourceType::Client,
         ResourceType::ClientList,
         ResourceType::CareTeam,
@@ -179,6 +184,9 @@ impl ResourceType {
         ResourceType::Residences,
         ResourceType::Episode,
         ResourceType::Episodes,
+        ResourceType::Transfer,
+        ResourceType::Transfers,
+        ResourceType::TransferList,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -218,6 +226,9 @@ impl ResourceType {
             ResourceType::Residences => "residences",
             ResourceType::Episode => "episode",
             ResourceType::Episodes => "episodes",
+            ResourceType::Transfer => "transfer",
+            ResourceType::Transfers => "transfers",
+            ResourceType::TransferList => "transfer_list",
         }
     }
 

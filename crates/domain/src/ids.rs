@@ -169,3 +169,7 @@ id_type!(
     /// Identifies one enrollment (episode of care) of a client.
     EpisodeId
 );
+id_type!(
+    /// Identifies a transfer of a client to another team or case manager.
+    TransferId
+);

@@ -57,6 +57,7 @@ pub mod referral;
 pub mod residence;
 pub mod staff;
 pub mod throttle;
+pub mod transfer;
 pub mod values;
 
 pub use error::{FieldError, FieldErrors, ValueError};

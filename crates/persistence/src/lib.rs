@@ -26,6 +26,7 @@ pub mod staff;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod throttle;
+pub mod transfers;
 pub mod webhooks;
 
 pub use conn::{

@@ -362,6 +362,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     critical_events,
     residences,
     episodes,
+    transfers,
+    client_assignments,
     care_team_members,
     natural_supports,
     instruments,
@@ -790,3 +792,40 @@ diesel::table! {
 }
 
 diesel::joinable!(episodes -> clients (client_id));
+
+diesel::table! {
+    transfers (id) {
+        id -> Text,
+        client_id -> Text,
+        from_team_id -> Text,
+        from_case_manager_id -> Nullable<Text>,
+        to_team_id -> Text,
+        to_case_manager_id -> Nullable<Text>,
+        summary -> Text,
+        status -> Text,
+        requested_by -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::joinable!(transfers -> clients (client_id));
+
+diesel::table! {
+    client_assignments (id) {
+        id -> Text,
+        client_id -> Text,
+        team_id -> Text,
+        case_manager_id -> Nullable<Text>,
+        from_at -> Timestamp,
+        until_at -> Nullable<Timestamp>,
+        reason -> Text,
+        by_user -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(client_assignments -> clients (client_id));

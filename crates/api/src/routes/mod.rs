@@ -19,6 +19,7 @@ pub mod plans;
 pub mod problems;
 pub mod referrals;
 pub mod staff;
+pub mod transfers;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -99,6 +100,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(benefits::get_benefit_application_history)
                 .service(benefits::list_benefit_applications)
                 .service(episodes::list_episodes)
+                .service(transfers::create_transfer)
+                .service(transfers::list_client_transfers)
+                .service(transfers::list_assignments)
+                .service(transfers::list_transfers)
+                .service(transfers::get_transfer)
+                .service(transfers::move_transfer)
                 .service(events::create_critical_event)
                 .service(events::list_client_critical_events)
                 .service(events::get_critical_event)

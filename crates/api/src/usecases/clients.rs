@@ -9,9 +9,10 @@ use spoke_domain::episode::{EnrollmentInput, Episode, StatusChange};
 use spoke_domain::ids::{ClientId, TeamId, UserId};
 use spoke_domain::policy::{Actor, ClientAction, authorize_client, client_scope, needs_care_team};
 use spoke_domain::staff::Role;
+use spoke_domain::transfer::AssignmentReason;
 use spoke_persistence::clients::{self as store, ClientFilter};
 use spoke_persistence::page::{Keyset, Page};
-use spoke_persistence::{DbConnection, StoreError, care, staff};
+use spoke_persistence::{DbConnection, StoreError, care, staff, transfers};
 
 use crate::context::Cx;
 use crate::db::Tx;
@@ -86,7 +87,7 @@ pub(crate) fn with_client<T>(
 }
 
 /// Checks that `user` may hold `team`'s client as primary case manager.
-fn check_case_manager(
+pub(crate) fn check_case_manager(
     conn: &mut DbConnection,
     field: &str,
     user: UserId,
@@ -189,6 +190,14 @@ pub fn create(tx: &mut Tx, cx: &Cx, new: NewClient) -> Result<Client, ApiError> 
     }
     store::insert(tx, &client)?;
     episodes::open_first(tx, cx, &client, enrollment)?;
+    transfers::record_assignment(
+        tx,
+        client.id,
+        (client.team_id, client.primary_case_manager_id),
+        AssignmentReason::Created,
+        actor.user_id,
+        cx.now,
+    )?;
     tx.audit(AuditEvent::for_client(
         actor.user_id,
         AuditAction::ClientCreated,
@@ -337,6 +346,16 @@ pub fn assign_case_manager(
             }
             let changed = client.primary_case_manager_id != manager;
             client.primary_case_manager_id = manager;
+            if changed {
+                transfers::record_assignment(
+                    tx,
+                    client.id,
+                    (client.team_id, manager),
+                    AssignmentReason::Assigned,
+                    cx.actor.user_id,
+                    cx.now,
+                )?;
+            }
             Ok(changed)
         },
     )

@@ -25,6 +25,7 @@ pub mod partner;
 pub mod plans;
 pub mod referrals;
 pub mod staff;
+pub mod transfers;
 pub mod webhooks;
 
 use chrono::{DateTime, Utc};

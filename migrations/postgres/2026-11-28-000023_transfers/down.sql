@@ -1,0 +1,2 @@
+DROP TABLE client_assignments;
+DROP TABLE transfers;
