@@ -7,7 +7,7 @@ use serde_json::json;
 use spoke_domain::ids::ClientId;
 use spoke_domain::policy::{ClientScope, ContactScope, ContactView};
 use spoke_domain::staff::Role;
-use spoke_persistence::{appointments, benefits, clients, contacts, events, staff};
+use spoke_persistence::{appointments, benefits, clients, contacts, events, safety_plans, staff};
 use spoke_tests::{Spoke, both_backends};
 
 struct Case {
@@ -56,8 +56,8 @@ impl Case {
     }
 }
 
-/// How many of each record there are (the residences of `client`).
-fn counts(spoke: &Spoke, client: ClientId) -> [usize; 9] {
+/// How many of each record there are (the residences and safety plans of `client`).
+fn counts(spoke: &Spoke, client: ClientId) -> [usize; 10] {
     let mut conn = spoke.database().conn().unwrap();
     let everyone = ContactScope {
         clients: ClientScope::All,
@@ -86,6 +86,7 @@ fn counts(spoke: &Spoke, client: ClientId) -> [usize; 9] {
             .items
             .len(),
         events::residences_of(&mut conn, client).unwrap().len(),
+        safety_plans::versions(&mut conn, client).unwrap().len(),
     ]
 }
 
@@ -351,6 +352,17 @@ fn every_bad_input_is_a_problem_and_stores_nothing(spoke: &Spoke) {
             .json(json!({"status": "accepted"}))
             .header("If-Match", "\"1\""),
         case("transfers in no status", "GET", "/v1/transfers?status=maybe", 400),
+        case("an empty safety plan", "PUT", &format!("{client}/safety-plan"), 422)
+            .json(json!({}))
+            .header("If-Match", "\"0\"")
+            .field("warning_signs"),
+        case("a safety plan with a blank entry", "PUT", &format!("{client}/safety-plan"), 422)
+            .json(json!({"people_to_ask_for_help": [{"name": " "}]}))
+            .header("If-Match", "\"0\"")
+            .field("people_to_ask_for_help[0].name"),
+        case("a safety plan of an unknown section", "PUT", &format!("{client}/safety-plan"), 422)
+            .json(json!({"hobbies": ["chess"]}))
+            .header("If-Match", "\"0\""),
         case("residence moved out before in", "POST", &format!("{client}/residences"), 422)
             .json(json!({"setting": "own_home", "moved_in_on": "2026-05-01", "moved_out_on": "2026-04-01"}))
             .field("moved_out_on"),

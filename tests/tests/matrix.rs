@@ -12,10 +12,11 @@ use spoke_domain::contact::{Contact, ContactCheck, ContactInput, ContactRules, L
 use spoke_domain::critical_event::{CriticalEvent, EventInput};
 use spoke_domain::ids::{ClientId, TeamId, UserId};
 use spoke_domain::residence::{Residence, ResidenceInput};
+use spoke_domain::safety_plan::SafetyPlan;
 use spoke_domain::staff::Role;
 use spoke_domain::transfer::{Transfer, TransferInput};
 use spoke_persistence::{
-    appointments, assessments, benefits, care, clients, contacts, events, transfers,
+    appointments, assessments, benefits, care, clients, contacts, events, safety_plans, transfers,
 };
 use spoke_tests::{Spoke, TestUser, both_backends, client_body};
 
@@ -827,12 +828,40 @@ fn events_by_role(spoke: &Spoke) {
     check(spoke, &world, &endpoints, expected);
 }
 
+/// Episodes, the safety plan and discharge.
 fn episodes_by_role(spoke: &Spoke) {
     let world = world(spoke);
-    let endpoints: [(&str, Cell); 2] = [
+    let endpoints: [(&str, Cell); 5] = [
         ("list episodes", |s, w, u, _| {
             let id = client_of_a(s, w);
             s.get(&format!("/v1/clients/{id}/episodes"))
+                .as_user(u)
+                .send()
+                .status
+        }),
+        ("get safety plan", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            let path = format!("/v1/clients/{id}/safety-plan");
+            let mut conn = s.database().conn().unwrap();
+            let sections =
+                serde_json::from_value(json!({"warning_signs": ["Not sleeping"]})).unwrap();
+            let plan = SafetyPlan::revise(id, None, sections, w.cm_a.id, spoke_persistence::now())
+                .unwrap();
+            safety_plans::insert(&mut conn, &plan).unwrap();
+            s.get(&path).as_user(u).send().status
+        }),
+        ("write safety plan", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.put(&format!("/v1/clients/{id}/safety-plan"))
+                .as_user(u)
+                .if_match("\"0\"")
+                .json(json!({"reasons_for_living": ["My daughter"]}))
+                .send()
+                .status
+        }),
+        ("safety plan versions", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.get(&format!("/v1/clients/{id}/safety-plan/versions"))
                 .as_user(u)
                 .send()
                 .status
@@ -847,17 +876,17 @@ fn episodes_by_role(spoke: &Spoke) {
                 .status
         }),
     ];
-    let expected: [[u16; 2]; 9] = [
-        // list discharge
-        [200, 200], // admin
-        [200, 200], // supervisor A
-        [200, 200], // primary cm A
-        [200, 403], // other cm A
-        [404, 404], // cm B
-        [404, 404], // supervisor B
-        [404, 404], // care-team member elsewhere
-        [200, 403], // care-team member of the client
-        [404, 404], // billing
+    let expected: [[u16; 5]; 9] = [
+        // list sGet sPut sVer disch
+        [200, 200, 200, 200, 200], // admin
+        [200, 200, 200, 200, 200], // supervisor A
+        [200, 200, 200, 200, 200], // primary cm A
+        [200, 200, 403, 200, 403], // other cm A
+        [404, 404, 404, 404, 404], // cm B
+        [404, 404, 404, 404, 404], // supervisor B
+        [404, 404, 404, 404, 404], // care-team member elsewhere
+        [200, 200, 403, 200, 403], // care-team member of the client
+        [404, 404, 404, 404, 404], // billing
     ];
     check(spoke, &world, &endpoints, expected);
 }

@@ -145,10 +145,12 @@ pub enum ResourceType {
     Transfers,
     /// A page of transfers across clients (`client_ids` names whose were shown).
     TransferList,
+    /// A client's safety plan, or its versions (`resource_id` is the client).
+    SafetyPlan,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 38] = [
+    pub const ALL: [ResourceType; 39] = [
         ResourceType::Client,
         ResourceType::ClientList,
         ResourceType::CareTeam,
@@ -187,6 +189,7 @@ impl ResourceType {
         ResourceType::Transfer,
         ResourceType::Transfers,
         ResourceType::TransferList,
+        ResourceType::SafetyPlan,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -229,6 +232,7 @@ impl ResourceType {
             ResourceType::Transfer => "transfer",
             ResourceType::Transfers => "transfers",
             ResourceType::TransferList => "transfer_list",
+            ResourceType::SafetyPlan => "safety_plan",
         }
     }
 

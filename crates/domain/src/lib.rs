@@ -55,6 +55,7 @@ pub mod plan;
 pub mod policy;
 pub mod referral;
 pub mod residence;
+pub mod safety_plan;
 pub mod staff;
 pub mod throttle;
 pub mod transfer;

@@ -21,6 +21,7 @@ pub mod page;
 pub mod plans;
 pub mod referrals;
 mod rows;
+pub mod safety_plans;
 mod schema;
 pub mod staff;
 #[cfg(feature = "test-support")]

@@ -364,6 +364,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     episodes,
     transfers,
     client_assignments,
+    safety_plans,
     care_team_members,
     natural_supports,
     instruments,
@@ -829,3 +830,15 @@ diesel::table! {
 }
 
 diesel::joinable!(client_assignments -> clients (client_id));
+
+diesel::table! {
+    safety_plans (client_id, version) {
+        client_id -> Text,
+        version -> Integer,
+        sections -> Text,
+        written_by -> Text,
+        written_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(safety_plans -> clients (client_id));

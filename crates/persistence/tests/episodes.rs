@@ -66,4 +66,45 @@ fn a_client_is_enrolled_once_at_a_time(db: &TestDb) {
     );
 }
 
-both_backends!(a_client_is_enrolled_once_at_a_time);
+fn a_safety_plan_version_is_kept_once(db: &TestDb) {
+    use spoke_domain::safety_plan::SafetyPlan;
+    use spoke_persistence::safety_plans;
+    let database = db.open(2);
+    let mut conn = database.conn().unwrap();
+    let north = team(&mut conn, "North");
+    let cm = user(
+        &mut conn,
+        "cm@example.org",
+        Role::CaseManager,
+        Some(north.id),
+    );
+    let maria = client(&mut conn, north.id, "Maria", "Rivera");
+    let sections = |reason: &str| {
+        serde_json::from_value(serde_json::json!({"reasons_for_living": [reason]})).unwrap()
+    };
+    assert_eq!(safety_plans::current(&mut conn, maria.id).unwrap(), None);
+    let first = SafetyPlan::revise(maria.id, None, sections("My daughter"), cm.id, now()).unwrap();
+    safety_plans::insert(&mut conn, &first).unwrap();
+    let second =
+        SafetyPlan::revise(maria.id, Some(&first), sections("The ocean"), cm.id, now()).unwrap();
+    safety_plans::insert(&mut conn, &second).unwrap();
+    // Another revision of the first version finds it taken.
+    let late = SafetyPlan::revise(maria.id, Some(&first), sections("Tom"), cm.id, now()).unwrap();
+    assert!(matches!(
+        safety_plans::insert(&mut conn, &late),
+        Err(StoreError::Stale)
+    ));
+    assert_eq!(
+        safety_plans::current(&mut conn, maria.id).unwrap(),
+        Some(second.clone())
+    );
+    assert_eq!(
+        safety_plans::versions(&mut conn, maria.id).unwrap(),
+        [second, first]
+    );
+}
+
+both_backends!(
+    a_client_is_enrolled_once_at_a_time,
+    a_safety_plan_version_is_kept_once
+);

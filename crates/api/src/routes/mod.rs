@@ -18,6 +18,7 @@ pub mod partner;
 pub mod plans;
 pub mod problems;
 pub mod referrals;
+pub mod safety_plans;
 pub mod staff;
 pub mod transfers;
 
@@ -100,6 +101,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(benefits::get_benefit_application_history)
                 .service(benefits::list_benefit_applications)
                 .service(episodes::list_episodes)
+                .service(safety_plans::get_safety_plan)
+                .service(safety_plans::replace_safety_plan)
+                .service(safety_plans::list_safety_plan_versions)
                 .service(transfers::create_transfer)
                 .service(transfers::list_client_transfers)
                 .service(transfers::list_assignments)

@@ -24,6 +24,7 @@ pub mod events;
 pub mod partner;
 pub mod plans;
 pub mod referrals;
+pub mod safety_plans;
 pub mod staff;
 pub mod transfers;
 pub mod webhooks;
