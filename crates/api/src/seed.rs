@@ -23,6 +23,7 @@ use spoke_domain::episode::{
 use spoke_domain::ids::{ClientId, TeamId, UserId};
 use spoke_domain::policy::Actor;
 use spoke_domain::staff::{Role, Team, User};
+use spoke_domain::transfer::TransferInput;
 use spoke_domain::values::{Email, GenderInput, LongText, NewPassword, ShortText};
 use spoke_persistence::{Database, assessments, clients, staff};
 
@@ -38,7 +39,10 @@ use crate::usecases::care as care_uc;
 use crate::usecases::claims as claims_uc;
 use crate::usecases::clients::{self as clients_uc, NewClient};
 use crate::usecases::contacts::{self as contacts_uc, ContactSettings};
+use crate::usecases::events as events_uc;
+use crate::usecases::safety_plans as safety_plans_uc;
 use crate::usecases::staff::{self as accounts, NewAccount};
+use crate::usecases::transfers as transfers_uc;
 
 /// The password of every demo account. Demo data only: never in production.
 pub const DEMO_PASSWORD: &str = "spoke-demo-password";
@@ -440,6 +444,24 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
                 demo_appointments(tx, &settings.clock, &staff, client.id, now, &mut rng)?;
                 if rng.gen_bool(0.3) {
                     demo_application(tx, &acting(manager, now), client.id, &mut rng)?;
+                }
+                demo_life(tx, &acting(manager, now), client.id, taken_in, &mut rng)?;
+                if n == 4 {
+                    // A case manager asks for a client to move to the other team.
+                    let other = &teams[(n + 1) % teams.len()];
+                    transfers_uc::request(
+                        tx,
+                        &acting(manager, now),
+                        client.id,
+                        TransferInput {
+                            to_team_id: other.id,
+                            to_case_manager_id: None,
+                            summary: "Moved across the river in October to be near family; \
+                                      stable in the apartment, SNAP approved, keeps the psychiatry \
+                                      appointments. Needs a case manager closer to home."
+                                .to_owned(),
+                        },
+                    )?;
                 }
             }
             if n / teams.len() < CARED_FOR && n % teams.len() == 0 {
@@ -950,4 +972,135 @@ fn demo_status_change(status: ClientStatus, rng: &mut impl Rng) -> StatusChange 
         keep_referral_ids: Vec::new(),
         enrollment: None,
     }
+}
+
+/// Where a demo client lives and what happened to them: a residence
+/// history (some came from a shelter), and for some a psychiatric stay that
+/// ended two to four weeks ago (followed up or not, as the month of
+/// contacts fell), an emergency visit, a stay still going on or an arrest;
+/// those with a psychiatric stay have a safety plan.
+fn demo_life(
+    tx: &mut Tx,
+    cx: &Cx,
+    client: ClientId,
+    taken_in: DateTime<Utc>,
+    rng: &mut StdRng,
+) -> Result<(), ApiError> {
+    use spoke_domain::critical_event::{EventInput, EventType, LearnedFrom};
+    use spoke_domain::residence::{ResidenceInput, ResidenceSetting};
+    let today = cx.today;
+    let enrolled = taken_in.date_naive().min(today - Duration::days(2));
+    let residence = |setting, moved_in_on, moved_out_on| ResidenceInput {
+        setting,
+        address: None,
+        moved_in_on,
+        moved_out_on,
+        notes: None,
+    };
+    let home = if rng.gen_bool(0.5) {
+        ResidenceSetting::SupportiveHousing
+    } else {
+        ResidenceSetting::OwnHome
+    };
+    if rng.gen_bool(0.4) && (today - enrolled).num_days() > 30 {
+        // From a shelter (or the street) into housing a while after enrolling.
+        let before = if rng.gen_bool(0.7) {
+            ResidenceSetting::EmergencyShelter
+        } else {
+            ResidenceSetting::PlaceNotMeantForHabitation
+        };
+        let housed =
+            enrolled + Duration::days(rng.gen_range(7..=(today - enrolled).num_days().min(200)));
+        events_uc::create_residence(tx, cx, client, residence(before, enrolled, None))?;
+        events_uc::create_residence(tx, cx, client, residence(home, housed.min(today), None))?;
+    } else {
+        events_uc::create_residence(tx, cx, client, residence(home, enrolled, None))?;
+    }
+    let event = |event_type, started_on, ended_on, facility: &str, learned_from| EventInput {
+        event_type,
+        crisis_service: None,
+        started_on,
+        ended_on,
+        organization_id: None,
+        facility_name: Some(facility.to_owned()),
+        learned_from,
+        learned_on: None,
+        sensitivity: None,
+        notes: None,
+    };
+    match rng.gen_range(0..20) {
+        0..=4 => {
+            let ended = (today - Duration::days(rng.gen_range(10..28))).max(enrolled);
+            let started = (ended - Duration::days(rng.gen_range(3..12))).max(enrolled);
+            events_uc::create(
+                tx,
+                cx,
+                client,
+                event(
+                    EventType::PsychiatricHospitalization,
+                    started,
+                    Some(ended),
+                    "Unity Center for Behavioral Health",
+                    LearnedFrom::HospitalNotification,
+                ),
+            )?;
+            let sections = serde_json::from_value(serde_json::json!({
+                "warning_signs": ["Not sleeping for two nights", "Staying in bed all day"],
+                "internal_coping_strategies": ["Walk by the river", "Music"],
+                "people_to_ask_for_help": [{"name": "Sister", "phone": "+1 503 555 0177"}],
+                "professionals_and_agencies": [{"name": "988 Suicide and Crisis Lifeline", "phone": "988"},
+                                               {"name": "Case manager", "phone": "+1 503 555 0100"}],
+                "making_the_environment_safe": ["Medications kept by the pharmacy, one week at a time"],
+                "reasons_for_living": ["Her grandchildren"]
+            }))
+            .map_err(ApiError::internal)?;
+            safety_plans_uc::revise(tx, cx, client, &IfMatch::Any, sections)?;
+        }
+        5..=6 => {
+            let on = today - Duration::days(rng.gen_range(1..40));
+            events_uc::create(
+                tx,
+                cx,
+                client,
+                event(
+                    EventType::EmergencyDepartmentVisit,
+                    on.max(enrolled),
+                    None,
+                    "Providence Portland Medical Center",
+                    LearnedFrom::Client,
+                ),
+            )?;
+        }
+        7 => {
+            events_uc::create(
+                tx,
+                cx,
+                client,
+                event(
+                    EventType::MedicalHospitalization,
+                    today - Duration::days(rng.gen_range(1..5)),
+                    None,
+                    "OHSU Hospital",
+                    LearnedFrom::NaturalSupport,
+                ),
+            )?;
+        }
+        8 => {
+            let on = today - Duration::days(rng.gen_range(20..90));
+            events_uc::create(
+                tx,
+                cx,
+                client,
+                event(
+                    EventType::Arrest,
+                    on.max(enrolled),
+                    None,
+                    "Portland Police Bureau",
+                    LearnedFrom::Justice,
+                ),
+            )?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
