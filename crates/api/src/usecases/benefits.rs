@@ -10,16 +10,16 @@ use spoke_domain::benefit::{
 };
 use spoke_domain::ids::{BenefitApplicationId, ClientId};
 use spoke_domain::policy::{ClientAction, client_scope};
+use spoke_persistence::DbConnection;
 use spoke_persistence::benefits::{self as store, ApplicationFilter};
 use spoke_persistence::page::{Keyset, Page};
-use spoke_persistence::{DbConnection, directory};
 
 use crate::context::Cx;
 use crate::db::Tx;
 use crate::extract::IfMatch;
 use crate::problem::ApiError;
 use crate::usecases::clients::under_client;
-use crate::usecases::{audit_shown, must_exist};
+use crate::usecases::{audit_shown, known_organization};
 
 const APPLICATION: ResourceType = ResourceType::BenefitApplication;
 
@@ -39,12 +39,7 @@ fn checked(
     input: ApplicationInput,
 ) -> Result<ApplicationFields, ApiError> {
     let fields = input.parse()?;
-    if let Some(organization) = fields.organization_id {
-        must_exist(
-            "organization_id",
-            directory::get_organization(conn, organization),
-        )?;
-    }
+    known_organization(conn, fields.organization_id)?;
     Ok(fields)
 }
 

@@ -14,14 +14,14 @@ use spoke_domain::residence::{
 };
 use spoke_persistence::events::{self as store, EventFilter};
 use spoke_persistence::page::{Keyset, Page};
-use spoke_persistence::{DbConnection, clients, directory};
+use spoke_persistence::{DbConnection, clients};
 
 use crate::context::Cx;
 use crate::db::Tx;
 use crate::extract::IfMatch;
 use crate::problem::ApiError;
 use crate::usecases::clients::under_client;
-use crate::usecases::{audit_shown, change_versioned, must_exist, readable};
+use crate::usecases::{audit_shown, change_versioned, known_organization, readable};
 
 const EVENT: ResourceType = ResourceType::CriticalEvent;
 const RESIDENCE: ResourceType = ResourceType::Residence;
@@ -53,12 +53,7 @@ fn checked(
     input: EventInput,
 ) -> Result<spoke_domain::critical_event::EventFields, ApiError> {
     let fields = input.parse(cx.today)?;
-    if let Some(organization) = fields.organization_id {
-        must_exist(
-            "organization_id",
-            directory::get_organization(conn, organization),
-        )?;
-    }
+    known_organization(conn, fields.organization_id)?;
     Ok(fields)
 }
 

@@ -83,6 +83,21 @@ pub fn must_exist<T>(field: &str, result: Result<T, StoreError>) -> Result<T, Ap
     })
 }
 
+/// Checks that the directory organization a record names, if any, exists
+/// (a 422 on `organization_id` otherwise).
+pub(crate) fn known_organization(
+    conn: &mut spoke_persistence::DbConnection,
+    organization: Option<spoke_domain::ids::OrganizationId>,
+) -> Result<(), ApiError> {
+    if let Some(organization) = organization {
+        must_exist(
+            "organization_id",
+            spoke_persistence::directory::get_organization(conn, organization),
+        )?;
+    }
+    Ok(())
+}
+
 /// Records that a list across clients showed `clients` (in order): one
 /// `kind` event naming them all, none for an empty page.
 pub(crate) fn audit_shown(
