@@ -541,6 +541,7 @@ fn launch(
         timezone: chrono_tz::Tz::UTC,
         fixed_now: None,
         plan_approval_required: false,
+        discharge_approval_required: false,
         contact_rules: spoke_domain::contact::ContactRules::default(),
         billing_payer: "medicaid".to_owned(),
         // Retries in tens of milliseconds, so a test sees a day's schedule in a moment.

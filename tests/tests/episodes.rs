@@ -339,7 +339,77 @@ fn the_first_episode_opens_with_the_client(spoke: &Spoke) {
     assert_eq!(done.body["episode"]["open"], false);
 }
 
+/// Where the agency approves closures, a case manager's discharge waits on
+/// the episode (202, the client unchanged); it is withdrawn, or a
+/// supervisor approves it as it was asked.
+fn a_discharge_waits_for_a_supervisor_when_the_agency_says_so(spoke: &Spoke) {
+    let Some(strict) = Spoke::start_with(spoke.backend(), |settings| {
+        settings.discharge_approval_required = true;
+    }) else {
+        return;
+    };
+    let s = strict.caseload(json!({}));
+    let path = format!("/v1/clients/{}", s.client);
+    let team: spoke_domain::ids::TeamId = strict.get(&path).as_user(&s.cm).send().expect(200).body
+        ["team_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let supervisor = strict.user(
+        "sup@example.org",
+        spoke_domain::staff::Role::Supervisor,
+        Some(team),
+    );
+    status(&strict, &s, json!({"status": "active"})).expect(200);
+    let ask = json!({"status": "discharged", "reason": "moved_away", "destination": "family_permanent",
+                     "summary": "Moved to live with her sister in another county."});
+    let asked = status(&strict, &s, ask.clone()).expect(202);
+    assert_eq!(asked.body["status"], "active");
+    assert_eq!(asked.body["closed"], Value::Null);
+    assert_eq!(
+        asked.body["episode"]["pending_closure"]["reason"],
+        "moved_away"
+    );
+    assert_eq!(
+        asked.body["episode"]["pending_closure"]["requested_by"],
+        json!(s.cm.id)
+    );
+    assert_eq!(
+        strict.get(&path).as_user(&s.cm).send().expect(200).etag(),
+        asked.etag()
+    );
+    status(&strict, &s, ask.clone()).expect_problem(409);
+    // Withdrawn: the episode goes on, and nothing waits.
+    let closure = format!("{path}/closure-request");
+    strict.delete(&closure).as_user(&s.cm).send().expect(204);
+    strict
+        .delete(&closure)
+        .as_user(&s.cm)
+        .send()
+        .expect_problem(404);
+    // Asked again, and approved by the supervisor as asked.
+    status(&strict, &s, ask).expect(202);
+    let current = strict.get(&path).as_user(&supervisor).send().expect(200);
+    let approved = strict
+        .post(&format!("{path}/status"))
+        .as_user(&supervisor)
+        .if_match(&current.etag())
+        .json(json!({"status": "discharged"}))
+        .send()
+        .expect(200);
+    assert_eq!(approved.body["status"], "discharged");
+    assert_eq!(approved.body["episode"]["discharge_reason"], "moved_away");
+    assert_eq!(approved.body["episode"]["destination"], "family_permanent");
+    assert_eq!(
+        approved.body["episode"]["discharged_by"],
+        json!(supervisor.id)
+    );
+    assert_eq!(approved.body["episode"]["pending_closure"], Value::Null);
+}
+
 both_backends!(
+    a_discharge_waits_for_a_supervisor_when_the_agency_says_so,
     discharge_closes_everything_open_in_one_transaction,
     the_first_episode_opens_with_the_client,
 );

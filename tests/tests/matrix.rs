@@ -10,13 +10,17 @@ use spoke_domain::care::{CareTeamInput, CareTeamKind, CareTeamMember};
 use spoke_domain::client::{Client, ClientDetailsInput};
 use spoke_domain::contact::{Contact, ContactCheck, ContactInput, ContactRules, LocalStart};
 use spoke_domain::critical_event::{CriticalEvent, EventInput};
+use spoke_domain::episode::{
+    DischargeInput, DischargeReason, EnrollmentInput, Episode, PendingClosure,
+};
 use spoke_domain::ids::{ClientId, TeamId, UserId};
 use spoke_domain::residence::{Residence, ResidenceInput};
 use spoke_domain::safety_plan::SafetyPlan;
 use spoke_domain::staff::Role;
 use spoke_domain::transfer::{Transfer, TransferInput};
 use spoke_persistence::{
-    appointments, assessments, benefits, care, clients, contacts, events, safety_plans, transfers,
+    appointments, assessments, benefits, care, clients, contacts, episodes, events, safety_plans,
+    transfers,
 };
 use spoke_tests::{Spoke, TestUser, both_backends, client_body};
 
@@ -831,7 +835,7 @@ fn events_by_role(spoke: &Spoke) {
 /// Episodes, the safety plan and discharge.
 fn episodes_by_role(spoke: &Spoke) {
     let world = world(spoke);
-    let endpoints: [(&str, Cell); 5] = [
+    let endpoints: [(&str, Cell); 6] = [
         ("list episodes", |s, w, u, _| {
             let id = client_of_a(s, w);
             s.get(&format!("/v1/clients/{id}/episodes"))
@@ -866,6 +870,33 @@ fn episodes_by_role(spoke: &Spoke) {
                 .send()
                 .status
         }),
+        ("withdraw a waiting discharge", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            let enrollment = EnrollmentInput::default().parse("").unwrap();
+            let mut episode = Episode::open(
+                id,
+                enrollment,
+                tomorrow() - chrono::Duration::days(30),
+                w.cm_a.id,
+                spoke_persistence::now(),
+            );
+            episode.pending_closure = Some(PendingClosure {
+                request: DischargeInput {
+                    reason: Some(DischargeReason::MovedAway),
+                    destination: None,
+                    on: None,
+                    summary: None,
+                    keep_referral_ids: Vec::new(),
+                },
+                by: w.cm_a.id,
+                at: spoke_persistence::now(),
+            });
+            episodes::insert(&mut s.database().conn().unwrap(), &episode).unwrap();
+            s.delete(&format!("/v1/clients/{id}/closure-request"))
+                .as_user(u)
+                .send()
+                .status
+        }),
         ("discharge", |s, w, u, _| {
             let id = client_of_a(s, w);
             s.post(&format!("/v1/clients/{id}/status"))
@@ -876,17 +907,17 @@ fn episodes_by_role(spoke: &Spoke) {
                 .status
         }),
     ];
-    let expected: [[u16; 5]; 9] = [
-        // list sGet sPut sVer disch
-        [200, 200, 200, 200, 200], // admin
-        [200, 200, 200, 200, 200], // supervisor A
-        [200, 200, 200, 200, 200], // primary cm A
-        [200, 200, 403, 200, 403], // other cm A
-        [404, 404, 404, 404, 404], // cm B
-        [404, 404, 404, 404, 404], // supervisor B
-        [404, 404, 404, 404, 404], // care-team member elsewhere
-        [200, 200, 403, 200, 403], // care-team member of the client
-        [404, 404, 404, 404, 404], // billing
+    let expected: [[u16; 6]; 9] = [
+        // list sGet sPut sVer wdrw disch
+        [200, 200, 200, 200, 204, 200], // admin
+        [200, 200, 200, 200, 204, 200], // supervisor A
+        [200, 200, 200, 200, 204, 200], // primary cm A
+        [200, 200, 403, 200, 403, 403], // other cm A
+        [404, 404, 404, 404, 404, 404], // cm B
+        [404, 404, 404, 404, 404, 404], // supervisor B
+        [404, 404, 404, 404, 404, 404], // care-team member elsewhere
+        [200, 200, 403, 200, 403, 403], // care-team member of the client
+        [404, 404, 404, 404, 404, 404], // billing
     ];
     check(spoke, &world, &endpoints, expected);
 }

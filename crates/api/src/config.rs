@@ -130,6 +130,14 @@ pub struct ServeArgs {
     #[arg(long, env = "SPOKE_PLAN_APPROVAL_REQUIRED", default_value_t = false)]
     pub plan_approval_required: bool,
 
+    /// Require a supervisor's approval before a case manager's discharge takes effect.
+    #[arg(
+        long,
+        env = "SPOKE_DISCHARGE_APPROVAL_REQUIRED",
+        default_value_t = false
+    )]
+    pub discharge_approval_required: bool,
+
     /// Run the webhook delivery worker in this process (set false where `spoke worker` runs apart).
     #[arg(long, env = "SPOKE_RUN_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub run_worker: bool,

@@ -199,6 +199,7 @@ fn serve_command(database_url: &str, database: Database, args: ServeArgs) -> Res
         timezone: args.timezone,
         fixed_now: None,
         plan_approval_required: args.plan_approval_required,
+        discharge_approval_required: args.discharge_approval_required,
         contact_rules: spoke_domain::contact::ContactRules {
             working_hours: args.working_hours,
             late_entry_days: i64::from(args.late_entry_days),

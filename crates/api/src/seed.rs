@@ -408,6 +408,7 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
                     client.id,
                     &IfMatch::Any,
                     demo_status_change(*status, &mut rng),
+                    false,
                 )?;
             }
             if moves.last() == Some(&ClientStatus::Active) {

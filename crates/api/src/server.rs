@@ -84,6 +84,8 @@ pub struct ServerSettings {
     pub fixed_now: Option<chrono::DateTime<chrono::Utc>>,
     /// Whether a supervisor must approve a service plan before it becomes active.
     pub plan_approval_required: bool,
+    /// Whether a supervisor must approve a case manager's discharge.
+    pub discharge_approval_required: bool,
     /// Working hours and the late-entry allowance for contacts.
     pub contact_rules: spoke_domain::contact::ContactRules,
     /// The payer whose billing configuration judges signed contacts.
@@ -124,6 +126,7 @@ impl ServerSettings {
             decoy_hash: decoy_hash(),
             clock,
             plan_approval_required: self.plan_approval_required,
+            discharge_approval_required: self.discharge_approval_required,
             contacts: crate::usecases::contacts::ContactSettings {
                 rules: self.contact_rules.clone(),
                 payer: self.billing_payer.clone(),

@@ -21,6 +21,8 @@ pub struct AppState {
     pub decoy_hash: String,
     /// Whether a supervisor must approve a service plan before it becomes active.
     pub plan_approval_required: bool,
+    /// Whether a supervisor must approve a case manager's discharge.
+    pub discharge_approval_required: bool,
     /// Working hours, the late-entry allowance and the payer for contacts.
     pub contacts: crate::usecases::contacts::ContactSettings,
     /// What `/metrics` shows.

@@ -214,7 +214,7 @@ pub struct Discharge {
 }
 
 /// A discharge as it is asked for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DischargeInput {
     pub reason: Option<DischargeReason>,
     pub destination: Option<Destination>,
@@ -223,6 +223,15 @@ pub struct DischargeInput {
     pub summary: Option<String>,
     /// Open referrals to leave open.
     pub keep_referral_ids: Vec<ReferralId>,
+}
+
+/// A discharge a case manager asked for that waits for a supervisor (when
+/// the agency's setting says closures are approved).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingClosure {
+    pub request: DischargeInput,
+    pub by: UserId,
+    pub at: DateTime<Utc>,
 }
 
 /// A move of a client to another status, with what a discharge or a
@@ -358,6 +367,8 @@ pub struct Episode {
     pub ended_on: Option<NaiveDate>,
     /// Absent for an open episode, and for one closed before reasons were kept.
     pub discharge: Option<Discharge>,
+    /// A discharge asked for that waits for a supervisor's approval.
+    pub pending_closure: Option<PendingClosure>,
     pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -379,6 +390,7 @@ impl Episode {
             started_on,
             ended_on: None,
             discharge: None,
+            pending_closure: None,
             created_by: Some(by),
             created_at: now,
             updated_at: now,
@@ -445,6 +457,7 @@ impl Episode {
             return Err(errors);
         }
         self.ended_on = Some(on);
+        self.pending_closure = None;
         self.discharge = Some(Discharge {
             reason,
             destination,

@@ -10,7 +10,9 @@ use spoke_domain::values::{LongText, ShortText};
 
 use crate::StoreError;
 use crate::conn::DbConnection;
-use crate::rows::{corrupt, from_db, one_versioned_row, parse_id, stored, text, to_db};
+use crate::rows::{
+    corrupt, from_db, from_json, one_versioned_row, parse_id, stored, text, to_db, to_json,
+};
 use crate::schema::episodes;
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
@@ -29,6 +31,7 @@ struct EpisodeRow {
     destination: Option<String>,
     discharge_summary: Option<String>,
     discharged_by: Option<String>,
+    closure_request: Option<String>,
     created_by: Option<String>,
     created_at: chrono::NaiveDateTime,
     updated_at: chrono::NaiveDateTime,
@@ -54,6 +57,7 @@ impl From<&Episode> for EpisodeRow {
                 .and_then(|d| d.summary.as_ref())
                 .map(|s| s.as_str().to_owned()),
             discharged_by: d.map(|d| d.by.to_string()),
+            closure_request: e.pending_closure.as_ref().map(to_json),
             created_by: text(&e.created_by),
             created_at: to_db(e.created_at),
             updated_at: to_db(e.updated_at),
@@ -108,6 +112,7 @@ impl EpisodeRow {
             started_on: self.started_on,
             ended_on: self.ended_on,
             discharge,
+            pending_closure: self.closure_request.as_deref().map(from_json).transpose()?,
             created_by: self.created_by.as_deref().map(parse_id).transpose()?,
             created_at: from_db(self.created_at),
             updated_at: from_db(self.updated_at),

@@ -785,6 +785,7 @@ diesel::table! {
         destination -> Nullable<Text>,
         discharge_summary -> Nullable<Text>,
         discharged_by -> Nullable<Text>,
+        closure_request -> Nullable<Text>,
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,

@@ -17,6 +17,8 @@ CREATE TABLE episodes (
     destination TEXT,
     discharge_summary TEXT,
     discharged_by TEXT REFERENCES users (id),
+    -- a discharge asked for that waits for a supervisor (JSON)
+    closure_request TEXT,
     -- null for the episodes opened here for the clients already enrolled
     created_by TEXT REFERENCES users (id),
     created_at TIMESTAMP NOT NULL,

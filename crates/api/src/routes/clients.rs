@@ -1,6 +1,7 @@
 //! Client records over HTTP: each handler parses the request, runs one use
 //! case of [`crate::usecases::clients`] and shapes the answer.
 
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -155,7 +156,7 @@ impl CreateClientRequest {
         "ended_on": "2026-11-20", "open": false, "discharge_reason": "goals_met",
         "destination": "rental_with_subsidy", "destination_category": "permanent", "destination_hud_code": 435,
         "discharge_summary": "Housed for eight months, working part time.",
-        "discharged_by": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c",
+        "discharged_by": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c", "pending_closure": null,
         "created_at": "2025-03-04T16:00:00Z", "updated_at": "2026-11-20T17:00:00Z", "version": 2
     },
     "closed": {"plan_ids": ["01936b31-1a00-7c11-8d22-3e4f5a6b7c8d"], "referral_ids": [],
@@ -369,6 +370,10 @@ pub async fn update_client(
 /// cancelled with the reason "client discharged" (partners are told) unless named in `keep_referral_ids`,
 /// and appointments scheduled from now on are cancelled. The answer says what it closed. **Re-enrollment**
 /// (`discharged` → `intake`, optionally with `enrollment` and `on`) opens a new episode.
+///
+/// Where the agency approves closures (`SPOKE_DISCHARGE_APPROVAL_REQUIRED`), a case manager's discharge is
+/// a 202: it waits on the episode (`pending_closure`) until a supervisor or admin discharges the client (with
+/// no reason given, as the case manager asked) or withdraws it (`DELETE /v1/clients/{id}/closure-request`).
 #[utoipa::path(
     tag = "clients",
     operation_id = "change_client_status",
@@ -379,6 +384,8 @@ pub async fn update_client(
     request_body = StatusChange,
     responses(
         (status = 200, description = "The client in its new status.", body = StatusChangedView, headers(("ETag" = String, description = "The new version"))),
+        (status = 202, description = "The discharge waits for a supervisor's approval (`SPOKE_DISCHARGE_APPROVAL_REQUIRED`): the client \
+            is unchanged and the episode shows the `pending_closure`.", body = StatusChangedView, headers(("ETag" = String, description = "The client's version, unchanged"))),
         (status = 403, response = Forbidden),
         (status = 409, description = "The move is not allowed from the current status.", content_type = "application/problem+json", body = crate::problem::Problem,
             example = json!({"type": "/problems/illegal-status-move", "title": "This status change is not allowed", "status": 409,
@@ -396,19 +403,23 @@ pub async fn change_client_status(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let change = body.value;
+    let approval = state.discharge_approval_required;
     let changed = state
         .write_as(caller, move |tx, cx| {
-            usecases::change_status(tx, cx, id, &if_match, change)
+            usecases::change_status(tx, cx, id, &if_match, change, approval)
         })
         .await?;
-    Ok(ok_with_etag(
-        changed.client.version,
-        &StatusChangedView {
-            client: ClientView::from(&changed.client),
-            episode: changed.episode.as_ref().map(EpisodeView::from),
-            closed: changed.closed.as_ref().map(ClosedView::from),
-        },
-    ))
+    let view = StatusChangedView {
+        client: ClientView::from(&changed.client),
+        episode: changed.episode.as_ref().map(EpisodeView::from),
+        closed: changed.closed.as_ref().map(ClosedView::from),
+    };
+    if changed.waiting {
+        return Ok(HttpResponse::Accepted()
+            .insert_header((header::ETAG, etag(changed.client.version)))
+            .json(view));
+    }
+    Ok(ok_with_etag(changed.client.version, &view))
 }
 
 /// Assign a client's primary case manager.

@@ -1,7 +1,7 @@
 //! Episodes of care over HTTP: the list of a client's enrollments, and the
 //! views a status change answers with.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, delete, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use spoke_domain::episode::{
@@ -11,6 +11,7 @@ use spoke_domain::ids::{AppointmentId, ClientId, EpisodeId, PlanId, ReferralId, 
 use utoipa::ToSchema;
 
 use crate::context::Caller;
+use crate::openapi::Forbidden;
 use crate::problem::ApiError;
 use crate::state::AppState;
 use crate::usecases::episodes::{self as usecases, Closed};
@@ -26,7 +27,7 @@ use crate::usecases::episodes::{self as usecases, Closed};
     "discharge_reason": "goals_met", "destination": "rental_with_subsidy",
     "destination_category": "permanent", "destination_hud_code": 435,
     "discharge_summary": "Housed for eight months, working part time, linked to a primary care doctor.",
-    "discharged_by": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c",
+    "discharged_by": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c", "pending_closure": null,
     "created_at": "2025-03-04T16:00:00Z", "updated_at": "2026-11-20T17:00:00Z", "version": 2
 }))]
 pub struct EpisodeView {
@@ -49,6 +50,8 @@ pub struct EpisodeView {
     pub destination_hud_code: Option<u16>,
     pub discharge_summary: Option<String>,
     pub discharged_by: Option<UserId>,
+    /// A case manager's discharge that waits for a supervisor's approval.
+    pub pending_closure: Option<PendingClosureView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
@@ -84,11 +87,38 @@ impl From<&Episode> for EpisodeView {
                 .and_then(|d| d.summary.as_ref())
                 .map(|s| s.as_str().to_owned()),
             discharged_by: d.map(|d| d.by),
+            pending_closure: e.pending_closure.as_ref().map(|p| PendingClosureView {
+                reason: p.request.reason,
+                destination: p.request.destination,
+                on: p.request.on,
+                summary: p.request.summary.clone(),
+                keep_referral_ids: p.request.keep_referral_ids.clone(),
+                requested_by: p.by,
+                requested_at: p.at,
+            }),
             created_at: e.created_at,
             updated_at: e.updated_at,
             version: e.version,
         }
     }
+}
+
+/// A discharge asked for that waits for a supervisor.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "reason": "moved_away", "destination": "family_permanent", "on": null,
+    "summary": "Moved to live with her sister in another county.", "keep_referral_ids": [],
+    "requested_by": "01936b2e-4b00-7a11-8c22-1d2e3f4a5b6c", "requested_at": "2026-11-20T16:00:00Z"
+}))]
+pub struct PendingClosureView {
+    pub reason: Option<DischargeReason>,
+    pub destination: Option<Destination>,
+    /// The last day asked for; the day of the approval when null.
+    pub on: Option<NaiveDate>,
+    pub summary: Option<String>,
+    pub keep_referral_ids: Vec<ReferralId>,
+    pub requested_by: UserId,
+    pub requested_at: DateTime<Utc>,
 }
 
 /// What a discharge closed, in the same transaction.
@@ -128,7 +158,7 @@ impl From<&Closed> for ClosedView {
     "program": "Case management", "referral_source": "self", "referral_source_name": null,
     "eligibility_basis": null, "started_on": "2026-11-25", "ended_on": null, "open": true,
     "discharge_reason": null, "destination": null, "destination_category": null, "destination_hud_code": null,
-    "discharge_summary": null, "discharged_by": null,
+    "discharge_summary": null, "discharged_by": null, "pending_closure": null,
     "created_at": "2026-11-25T16:00:00Z", "updated_at": "2026-11-25T16:00:00Z", "version": 1
 }]}))]
 pub struct EpisodeList {
@@ -159,4 +189,32 @@ pub async fn list_episodes(
     Ok(HttpResponse::Ok().json(EpisodeList {
         items: all.iter().map(EpisodeView::from).collect(),
     }))
+}
+
+/// Withdraw a discharge that waits for approval.
+///
+/// The case manager who asked withdraws it, or a supervisor declines it: the episode goes on. Whoever may
+/// change the client's status. A 404 when no discharge waits.
+#[utoipa::path(
+    tag = "clients", operation_id = "delete_closure_request",
+    params(("id" = ClientId, Path, description = "The client's id")),
+    responses(
+        (status = 204, description = "The request is withdrawn."),
+        (status = 403, response = Forbidden),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/clients/{id}/closure-request")]
+pub async fn delete_closure_request(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<ClientId>,
+) -> Result<HttpResponse, ApiError> {
+    let client_id = id.into_inner();
+    state
+        .write_as(caller, move |tx, cx| {
+            usecases::withdraw_closure(tx, cx, client_id)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -101,6 +101,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(benefits::get_benefit_application_history)
                 .service(benefits::list_benefit_applications)
                 .service(episodes::list_episodes)
+                .service(episodes::delete_closure_request)
                 .service(safety_plans::get_safety_plan)
                 .service(safety_plans::replace_safety_plan)
                 .service(safety_plans::list_safety_plan_versions)

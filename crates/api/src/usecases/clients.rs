@@ -20,7 +20,7 @@ use crate::extract::IfMatch;
 use crate::problem::ApiError;
 use crate::usecases::allowed;
 use crate::usecases::change_versioned;
-use crate::usecases::episodes::{self, Closed};
+use crate::usecases::episodes::{self, Closed, Discharged};
 use crate::usecases::staff::existing_team;
 
 const NOT_YOURS: &str =
@@ -272,20 +272,27 @@ pub struct StatusChanged {
     pub episode: Option<Episode>,
     /// What a discharge closed.
     pub closed: Option<Closed>,
+    /// Whether the discharge waits for a supervisor's approval (the client's
+    /// status is unchanged).
+    pub waiting: bool,
 }
 
 /// Moves a client to another status, if the lifecycle allows it. A
-/// discharge ends the episode and closes what is open about the client; a
-/// discharged client moved back to intake starts a new episode.
+/// discharge ends the episode and closes what is open about the client (or,
+/// with `closure_approval` and a case manager asking, waits for a
+/// supervisor); a discharged client moved back to intake starts a new
+/// episode.
 pub fn change_status(
     tx: &mut Tx,
     cx: &Cx,
     id: ClientId,
     if_match: &IfMatch,
     change: StatusChange,
+    closure_approval: bool,
 ) -> Result<StatusChanged, ApiError> {
     let mut episode = None;
     let mut closed = None;
+    let mut waiting = false;
     let client = change_client(
         tx,
         cx,
@@ -299,9 +306,25 @@ pub fn change_status(
             change.check_fields(from)?;
             match change.status {
                 ClientStatus::Discharged => {
-                    let (ended, what) = episodes::discharge(tx, cx, client, &change.discharge())?;
-                    episode = Some(ended);
-                    closed = Some(what);
+                    match episodes::discharge_or_ask(
+                        tx,
+                        cx,
+                        client,
+                        change.discharge(),
+                        closure_approval,
+                    )? {
+                        Discharged::Done(ended, what) => {
+                            episode = Some(ended);
+                            closed = Some(what);
+                        }
+                        Discharged::Waiting(asked) => {
+                            // The client stays as it is, and is not saved.
+                            client.status = from;
+                            episode = Some(asked);
+                            waiting = true;
+                            return Ok(false);
+                        }
+                    }
                 }
                 ClientStatus::Intake => {
                     episode = Some(episodes::reenroll(
@@ -321,6 +344,7 @@ pub fn change_status(
         client,
         episode,
         closed,
+        waiting,
     })
 }
 

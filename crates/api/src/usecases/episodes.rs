@@ -6,10 +6,13 @@ use chrono::NaiveDate;
 use spoke_domain::appointment::{AppointmentMove, AppointmentStatus, CancelledBy};
 use spoke_domain::audit::{AuditAction, AuditEvent, ResourceType};
 use spoke_domain::client::Client;
-use spoke_domain::episode::{DischargeInput, Enrollment, EnrollmentInput, Episode, check_start};
+use spoke_domain::episode::{
+    DischargeInput, Enrollment, EnrollmentInput, Episode, PendingClosure, check_start,
+};
 use spoke_domain::ids::{AppointmentId, ClientId, PlanId, ReferralId};
 use spoke_domain::policy::ClientAction;
-use spoke_domain::referral::{MoveInput, MovedBy, ReferralStatus};
+use spoke_domain::referral::{MoveInput, MovedBy, Referral, ReferralStatus};
+use spoke_domain::staff::Role;
 use spoke_domain::{FieldErrors, ValueError};
 use spoke_persistence::{appointments, episodes as store, plans, referrals};
 
@@ -93,37 +96,35 @@ fn audit(
     ));
 }
 
-/// Ends the client's episode as `input` asks and closes what is open: the
-/// active plan is completed, the open referrals not kept are cancelled
-/// ("client discharged"; partners hear of it), the appointments scheduled
-/// from now on are cancelled. All of it in the caller's unit of work, each
-/// change audited; any refusal leaves nothing changed.
-pub(crate) fn discharge(
-    tx: &mut Tx,
-    cx: &Cx,
-    client: &Client,
-    input: &DischargeInput,
-) -> Result<(Episode, Closed), ApiError> {
-    // A client loaded in bulk, outside the use cases, has no episode yet:
-    // its enrollment began the day it was created.
-    let mut episode = match store::open_episode(tx, client.id)? {
-        Some(episode) => episode,
-        None => {
-            let first = Episode::open(
-                client.id,
-                EnrollmentInput::default().parse("")?,
-                client.created_at.date_naive().min(cx.today),
-                cx.actor.user_id,
-                cx.now,
-            );
-            store::insert(tx, &first)?;
-            first
-        }
-    };
-    let expected = episode.version;
-    episode.close(input, cx.actor.user_id, cx.today, cx.now)?;
+/// What a move to `discharged` did.
+#[derive(Debug, Clone)]
+pub enum Discharged {
+    /// The episode ended and what was open closed.
+    Done(Episode, Closed),
+    /// The discharge waits for a supervisor's approval, on the episode.
+    Waiting(Episode),
+}
 
-    let open = referrals::open_referrals_of(tx, client.id)?;
+/// The episode `client` is enrolled in. A client loaded in bulk, outside
+/// the use cases, has none yet: its enrollment began the day it was
+/// created.
+fn open_episode(tx: &mut Tx, cx: &Cx, client: &Client) -> Result<Episode, ApiError> {
+    if let Some(episode) = store::open_episode(tx, client.id)? {
+        return Ok(episode);
+    }
+    let first = Episode::open(
+        client.id,
+        EnrollmentInput::default().parse("")?,
+        client.created_at.date_naive().min(cx.today),
+        cx.actor.user_id,
+        cx.now,
+    );
+    store::insert(tx, &first)?;
+    Ok(first)
+}
+
+/// Refuses referrals to keep that are not open referrals of the client.
+fn check_kept(open: &[Referral], input: &DischargeInput) -> Result<(), ApiError> {
     let mut unknown = FieldErrors::default();
     for (n, kept) in input.keep_referral_ids.iter().enumerate() {
         if !open.iter().any(|r| r.id == *kept) {
@@ -133,9 +134,108 @@ pub(crate) fn discharge(
             );
         }
     }
-    if !unknown.is_empty() {
-        return Err(unknown.into());
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(unknown.into())
     }
+}
+
+/// Discharges `client` as `input` asks, or, when the agency approves
+/// closures (`approval_required`) and a case manager asks, records the
+/// request on the episode for a supervisor. A supervisor or admin
+/// discharging a client whose closure waits, without giving a reason,
+/// approves the request as it was made.
+pub(crate) fn discharge_or_ask(
+    tx: &mut Tx,
+    cx: &Cx,
+    client: &Client,
+    input: DischargeInput,
+    approval_required: bool,
+) -> Result<Discharged, ApiError> {
+    let mut episode = open_episode(tx, cx, client)?;
+    let input = match (&episode.pending_closure, input.reason) {
+        (Some(pending), None) => pending.request.clone(),
+        _ => input,
+    };
+    if approval_required && cx.actor.role == Role::CaseManager {
+        if episode.pending_closure.is_some() {
+            return Err(ApiError::Conflict(
+                "a discharge of this client already waits for a supervisor's approval".to_owned(),
+            ));
+        }
+        // Checked as the discharge would be, without doing it.
+        episode
+            .clone()
+            .close(&input, cx.actor.user_id, cx.today, cx.now)?;
+        check_kept(&referrals::open_referrals_of(tx, client.id)?, &input)?;
+        let expected = episode.version;
+        episode.pending_closure = Some(PendingClosure {
+            request: input,
+            by: cx.actor.user_id,
+            at: cx.now,
+        });
+        episode.touch(cx.now);
+        store::update(tx, &episode, expected)?;
+        audit(
+            tx,
+            cx,
+            client.id,
+            AuditAction::RecordUpdated,
+            ResourceType::Episode,
+            episode.id.to_string(),
+        );
+        return Ok(Discharged::Waiting(episode));
+    }
+    let (episode, closed) = discharge(tx, cx, client, episode, &input)?;
+    Ok(Discharged::Done(episode, closed))
+}
+
+/// Withdraws (or, for a supervisor, declines) the discharge that waits for
+/// approval: the episode goes on.
+pub fn withdraw_closure(tx: &mut Tx, cx: &Cx, client: ClientId) -> Result<Episode, ApiError> {
+    let record = crate::usecases::clients::load(
+        tx,
+        &cx.actor,
+        client,
+        ClientAction::ChangeStatus,
+        cx.today,
+    )?;
+    let mut episode = store::open_episode(tx, record.id)?
+        .filter(|e| e.pending_closure.is_some())
+        .ok_or(ApiError::NotFound)?;
+    let expected = episode.version;
+    episode.pending_closure = None;
+    episode.touch(cx.now);
+    store::update(tx, &episode, expected)?;
+    audit(
+        tx,
+        cx,
+        client,
+        AuditAction::RecordUpdated,
+        ResourceType::Episode,
+        episode.id.to_string(),
+    );
+    Ok(episode)
+}
+
+/// Ends `episode` as `input` asks and closes what is open: the active plan
+/// is completed, the open referrals not kept are cancelled ("client
+/// discharged"; partners hear of it), the appointments scheduled from now
+/// on are cancelled. All of it in the caller's unit of work, each change
+/// audited; any refusal leaves nothing changed.
+fn discharge(
+    tx: &mut Tx,
+    cx: &Cx,
+    client: &Client,
+    mut episode: Episode,
+    input: &DischargeInput,
+) -> Result<(Episode, Closed), ApiError> {
+    let expected = episode.version;
+    episode.close(input, cx.actor.user_id, cx.today, cx.now)?;
+
+    let open = referrals::open_referrals_of(tx, client.id)?;
+    check_kept(&open, input)?;
     let mut closed = Closed::default();
 
     if let Some(mut plan) = plans::active_plan(tx, client.id)? {
