@@ -382,6 +382,29 @@ pub fn care_record_visible(actor: &Actor, sensitivity: ConsentCategory, author: 
     actor.role != Role::Billing && contact_view(actor, sensitivity, author) == ContactView::Full
 }
 
+/// The teams whose transfers (from or to them) an actor sees: `None` for
+/// an admin (every one); a supervisor's or case manager's own team; nobody
+/// else any.
+pub fn transfer_teams(actor: &Actor) -> Option<Vec<TeamId>> {
+    match actor.role {
+        Role::Admin => None,
+        Role::Supervisor | Role::CaseManager => Some(actor.team_id.into_iter().collect()),
+        Role::CareTeamMember | Role::Billing => Some(Vec::new()),
+    }
+}
+
+/// Whether the actor is on a side of a transfer from team `from` to team
+/// `to`: the rule of [`transfer_teams`], for one transfer.
+pub fn transfer_visible(actor: &Actor, from: TeamId, to: TeamId) -> bool {
+    transfer_teams(actor).is_none_or(|teams| teams.contains(&from) || teams.contains(&to))
+}
+
+/// Whether the actor answers for the receiving team `to`: an admin, or a
+/// supervisor of that team.
+pub fn decides_transfer(actor: &Actor, to: TeamId) -> bool {
+    actor.role == Role::Admin || (actor.role == Role::Supervisor && actor.team_id == Some(to))
+}
+
 /// Claims and what they are made from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BillingAction {
@@ -414,6 +437,26 @@ mod tests {
     struct World {
         team_a: TeamId,
         team_b: TeamId,
+    }
+
+    #[test]
+    fn transfers_are_seen_by_both_teams_and_decided_by_the_receiving_supervisor() {
+        let (from, to) = (TeamId::generate(), TeamId::generate());
+        let elsewhere = TeamId::generate();
+        let cases = [
+            (actor(Role::Admin, None), true, true),
+            (actor(Role::Supervisor, Some(to)), true, true),
+            (actor(Role::Supervisor, Some(from)), true, false),
+            (actor(Role::CaseManager, Some(to)), true, false),
+            (actor(Role::CaseManager, Some(from)), true, false),
+            (actor(Role::Supervisor, Some(elsewhere)), false, false),
+            (actor(Role::CareTeamMember, None), false, false),
+            (actor(Role::Billing, None), false, false),
+        ];
+        for (who, sees, decides) in cases {
+            assert_eq!(transfer_visible(&who, from, to), sees, "{:?}", who.role);
+            assert_eq!(decides_transfer(&who, to), decides, "{:?}", who.role);
+        }
     }
 
     fn actor(role: Role, team: Option<TeamId>) -> Actor {

@@ -347,6 +347,31 @@ impl Residence {
 /// The longest period community tenure is counted over: ten years.
 pub const MAX_TENURE_DAYS: i64 = 3660;
 
+/// The period community tenure is counted over, from the days asked for:
+/// by default the 365 days up to today; never past today; at most
+/// [`MAX_TENURE_DAYS`] long; the last day not before the first.
+pub fn tenure_period(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), FieldErrors> {
+    let to = to.unwrap_or(today).min(today);
+    let from = from.unwrap_or_else(|| to.checked_sub_days(Days::new(364)).unwrap_or(to));
+    let mut errors = FieldErrors::default();
+    if to < from {
+        errors.push(
+            "to",
+            ValueError::new("before_start", "must not be before from"),
+        );
+    } else if (to - from).num_days() >= MAX_TENURE_DAYS {
+        errors.push(
+            "to",
+            ValueError::new("out_of_range", "the period is at most 3,660 days"),
+        );
+    }
+    errors.finish(|| Some((from, to)))
+}
+
 /// Where the client was, day by day, over a period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -578,6 +603,32 @@ mod tests {
         assert_eq!(tenure.institutional_days, 9);
         assert_eq!(tenure.community_days, 22);
         assert_eq!(tenure.homeless_days, 7);
+    }
+
+    #[test]
+    fn the_period_defaults_to_the_last_year_and_is_bounded() {
+        let today = day(2026, 11, 28);
+        assert_eq!(
+            tenure_period(None, None, today),
+            Ok((day(2025, 11, 29), today))
+        );
+        assert_eq!(
+            tenure_period(Some(day(2026, 1, 1)), Some(day(2027, 1, 1)), today),
+            Ok((day(2026, 1, 1), today))
+        );
+        let codes = |result: Result<_, FieldErrors>| result.unwrap_err().0[0].code.clone();
+        assert_eq!(
+            codes(tenure_period(
+                Some(day(2026, 6, 1)),
+                Some(day(2026, 5, 1)),
+                today
+            )),
+            "before_start"
+        );
+        assert_eq!(
+            codes(tenure_period(Some(day(2015, 1, 1)), None, today)),
+            "out_of_range"
+        );
     }
 
     #[test]

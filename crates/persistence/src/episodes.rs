@@ -11,7 +11,7 @@ use spoke_domain::values::{LongText, ShortText};
 use crate::StoreError;
 use crate::conn::DbConnection;
 use crate::rows::{
-    corrupt, from_db, from_json, one_versioned_row, parse_id, stored, text, to_db, to_json,
+    corrupt, from_db, from_json, known, one_versioned_row, parse_id, stored, text, to_db, to_json,
 };
 use crate::schema::episodes;
 
@@ -73,12 +73,11 @@ impl EpisodeRow {
             self.discharged_by.as_deref(),
         ) {
             (Some(reason), Some(by)) => Some(Discharge {
-                reason: DischargeReason::parse(reason)
-                    .ok_or_else(|| corrupt("discharge reason", reason))?,
+                reason: known("discharge reason", reason, DischargeReason::parse)?,
                 destination: self
                     .destination
                     .as_deref()
-                    .map(|raw| Destination::parse(raw).ok_or_else(|| corrupt("destination", raw)))
+                    .map(|raw| known("destination", raw, Destination::parse))
                     .transpose()?,
                 summary: stored("discharge summary", self.discharge_summary, LongText::parse)?,
                 by: parse_id(by)?,
@@ -94,9 +93,7 @@ impl EpisodeRow {
                 referral_source: self
                     .referral_source
                     .as_deref()
-                    .map(|raw| {
-                        ReferralSource::parse(raw).ok_or_else(|| corrupt("referral source", raw))
-                    })
+                    .map(|raw| known("referral source", raw, ReferralSource::parse))
                     .transpose()?,
                 referral_source_name: stored(
                     "referral source name",

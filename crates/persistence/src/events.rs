@@ -19,7 +19,7 @@ use crate::clients::within_scope;
 use crate::conn::{DbConnection, MultiBackend};
 use crate::page::{Keyset, Page};
 use crate::rows::{
-    corrupt, from_db, from_json, one_versioned_row, parse_id, stored, text, to_db, to_json,
+    corrupt, from_db, from_json, known, one_versioned_row, parse_id, stored, text, to_db, to_json,
 };
 use crate::schema::{clients, contacts, critical_events, residences};
 
@@ -67,10 +67,6 @@ impl From<&CriticalEvent> for EventRow {
             version: e.version,
         }
     }
-}
-
-fn known<T>(what: &str, raw: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, StoreError> {
-    parse(raw).ok_or_else(|| corrupt(what, raw))
 }
 
 impl EventRow {

@@ -32,6 +32,16 @@ pub(crate) fn corrupt(what: &str, raw: &str) -> StoreError {
     StoreError::Corrupt(format!("invalid {what}: {raw:?}"))
 }
 
+/// A stored name of a closed set (`parse` one of the domain's), or the
+/// corruption it is.
+pub(crate) fn known<T>(
+    what: &str,
+    raw: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T, StoreError> {
+    parse(raw).ok_or_else(|| corrupt(what, raw))
+}
+
 /// The outcome of an update guarded by `version = expected`: one row
 /// changed, or the record moved on since it was read (`Stale`).
 pub(crate) fn one_versioned_row(changed: usize) -> Result<(), StoreError> {

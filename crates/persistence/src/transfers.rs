@@ -9,7 +9,7 @@ use spoke_domain::values::{LongText, ShortText};
 use crate::StoreError;
 use crate::conn::{DbConnection, MultiBackend};
 use crate::page::{Keyset, Page};
-use crate::rows::{corrupt, from_db, one_versioned_row, parse_id, stored, text, to_db};
+use crate::rows::{corrupt, from_db, known, one_versioned_row, parse_id, stored, text, to_db};
 use crate::schema::{client_assignments, clients, transfers};
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
@@ -67,8 +67,7 @@ impl TransferRow {
             to_case_manager_id: id(&self.to_case_manager_id)?,
             summary: LongText::parse(&self.summary)
                 .map_err(|_| corrupt("summary", &self.summary))?,
-            status: TransferStatus::parse(&self.status)
-                .ok_or_else(|| corrupt("transfer status", &self.status))?,
+            status: known("transfer status", &self.status, TransferStatus::parse)?,
             requested_by: parse_id(&self.requested_by)?,
             decided_by: id(&self.decided_by)?,
             decided_at: self.decided_at.map(from_db),
@@ -262,8 +261,7 @@ pub fn assignments_of(
                 case_manager_id: row.case_manager_id.as_deref().map(parse_id).transpose()?,
                 from: from_db(row.from_at),
                 until: row.until_at.map(from_db),
-                reason: AssignmentReason::parse(&row.reason)
-                    .ok_or_else(|| corrupt("assignment reason", &row.reason))?,
+                reason: known("assignment reason", &row.reason, AssignmentReason::parse)?,
                 by: row.by_user.as_deref().map(parse_id).transpose()?,
             })
         })

@@ -26,7 +26,7 @@ use crate::idempotency::{self, Created};
 use crate::openapi::{Conflict, Forbidden, NotFound};
 use crate::problem::ApiError;
 use crate::routes::referrals::IllegalMoveProblem;
-use crate::routes::{Page, json_body, ok_with_etag};
+use crate::routes::{Page, json_body, ok_with_etag, ordered_days};
 use crate::state::AppState;
 use crate::usecases::appointments as usecases;
 
@@ -240,15 +240,7 @@ fn moments(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> Result<Span, ApiError> {
-    if let (Some(from), Some(to)) = (from, to)
-        && from > to
-    {
-        return Err(ApiError::invalid_field(
-            "to",
-            "before_from",
-            "must not be before from",
-        ));
-    }
+    ordered_days(from, to, ("from", "to"))?;
     Ok((
         from.map(|day| clock.start_of(day)),
         to.and_then(|day| day.succ_opt())

@@ -20,7 +20,7 @@ use crate::idempotency::{self, Created};
 use crate::openapi::{Conflict, Forbidden};
 use crate::problem::ApiError;
 use crate::routes::referrals::IllegalMoveProblem;
-use crate::routes::{Page, json_body, ok_with_etag};
+use crate::routes::{Page, json_body, ok_with_etag, ordered_days};
 use crate::state::AppState;
 use crate::usecases::benefits as usecases;
 
@@ -416,15 +416,7 @@ pub async fn list_benefit_applications(
 ) -> Result<HttpResponse, ApiError> {
     let search = query.0;
     let (limit, after) = page_request::<Keyset>(search.limit, search.cursor.as_deref())?;
-    if let (Some(from), Some(to)) = (search.due_from, search.due_to)
-        && from > to
-    {
-        return Err(ApiError::invalid_field(
-            "due_to",
-            "before_from",
-            "must not be before due_from",
-        ));
-    }
+    ordered_days(search.due_from, search.due_to, ("due_from", "due_to"))?;
     let filter = ApplicationFilter {
         client: None,
         team: search.team_id,

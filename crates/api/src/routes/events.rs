@@ -3,7 +3,7 @@
 //! shapes the answer.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use spoke_domain::client::AddressInput;
 use spoke_domain::consent::ConsentCategory;
@@ -22,7 +22,7 @@ use crate::extract::{ApiJson, ApiQuery, IdempotencyKey, IfMatch, etag, page_requ
 use crate::idempotency::{self, Created};
 use crate::openapi::Forbidden;
 use crate::problem::ApiError;
-use crate::routes::{Page, json_body, ok_with_etag};
+use crate::routes::{Page, json_body, ok_with_etag, ordered_days};
 use crate::state::AppState;
 use crate::usecases::events::{self as usecases, Recorded};
 
@@ -144,17 +144,6 @@ pub struct EventSearch {
     pub cursor: Option<String>,
 }
 
-fn date_range(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<(), ApiError> {
-    match (from, to) {
-        (Some(from), Some(to)) if to < from => Err(ApiError::invalid_field(
-            "to",
-            "before_from",
-            "must not be before from",
-        )),
-        _ => Ok(()),
-    }
-}
-
 async fn changed_event(
     state: &AppState,
     caller: Caller,
@@ -229,7 +218,7 @@ pub async fn list_client_critical_events(
     let client_id = id.into_inner();
     let search = query.0;
     let (limit, after) = page_request::<Keyset>(search.limit, search.cursor.as_deref())?;
-    date_range(search.from, search.to)?;
+    ordered_days(search.from, search.to, ("from", "to"))?;
     let filter = EventFilter {
         event_type: search.event_type,
         from: search.from,
@@ -324,7 +313,7 @@ pub async fn list_critical_events(
 ) -> Result<HttpResponse, ApiError> {
     let search = query.0;
     let (limit, after) = page_request::<Keyset>(search.limit, search.cursor.as_deref())?;
-    date_range(search.from, search.to)?;
+    ordered_days(search.from, search.to, ("from", "to"))?;
     let filter = EventFilter {
         client: None,
         team: search.team_id,
@@ -586,12 +575,7 @@ pub async fn get_community_tenure(
     let period = query.0;
     let tenure = state
         .read_as(caller, move |tx, cx| {
-            let to = period.to.unwrap_or(cx.today).min(cx.today);
-            let from = match period.from {
-                Some(from) => from,
-                None => to.checked_sub_days(Days::new(364)).unwrap_or(to),
-            };
-            usecases::tenure(tx, cx, client_id, from, to)
+            usecases::tenure(tx, cx, client_id, period.from, period.to)
         })
         .await?;
     Ok(HttpResponse::Ok().json(tenure))

@@ -187,6 +187,23 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// A created or stored body as JSON text.
+/// Refuses a range of days whose last day (`to_field`) comes before its
+/// first (`from_field`): a 422 on the last.
+pub(crate) fn ordered_days(
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    (from_field, to_field): (&str, &str),
+) -> Result<(), ApiError> {
+    match (from, to) {
+        (Some(from), Some(to)) if to < from => Err(ApiError::invalid_field(
+            to_field,
+            "before_from",
+            &format!("must not be before {from_field}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn json_body<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
     serde_json::to_string(value).map_err(ApiError::internal)
 }

@@ -18,10 +18,10 @@ use crate::context::Cx;
 use crate::db::Tx;
 use crate::extract::IfMatch;
 use crate::problem::ApiError;
-use crate::usecases::allowed;
 use crate::usecases::change_versioned;
 use crate::usecases::episodes::{self, Closed, Discharged};
 use crate::usecases::staff::existing_team;
+use crate::usecases::{allowed, audit_record};
 
 const NOT_YOURS: &str =
     "only the client's primary case manager, the team's supervisors or an admin may do this";
@@ -75,14 +75,7 @@ pub(crate) fn with_client<T>(
 ) -> Result<T, ApiError> {
     let record = load(tx, &cx.actor, client, action, cx.today)?;
     let value = work(tx, &record)?;
-    tx.audit(AuditEvent::for_record(
-        cx.actor.user_id,
-        audit,
-        client,
-        resource,
-        &cx.request_id,
-        cx.now,
-    ));
+    audit_record(tx, cx, client, audit, resource);
     Ok(value)
 }
 

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use spoke_domain::appointment::{AppointmentMove, AppointmentStatus, CancelledBy};
-use spoke_domain::audit::{AuditAction, AuditEvent, ResourceType};
+use spoke_domain::audit::{AuditAction, ResourceType};
 use spoke_domain::client::Client;
 use spoke_domain::episode::{
     DischargeInput, Enrollment, EnrollmentInput, Episode, PendingClosure, check_start,
@@ -19,6 +19,7 @@ use spoke_persistence::{appointments, episodes as store, plans, referrals};
 use crate::context::Cx;
 use crate::db::Tx;
 use crate::problem::ApiError;
+use crate::usecases::audit_record;
 use crate::usecases::clients::under_client;
 
 /// The reason recorded on what a discharge cancels.
@@ -67,33 +68,14 @@ pub(crate) fn reenroll(
     check_start(on, previous_end, cx.today)?;
     let episode = Episode::open(client, enrollment, on, cx.actor.user_id, cx.now);
     store::insert(tx, &episode)?;
-    audit(
+    audit_record(
         tx,
         cx,
         client,
         AuditAction::RecordCreated,
-        ResourceType::Episode,
-        episode.id.to_string(),
+        (ResourceType::Episode, episode.id.to_string()),
     );
     Ok(episode)
-}
-
-fn audit(
-    tx: &mut Tx,
-    cx: &Cx,
-    client: ClientId,
-    action: AuditAction,
-    kind: ResourceType,
-    id: String,
-) {
-    tx.audit(AuditEvent::for_record(
-        cx.actor.user_id,
-        action,
-        client,
-        (kind, id),
-        &cx.request_id,
-        cx.now,
-    ));
 }
 
 /// What a move to `discharged` did.
@@ -177,13 +159,12 @@ pub(crate) fn discharge_or_ask(
         });
         episode.touch(cx.now);
         store::update(tx, &episode, expected)?;
-        audit(
+        audit_record(
             tx,
             cx,
             client.id,
             AuditAction::RecordUpdated,
-            ResourceType::Episode,
-            episode.id.to_string(),
+            (ResourceType::Episode, episode.id.to_string()),
         );
         return Ok(Discharged::Waiting(episode));
     }
@@ -208,13 +189,12 @@ pub fn withdraw_closure(tx: &mut Tx, cx: &Cx, client: ClientId) -> Result<Episod
     episode.pending_closure = None;
     episode.touch(cx.now);
     store::update(tx, &episode, expected)?;
-    audit(
+    audit_record(
         tx,
         cx,
         client,
         AuditAction::RecordUpdated,
-        ResourceType::Episode,
-        episode.id.to_string(),
+        (ResourceType::Episode, episode.id.to_string()),
     );
     Ok(episode)
 }
@@ -242,13 +222,12 @@ fn discharge(
         let version = plan.version;
         plan.complete(cx.now)?;
         plans::update_plan(tx, &plan, version)?;
-        audit(
+        audit_record(
             tx,
             cx,
             client.id,
             AuditAction::RecordUpdated,
-            ResourceType::Plan,
-            plan.id.to_string(),
+            (ResourceType::Plan, plan.id.to_string()),
         );
         closed.plan_ids.push(plan.id);
     }
@@ -271,13 +250,12 @@ fn discharge(
         };
         let event = referral.move_to(by, cancel, None, cx.today, cx.now)?;
         crate::usecases::referrals::save_move(tx, &referral, version, &event, cx.now, cx.today)?;
-        audit(
+        audit_record(
             tx,
             cx,
             client.id,
             AuditAction::RecordUpdated,
-            ResourceType::Referral,
-            referral.id.to_string(),
+            (ResourceType::Referral, referral.id.to_string()),
         );
         closed.referral_ids.push(referral.id);
     }
@@ -294,25 +272,23 @@ fn discharge(
         };
         appointment.move_to(cancel, cx.actor.user_id, cx.now)?;
         appointments::update_appointment(tx, &appointment, version)?;
-        audit(
+        audit_record(
             tx,
             cx,
             client.id,
             AuditAction::RecordUpdated,
-            ResourceType::Appointment,
-            appointment.id.to_string(),
+            (ResourceType::Appointment, appointment.id.to_string()),
         );
         closed.appointment_ids.push(appointment.id);
     }
 
     store::update(tx, &episode, expected)?;
-    audit(
+    audit_record(
         tx,
         cx,
         client.id,
         AuditAction::RecordUpdated,
-        ResourceType::Episode,
-        episode.id.to_string(),
+        (ResourceType::Episode, episode.id.to_string()),
     );
     Ok((episode, closed))
 }

@@ -10,7 +10,7 @@ use spoke_domain::critical_event::{CriticalEvent, EventInput, FollowUp};
 use spoke_domain::ids::{ClientId, CriticalEventId, ResidenceId};
 use spoke_domain::policy::{ClientAction, care_record_scope, care_record_visible};
 use spoke_domain::residence::{
-    MAX_TENURE_DAYS, Residence, ResidenceInput, Span, Tenure, community_tenure,
+    Residence, ResidenceInput, Span, Tenure, community_tenure, tenure_period,
 };
 use spoke_persistence::events::{self as store, EventFilter};
 use spoke_persistence::page::{Keyset, Page};
@@ -244,17 +244,13 @@ pub fn create_residence(
         |tx| {
             clients::lock(tx, client)?;
             let others = store::residences_of(tx, client)?;
-            let closed = residence.fit(&others, true)?;
-            if let Some(mut closed) = closed.clone() {
+            let mut closed = residence.fit(&others, true)?;
+            if let Some(closed) = closed.as_mut() {
                 let expected = closed.version;
                 closed.touch(cx.now);
-                store::update_residence(tx, &closed, expected)?;
+                store::update_residence(tx, closed, expected)?;
             }
             store::insert_residence(tx, &residence)?;
-            let closed = match closed {
-                Some(closed) => Some(store::get_residence(tx, client, closed.id)?),
-                None => None,
-            };
             Ok((residence, closed))
         },
     )
@@ -328,30 +324,17 @@ pub fn revise_residence(
     )
 }
 
-/// Where `client` was each day from `from` through `to` (cut at today):
-/// from their residences and the stays among the critical events the actor
-/// may read.
+/// Where `client` was each day of the period asked for (by default the
+/// last 365 days; see [`tenure_period`]): from their residences and the
+/// stays among the critical events the actor may read.
 pub fn tenure(
     tx: &mut Tx,
     cx: &Cx,
     client: ClientId,
-    from: NaiveDate,
-    to: NaiveDate,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
 ) -> Result<Tenure, ApiError> {
-    if to < from {
-        return Err(ApiError::invalid_field(
-            "to",
-            "before_start",
-            "must not be before from",
-        ));
-    }
-    if (to - from).num_days() >= MAX_TENURE_DAYS {
-        return Err(ApiError::invalid_field(
-            "to",
-            "out_of_range",
-            "the period is at most 3,660 days",
-        ));
-    }
+    let (from, to) = tenure_period(from, to, cx.today)?;
     under_client(
         tx,
         cx,

@@ -83,6 +83,25 @@ pub fn must_exist<T>(field: &str, result: Result<T, StoreError>) -> Result<T, Ap
     })
 }
 
+/// Records that the actor of `cx` did `action` on `resource`, a record kept
+/// about `client`: the audit event of every use case under a client.
+pub(crate) fn audit_record(
+    tx: &mut Tx,
+    cx: &crate::context::Cx,
+    client: spoke_domain::ids::ClientId,
+    action: spoke_domain::audit::AuditAction,
+    resource: (spoke_domain::audit::ResourceType, String),
+) {
+    tx.audit(spoke_domain::audit::AuditEvent::for_record(
+        cx.actor.user_id,
+        action,
+        client,
+        resource,
+        &cx.request_id,
+        cx.now,
+    ));
+}
+
 /// Checks that the directory organization a record names, if any, exists
 /// (a 422 on `organization_id` otherwise).
 pub(crate) fn known_organization(

@@ -5,8 +5,7 @@
 
 use spoke_domain::audit::{AuditAction, AuditEvent, ResourceType};
 use spoke_domain::ids::{ClientId, TransferId};
-use spoke_domain::policy::{Actor, ClientAction};
-use spoke_domain::staff::Role;
+use spoke_domain::policy::{ClientAction, decides_transfer, transfer_teams, transfer_visible};
 use spoke_domain::transfer::{
     Assignment, AssignmentReason, Transfer, TransferError, TransferInput, TransferMove,
     TransferStatus,
@@ -19,9 +18,9 @@ use crate::context::Cx;
 use crate::db::Tx;
 use crate::extract::IfMatch;
 use crate::problem::ApiError;
-use crate::usecases::audit_shown;
 use crate::usecases::clients::{check_case_manager, load, under_client};
 use crate::usecases::staff::existing_team;
+use crate::usecases::{audit_record, audit_shown};
 
 const TRANSFER: ResourceType = ResourceType::Transfer;
 
@@ -32,17 +31,6 @@ impl From<TransferError> for ApiError {
             TransferError::Invalid(errors) => ApiError::Validation(errors),
         }
     }
-}
-
-fn audit(tx: &mut Tx, cx: &Cx, client: ClientId, action: AuditAction, id: TransferId) {
-    tx.audit(AuditEvent::for_record(
-        cx.actor.user_id,
-        action,
-        client,
-        (TRANSFER, id.to_string()),
-        &cx.request_id,
-        cx.now,
-    ));
 }
 
 /// Asks for `client` to move to another team or case manager.
@@ -71,7 +59,13 @@ pub fn request(
         ),
         other => other.into(),
     })?;
-    audit(tx, cx, client, AuditAction::RecordCreated, transfer.id);
+    audit_record(
+        tx,
+        cx,
+        client,
+        AuditAction::RecordCreated,
+        (TRANSFER, transfer.id.to_string()),
+    );
     Ok(TransferRecord {
         transfer,
         client_name: format!(
@@ -81,37 +75,22 @@ pub fn request(
     })
 }
 
-/// Whether `actor` is on a side of `transfer`: an admin, or staff of the
-/// sending or the receiving team.
-fn involved(actor: &Actor, transfer: &Transfer) -> bool {
-    match actor.role {
-        Role::Admin => true,
-        Role::Supervisor | Role::CaseManager => actor
-            .team_id
-            .is_some_and(|team| team == transfer.from_team_id || team == transfer.to_team_id),
-        Role::CareTeamMember | Role::Billing => false,
-    }
-}
-
-/// Whether `actor` decides for the receiving side: an admin, or a
-/// supervisor of the receiving team.
-fn receives(actor: &Actor, transfer: &Transfer) -> bool {
-    actor.role == Role::Admin
-        || (actor.role == Role::Supervisor && actor.team_id == Some(transfer.to_team_id))
-}
-
 /// A transfer the actor is a side of; anything else is not found.
 pub fn get(tx: &mut Tx, cx: &Cx, id: TransferId) -> Result<TransferRecord, ApiError> {
     let record = store::get(tx, id)?;
-    if !involved(&cx.actor, &record.transfer) {
+    if !transfer_visible(
+        &cx.actor,
+        record.transfer.from_team_id,
+        record.transfer.to_team_id,
+    ) {
         return Err(ApiError::NotFound);
     }
-    audit(
+    audit_record(
         tx,
         cx,
         record.transfer.client_id,
         AuditAction::RecordRead,
-        id,
+        (TRANSFER, id.to_string()),
     );
     Ok(record)
 }
@@ -131,7 +110,7 @@ pub fn decide(
         mut transfer,
         client_name,
     } = store::get(tx, id)?;
-    if !involved(&cx.actor, &transfer) {
+    if !transfer_visible(&cx.actor, transfer.from_team_id, transfer.to_team_id) {
         return Err(ApiError::NotFound);
     }
     if input.status == TransferStatus::Cancelled {
@@ -142,7 +121,7 @@ pub fn decide(
             ClientAction::Update,
             cx.today,
         )?;
-    } else if !receives(&cx.actor, &transfer) {
+    } else if !decides_transfer(&cx.actor, transfer.to_team_id) {
         return Err(ApiError::Forbidden(
             "only a supervisor of the receiving team or an admin accepts or declines a transfer",
         ));
@@ -175,7 +154,13 @@ pub fn decide(
         ));
     }
     store::update(tx, &transfer, expected)?;
-    audit(tx, cx, transfer.client_id, AuditAction::RecordUpdated, id);
+    audit_record(
+        tx,
+        cx,
+        transfer.client_id,
+        AuditAction::RecordUpdated,
+        (TRANSFER, id.to_string()),
+    );
     Ok(TransferRecord {
         transfer,
         client_name,
@@ -191,11 +176,7 @@ pub fn list(
     after: Option<&Keyset>,
     limit: usize,
 ) -> Result<Page<TransferRecord>, ApiError> {
-    let teams = match cx.actor.role {
-        Role::Admin => None,
-        Role::Supervisor | Role::CaseManager => Some(cx.actor.team_id.into_iter().collect()),
-        Role::CareTeamMember | Role::Billing => Some(Vec::new()),
-    };
+    let teams = transfer_teams(&cx.actor);
     let page = store::list(tx, &TransferFilter { teams, ..filter }, after, limit)?;
     audit_shown(
         tx,
