@@ -147,10 +147,18 @@ pub enum ResourceType {
     TransferList,
     /// A client's safety plan, or its versions (`resource_id` is the client).
     SafetyPlan,
+    /// An early-warning alert about the client.
+    Alert,
+    /// A page of alerts across clients (`client_ids` names whose were shown).
+    AlertList,
+    /// A client's acuity score (`resource_id` is the client).
+    Acuity,
+    /// A worklist (`client_ids` names the clients it showed).
+    Worklist,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 39] = [
+    pub const ALL: [ResourceType; 43] = [
         ResourceType::Client,
         ResourceType::ClientList,
         ResourceType::CareTeam,
@@ -190,6 +198,10 @@ impl ResourceType {
         ResourceType::Transfers,
         ResourceType::TransferList,
         ResourceType::SafetyPlan,
+        ResourceType::Alert,
+        ResourceType::AlertList,
+        ResourceType::Acuity,
+        ResourceType::Worklist,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -233,6 +245,10 @@ impl ResourceType {
             ResourceType::Transfers => "transfers",
             ResourceType::TransferList => "transfer_list",
             ResourceType::SafetyPlan => "safety_plan",
+            ResourceType::Alert => "alert",
+            ResourceType::AlertList => "alert_list",
+            ResourceType::Acuity => "acuity",
+            ResourceType::Worklist => "worklist",
         }
     }
 

@@ -173,3 +173,7 @@ id_type!(
     /// Identifies a transfer of a client to another team or case manager.
     TransferId
 );
+id_type!(
+    /// Identifies an early-warning alert.
+    AlertId
+);

@@ -33,6 +33,7 @@ macro_rules! text_enum {
     };
 }
 
+pub mod alert;
 pub mod appointment;
 pub mod assessment;
 pub mod audit;
@@ -60,6 +61,7 @@ pub mod staff;
 pub mod throttle;
 pub mod transfer;
 pub mod values;
+pub mod worklist;
 
 pub use error::{FieldError, FieldErrors, ValueError};
 
@@ -87,6 +89,7 @@ macro_rules! versioned {
 }
 
 versioned!(
+    alert::Alert,
     assessment::Assessment,
     plan::Plan,
     client::Client,

@@ -214,6 +214,8 @@ pub enum StaffAction {
     ReadAudit,
     /// Add assessment instruments and their versions.
     ManageInstruments,
+    /// Tune the alert rules (each change a new version).
+    ManageAlertRules,
 }
 
 /// Only admins administer; a supervisor may read their own team and its
@@ -852,5 +854,77 @@ mod tests {
                 prop_assert_eq!(authorize_client(&who, Read, client, &facts), Allow);
             }
         }
+    }
+}
+
+/// Which alerts an actor sees, as a filter a query can apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertScope {
+    /// Alerts about these clients.
+    pub clients: ClientScope,
+    /// Alerts about staff (a caseload over its limit): `None` every one's,
+    /// else those about these people or anyone of these teams.
+    pub staff: Option<(Vec<UserId>, Vec<TeamId>)>,
+}
+
+/// The alerts `actor` sees on `today`. Alerts are the case managers' and
+/// supervisors' early warning, not the care team's: an admin sees every
+/// alert; a supervisor those about the team's clients and staff; a case
+/// manager those about the team's clients and about themselves; nobody
+/// else any.
+pub fn alert_scope(actor: &Actor, today: NaiveDate) -> AlertScope {
+    let clients = client_scope(actor, today);
+    match actor.role {
+        Role::Admin => AlertScope {
+            clients,
+            staff: None,
+        },
+        Role::Supervisor => AlertScope {
+            clients,
+            staff: Some((vec![actor.user_id], actor.team_id.into_iter().collect())),
+        },
+        Role::CaseManager => AlertScope {
+            clients,
+            staff: Some((vec![actor.user_id], Vec::new())),
+        },
+        Role::CareTeamMember | Role::Billing => AlertScope {
+            clients: ClientScope::Nothing,
+            staff: Some((Vec::new(), Vec::new())),
+        },
+    }
+}
+
+/// Whether the actor sees alerts at all (the roles of [`alert_scope`]).
+pub fn sees_alerts(actor: &Actor) -> bool {
+    matches!(
+        actor.role,
+        Role::Admin | Role::Supervisor | Role::CaseManager
+    )
+}
+
+/// May `actor` see, and may they answer (acknowledge, snooze, resolve), an
+/// alert about the staff member `staff` of team `team`? Sees: an admin, a
+/// supervisor of the team, the staff member. Answers: an admin or a
+/// supervisor of the team. (An alert about a client follows the client:
+/// [`sees_alerts`] and [`authorize_client`] — reading it, and answering it
+/// as `ManageCare`.)
+pub fn authorize_staff_alert(
+    actor: &Actor,
+    staff: UserId,
+    team: Option<TeamId>,
+    answer: bool,
+) -> Decision {
+    let supervises = actor.role == Role::Admin
+        || (actor.role == Role::Supervisor && team.is_some() && actor.team_id == team);
+    if supervises {
+        Decision::Allow
+    } else if actor.user_id == staff && sees_alerts(actor) {
+        if answer {
+            Decision::Forbidden
+        } else {
+            Decision::Allow
+        }
+    } else {
+        Decision::Hidden
     }
 }
