@@ -273,11 +273,28 @@ pub fn scheduled_from(
     client: ClientId,
     from: DateTime<Utc>,
 ) -> Result<Vec<Appointment>, StoreError> {
-    appointments::table
+    scheduled(conn, &[client], from, None)
+}
+
+/// The scheduled appointments of `clients` that start at or after `from`
+/// (and before `until`), in time order.
+pub fn scheduled(
+    conn: &mut DbConnection,
+    clients: &[ClientId],
+    from: DateTime<Utc>,
+    until: Option<DateTime<Utc>>,
+) -> Result<Vec<Appointment>, StoreError> {
+    let ids: Vec<String> = clients.iter().map(ToString::to_string).collect();
+    let mut query = appointments::table
         .left_join(rides::table)
-        .filter(appointments::client_id.eq(client.to_string()))
+        .filter(appointments::client_id.eq_any(ids))
         .filter(appointments::status.eq(AppointmentStatus::Scheduled.as_str()))
         .filter(appointments::starts_at.ge(to_db(from)))
+        .into_boxed::<MultiBackend>();
+    if let Some(until) = until {
+        query = query.filter(appointments::starts_at.lt(to_db(until)));
+    }
+    query
         .order((appointments::starts_at.asc(), appointments::id.asc()))
         .select((AppointmentRow::as_select(), Option::<RideRow>::as_select()))
         .load::<(AppointmentRow, Option<RideRow>)>(conn)?

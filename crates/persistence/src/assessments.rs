@@ -273,6 +273,22 @@ pub fn list_assessments(
     }))
 }
 
+/// Every final assessment of `clients`, on any instrument.
+pub fn final_assessments_of(
+    conn: &mut DbConnection,
+    clients: &[ClientId],
+) -> Result<Vec<Assessment>, StoreError> {
+    let ids: Vec<String> = clients.iter().map(ToString::to_string).collect();
+    assessments::table
+        .filter(assessments::client_id.eq_any(ids))
+        .filter(assessments::status.eq(AssessmentStatus::Final.as_str()))
+        .select(AssessmentRow::as_select())
+        .load::<AssessmentRow>(conn)?
+        .into_iter()
+        .map(AssessmentRow::into_domain)
+        .collect()
+}
+
 /// Every assessment of `client` on any version of the instrument `code`.
 pub fn assessments_on(
     conn: &mut DbConnection,

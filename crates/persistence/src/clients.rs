@@ -408,3 +408,46 @@ pub fn backfill_search_names(
 pub fn count(conn: &mut DbConnection) -> Result<i64, StoreError> {
     Ok(clients::table.count().get_result(conn)?)
 }
+
+/// A client on a worklist: id, name, primary case manager.
+pub type Member = (ClientId, String, Option<UserId>);
+
+/// The clients not discharged whose primary case manager is `case_manager`
+/// (or, with `None`, every one of `team`), by name.
+pub fn served_by(
+    conn: &mut DbConnection,
+    case_manager: Option<UserId>,
+    team: Option<TeamId>,
+) -> Result<Vec<Member>, StoreError> {
+    let mut query = clients::table
+        .filter(clients::status.ne(ClientStatus::Discharged.as_str()))
+        .select((
+            clients::id,
+            clients::given_name,
+            clients::family_name,
+            clients::primary_case_manager_id,
+        ))
+        .into_boxed::<MultiBackend>();
+    if let Some(user) = case_manager {
+        query = query.filter(clients::primary_case_manager_id.eq(user.to_string()));
+    }
+    if let Some(team) = team {
+        query = query.filter(clients::team_id.eq(team.to_string()));
+    }
+    let rows: Vec<(String, String, String, Option<String>)> = query
+        .order((
+            clients::family_name.asc(),
+            clients::given_name.asc(),
+            clients::id.asc(),
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, given, family, cm)| {
+            Ok((
+                parse_id(&id)?,
+                format!("{given} {family}"),
+                cm.as_deref().map(parse_id).transpose()?,
+            ))
+        })
+        .collect()
+}

@@ -171,3 +171,20 @@ pub fn episodes_of(conn: &mut DbConnection, client: ClientId) -> Result<Vec<Epis
         .map(EpisodeRow::into_domain)
         .collect()
 }
+
+/// The open episodes of `clients` whose discharge waits for a supervisor.
+pub fn closures_waiting(
+    conn: &mut DbConnection,
+    clients: &[ClientId],
+) -> Result<Vec<Episode>, StoreError> {
+    let ids: Vec<String> = clients.iter().map(ToString::to_string).collect();
+    episodes::table
+        .filter(episodes::client_id.eq_any(ids))
+        .filter(episodes::ended_on.is_null())
+        .filter(episodes::closure_request.is_not_null())
+        .select(EpisodeRow::as_select())
+        .load::<EpisodeRow>(conn)?
+        .into_iter()
+        .map(EpisodeRow::into_domain)
+        .collect()
+}

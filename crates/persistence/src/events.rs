@@ -271,6 +271,66 @@ pub fn stays_of(
         .collect()
 }
 
+/// The events of `clients` going on, or started or ended from `since`
+/// (for the alert rules), whatever their sensitivity.
+pub fn events_since(
+    conn: &mut DbConnection,
+    clients: &[ClientId],
+    since: NaiveDate,
+) -> Result<Vec<CriticalEvent>, StoreError> {
+    let ids: Vec<String> = clients.iter().map(ToString::to_string).collect();
+    critical_events::table
+        .filter(critical_events::client_id.eq_any(ids))
+        .filter(
+            critical_events::ended_on
+                .is_null()
+                .or(critical_events::ended_on.ge(since))
+                .or(critical_events::started_on.ge(since)),
+        )
+        .order((critical_events::started_on.asc(), critical_events::id.asc()))
+        .select(EventRow::as_select())
+        .load::<EventRow>(conn)?
+        .into_iter()
+        .map(EventRow::into_domain)
+        .collect()
+}
+
+/// The last contact that saw each of `clients` (as [`first_seen`] counts
+/// one), on a day from `since`.
+pub fn last_seen(
+    conn: &mut DbConnection,
+    clients: &[ClientId],
+    since: NaiveDate,
+) -> Result<Vec<(ClientId, Seen)>, StoreError> {
+    let ids: Vec<String> = clients.iter().map(ToString::to_string).collect();
+    let rows: Vec<(String, String, NaiveDate)> = contacts::table
+        .filter(contacts::client_id.eq_any(ids))
+        .filter(contacts::date_of_service.ge(since))
+        .filter(contacts::client_present.eq(1))
+        .filter(contacts::mode.eq_any(SEEING_MODES))
+        .order((
+            contacts::client_id.asc(),
+            contacts::date_of_service.desc(),
+            contacts::started_at.desc(),
+        ))
+        .select((contacts::client_id, contacts::id, contacts::date_of_service))
+        .load(conn)?;
+    let mut last: Vec<(ClientId, Seen)> = Vec::new();
+    for (client, id, on) in rows {
+        let client: ClientId = parse_id(&client)?;
+        if last.last().is_none_or(|(c, _)| *c != client) {
+            last.push((
+                client,
+                Seen {
+                    contact_id: parse_id(&id)?,
+                    on,
+                },
+            ));
+        }
+    }
+    Ok(last)
+}
+
 /// The modes in which a contact sees the client after a discharge.
 const SEEING_MODES: [&str; 3] = ["in_person", "video", "phone"];
 

@@ -2,6 +2,7 @@
 //! PostgreSQL. This crate knows tables, not HTTP: it stores what the domain
 //! has decided and hands back domain types.
 
+pub mod alerts;
 pub mod appointments;
 pub mod assessments;
 pub mod audit;

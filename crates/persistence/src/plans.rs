@@ -159,6 +159,39 @@ pub fn active_plan(conn: &mut DbConnection, client: ClientId) -> Result<Option<P
         .transpose()
 }
 
+/// The active plans of `clients`.
+pub fn active_plans_of(
+    conn: &mut DbConnection,
+    clients: &[ClientId],
+) -> Result<Vec<Plan>, StoreError> {
+    let ids: Vec<String> = clients.iter().map(ToString::to_string).collect();
+    plans::table
+        .filter(plans::client_id.eq_any(ids))
+        .filter(plans::status.eq(PlanStatus::Active.as_str()))
+        .select(PlanRow::as_select())
+        .load::<PlanRow>(conn)?
+        .into_iter()
+        .map(PlanRow::into_domain)
+        .collect()
+}
+
+/// The draft plans of `clients` that carry an approval (asked for or decided).
+pub fn drafts_with_approval(
+    conn: &mut DbConnection,
+    clients: &[ClientId],
+) -> Result<Vec<Plan>, StoreError> {
+    let ids: Vec<String> = clients.iter().map(ToString::to_string).collect();
+    plans::table
+        .filter(plans::client_id.eq_any(ids))
+        .filter(plans::status.eq(PlanStatus::Draft.as_str()))
+        .filter(plans::approval.is_not_null())
+        .select(PlanRow::as_select())
+        .load::<PlanRow>(conn)?
+        .into_iter()
+        .map(PlanRow::into_domain)
+        .collect()
+}
+
 /// Every plan of `client`, newest first: the plan history.
 pub fn client_plans(conn: &mut DbConnection, client: ClientId) -> Result<Vec<Plan>, StoreError> {
     plans::table

@@ -349,6 +349,8 @@ diesel::joinable!(plans -> clients (client_id));
 // The client record and what is kept about it.
 diesel::allow_tables_to_appear_in_same_query!(
     clients,
+    alerts,
+    client_acuity,
     contacts,
     billing_configs,
     claim_batches,
@@ -843,3 +845,57 @@ diesel::table! {
 }
 
 diesel::joinable!(safety_plans -> clients (client_id));
+
+diesel::table! {
+    alert_rules (code, version) {
+        code -> Text,
+        version -> Integer,
+        enabled -> Integer,
+        severity -> Text,
+        escalate_after_hours -> Nullable<Integer>,
+        params -> Text,
+        changed_by -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    alerts (id) {
+        id -> Text,
+        rule -> Text,
+        rule_version -> Integer,
+        severity -> Text,
+        client_id -> Nullable<Text>,
+        staff_id -> Nullable<Text>,
+        subject_key -> Text,
+        summary -> Text,
+        facts -> Text,
+        state -> Text,
+        opened_at -> Timestamp,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledged_by -> Nullable<Text>,
+        snoozed_until -> Nullable<Date>,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<Text>,
+        resolution -> Nullable<Text>,
+        note -> Nullable<Text>,
+        escalated_at -> Nullable<Timestamp>,
+        cleared_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    client_acuity (client_id) {
+        client_id -> Text,
+        score -> Integer,
+        level -> Text,
+        contributions -> Text,
+        computed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(client_acuity -> clients (client_id));
+diesel::allow_tables_to_appear_in_same_query!(alerts, users);
+diesel::allow_tables_to_appear_in_same_query!(client_acuity, users);

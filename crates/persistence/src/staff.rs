@@ -215,6 +215,16 @@ impl TeamRow {
     }
 }
 
+/// The ids of the team's staff (not deleted).
+pub fn team_member_ids(conn: &mut DbConnection, team: TeamId) -> Result<Vec<UserId>, StoreError> {
+    let ids: Vec<String> = users::table
+        .filter(users::team_id.eq(team.to_string()))
+        .filter(users::deleted_at.is_null())
+        .select(users::id)
+        .load(conn)?;
+    ids.iter().map(|id| parse_id(id)).collect()
+}
+
 pub fn insert_team(conn: &mut DbConnection, team: &Team) -> Result<(), StoreError> {
     diesel::insert_into(teams::table)
         .values(TeamRow::from(team))

@@ -1,0 +1,3 @@
+DROP TABLE client_acuity;
+DROP TABLE alerts;
+DROP TABLE alert_rules;
