@@ -334,6 +334,20 @@ impl Spoke {
         self.instance_on(server_pool(&self.db))
     }
 
+    /// Another instance on the same database whose clock is stopped at
+    /// `at`: the same agency on a later day, for what time changes.
+    pub fn instance_at(&self, at: &str) -> Instance {
+        let at: chrono::DateTime<chrono::Utc> = at.parse().expect("a moment in RFC 3339");
+        let (base, handle, thread) = launch(&server_pool(&self.db), |settings| {
+            settings.fixed_now = Some(at);
+        });
+        Instance {
+            base,
+            handle,
+            thread: Some(thread),
+        }
+    }
+
     /// Another instance over `database`, a pool on this server's database
     /// opened as the test needs (production's checkout timeout, say).
     pub fn instance_on(&self, database: Database) -> Instance {
@@ -368,6 +382,19 @@ impl Spoke {
                 .drain()
                 .await
                 .expect("drain the outbox")
+        })
+    }
+
+    /// Sweeps the alerts as the worker would, with the clock stopped at
+    /// `at` (in UTC, the agency's zone in these tests), and waits for it.
+    pub fn sweep_alerts(&self, at: &str) -> spoke_api::usecases::alerts::Swept {
+        let database = self.database.clone();
+        let at: chrono::DateTime<chrono::Utc> = at.parse().expect("a moment in RFC 3339");
+        actix_web::rt::System::new().block_on(async move {
+            let clock = spoke_api::context::Clock::fixed(chrono_tz::Tz::UTC, at);
+            spoke_api::usecases::alerts::sweep(&spoke_api::db::Db::new(database), clock, |_| {})
+                .await
+                .expect("sweep the alerts")
         })
     }
 

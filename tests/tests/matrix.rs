@@ -1001,8 +1001,134 @@ fn transfers_by_role(spoke: &Spoke) {
     check(spoke, &world, &endpoints, expected);
 }
 
+/// An open alert, stored as a sweep would: about a fresh client of team A,
+/// or (`staff`) about `cm_a`'s caseload. Its URL.
+fn alert_of_a(spoke: &Spoke, world: &World, staff: bool) -> String {
+    use spoke_domain::alert::{Alert, Finding, Rule, RuleCode, Subject};
+    let (rule, subject) = if staff {
+        (RuleCode::CaseloadOverLimit, Subject::Staff(world.cm_a.id))
+    } else {
+        (
+            RuleCode::NoContact,
+            Subject::Client(client_of_a(spoke, world)),
+        )
+    };
+    let finding = Finding {
+        rule,
+        subject,
+        key: format!("matrix/{}", uuid::Uuid::now_v7()),
+        summary: "For the matrix".to_owned(),
+        facts: Vec::new(),
+    };
+    let alert = Alert::open(finding, &Rule::shipped(rule), spoke_persistence::now());
+    assert!(
+        spoke_persistence::alerts::open_alert(&mut spoke.database().conn().unwrap(), &alert)
+            .unwrap()
+    );
+    format!("/v1/alerts/{}", alert.id)
+}
+
+/// Alerts, their rules, acuity and the worklists.
+fn alerts_by_role(spoke: &Spoke) {
+    let world = world(spoke);
+    let endpoints: [(&str, Cell); 12] = [
+        ("alert in list", |s, w, u, _| {
+            let url = alert_of_a(s, w, false);
+            let id = url.rsplit_once('/').unwrap().1.to_owned();
+            listed(s, u, "/v1/alerts?limit=200", &id)
+        }),
+        ("get alert", |s, w, u, _| {
+            let url = alert_of_a(s, w, false);
+            s.get(&url).as_user(u).send().status
+        }),
+        ("acknowledge", |s, w, u, _| {
+            let url = alert_of_a(s, w, false);
+            s.post(&format!("{url}/acknowledge"))
+                .as_user(u)
+                .if_match("\"1\"")
+                .send()
+                .status
+        }),
+        ("snooze", |s, w, u, _| {
+            let url = alert_of_a(s, w, false);
+            let until = chrono::Utc::now().date_naive() + chrono::Duration::days(3);
+            s.post(&format!("{url}/snooze"))
+                .as_user(u)
+                .if_match("\"1\"")
+                .json(json!({"until": until}))
+                .send()
+                .status
+        }),
+        ("resolve", |s, w, u, _| {
+            let url = alert_of_a(s, w, false);
+            s.post(&format!("{url}/resolve"))
+                .as_user(u)
+                .if_match("\"1\"")
+                .json(json!({"note": "Visited."}))
+                .send()
+                .status
+        }),
+        ("get staff alert", |s, w, u, _| {
+            let url = alert_of_a(s, w, true);
+            s.get(&url).as_user(u).send().status
+        }),
+        ("answer staff alert", |s, w, u, _| {
+            let url = alert_of_a(s, w, true);
+            s.post(&format!("{url}/acknowledge"))
+                .as_user(u)
+                .if_match("\"1\"")
+                .send()
+                .status
+        }),
+        ("acuity", |s, w, u, _| {
+            let id = client_of_a(s, w);
+            s.get(&format!("/v1/clients/{id}/acuity"))
+                .as_user(u)
+                .send()
+                .status
+        }),
+        ("list rules", |s, _, u, _| {
+            s.get("/v1/alert-rules").as_user(u).send().status
+        }),
+        ("change rule", |s, _, u, _| {
+            s.put("/v1/alert-rules/consent_expiring")
+                .as_user(u)
+                .if_match("*")
+                .json(
+                    json!({"enabled": true, "severity": "medium", "escalate_after_hours": null,
+                             "params": {"days": 45}}),
+                )
+                .send()
+                .status
+        }),
+        ("my worklist", |s, _, u, _| {
+            s.get("/v1/me/worklist").as_user(u).send().status
+        }),
+        ("team A worklist", |s, w, u, _| {
+            s.get(&format!("/v1/teams/{}/worklist", w.team_a))
+                .as_user(u)
+                .send()
+                .status
+        }),
+    ];
+    let expected: [[u16; 12]; 9] = [
+        // list get  ack  snz  res  gStf aStf acu  rules chg  mine team
+        [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200], // admin
+        [200, 200, 200, 200, 200, 200, 200, 200, 200, 403, 200, 200], // supervisor A
+        [200, 200, 200, 200, 200, 200, 403, 200, 200, 403, 200, 403], // primary cm A
+        [200, 200, 403, 403, 403, 404, 404, 200, 200, 403, 200, 403], // other cm A
+        [404, 404, 404, 404, 404, 404, 404, 404, 200, 403, 200, 403], // cm B
+        [404, 404, 404, 404, 404, 404, 404, 404, 200, 403, 200, 404], // supervisor B
+        [404, 404, 404, 404, 404, 404, 404, 404, 200, 403, 200, 403], // care-team member elsewhere
+        [404, 404, 404, 404, 404, 404, 404, 404, 200, 403, 200, 403], // care-team member of the client
+        [404, 404, 404, 404, 404, 404, 404, 404, 200, 403, 200, 403], // billing
+    ];
+    check(spoke, &world, &endpoints, expected);
+}
+
 both_backends!(
     role_by_endpoint_matrix,
+    alerts_by_role,
     transfers_by_role,
     episodes_by_role,
     appointments_by_role,

@@ -74,6 +74,13 @@ pub enum Command {
         /// The dataset's folder.
         path: std::path::PathBuf,
     },
+    /// Evaluate the alert rules for every client once, as the worker does every
+    /// SPOKE_ALERT_SWEEP_MINUTES: wake snoozed alerts, escalate unanswered ones.
+    SweepAlerts {
+        /// The agency's time zone, for "today".
+        #[arg(long, env = "SPOKE_TIMEZONE", default_value = "UTC")]
+        timezone: chrono_tz::Tz,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +163,11 @@ pub struct ServeArgs {
     /// How long a creating request's response is replayed for its Idempotency-Key, in hours.
     #[arg(long, env = "SPOKE_IDEMPOTENCY_RETENTION_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=720))]
     pub idempotency_retention_hours: u32,
+
+    /// How often the worker evaluates the alert rules for every client, in minutes (changes to a
+    /// client are evaluated at once, in their own transaction).
+    #[arg(long, env = "SPOKE_ALERT_SWEEP_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub alert_sweep_minutes: u32,
 
     /// The bearer token Prometheus must send to read /metrics; unset, /metrics is open (keep it off
     /// the public network then).

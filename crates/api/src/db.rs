@@ -37,6 +37,8 @@ use crate::problem::ApiError;
 pub struct Trail {
     audit: Vec<AuditEvent>,
     disclosures: Vec<Disclosure>,
+    /// Clients changed by someone the audit log does not name (a partner).
+    touched: Vec<spoke_domain::ids::ClientId>,
 }
 
 impl Trail {
@@ -47,6 +49,7 @@ impl Trail {
     fn append(&mut self, other: Trail) {
         self.audit.extend(other.audit);
         self.disclosures.extend(other.disclosures);
+        self.touched.extend(other.touched);
     }
 
     fn store(&self, conn: &mut DbConnection) -> Result<(), StoreError> {
@@ -72,6 +75,28 @@ impl Tx<'_> {
     /// Records that client facts left the agency.
     pub fn disclose(&mut self, disclosure: Disclosure) {
         self.trail.disclosures.push(disclosure);
+    }
+
+    /// Marks `client` as changed by work no audit event records (a
+    /// partner's move), so what follows a change (the alerts) sees it.
+    pub fn touch_client(&mut self, client: spoke_domain::ids::ClientId) {
+        self.trail.touched.push(client);
+    }
+
+    /// The clients whose records the work so far changed, each once: those
+    /// its audit events name, reads left out.
+    pub fn clients_changed(&self) -> Vec<spoke_domain::ids::ClientId> {
+        let mut clients: Vec<_> = self
+            .trail
+            .audit
+            .iter()
+            .filter(|event| !event.action.is_read())
+            .flat_map(|event| event.client_ids.iter().copied().chain(event.client_id))
+            .chain(self.trail.touched.iter().copied())
+            .collect();
+        clients.sort_unstable();
+        clients.dedup();
+        clients
     }
 }
 

@@ -78,9 +78,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let summary = seed_demo(&database)?;
             if summary.created {
                 println!(
-                    "Created the demo agency: 2 teams, {} staff, {} clients.",
+                    "Created the demo agency: 2 teams, {} staff, {} clients, {} open alerts.",
                     summary.accounts.len(),
-                    summary.clients
+                    summary.clients,
+                    summary.alerts
                 );
             } else {
                 println!(
@@ -96,9 +97,27 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::ImportHsds { path } => import_hsds(&database, &path),
+        Command::SweepAlerts { timezone } => sweep_alerts(database, timezone),
         Command::Serve(args) => serve_command(&cli.database_url, database, args),
         Command::Worker(args) => worker_command(database, &args),
     }
+}
+
+fn sweep_alerts(database: Database, timezone: chrono_tz::Tz) -> Result<(), Failure> {
+    let db = spoke_api::db::Db::new(database);
+    let clock = spoke_api::context::Clock::new(timezone);
+    let swept = actix_web::rt::System::new().block_on(async move {
+        spoke_api::usecases::alerts::sweep(&db, clock, |so_far| {
+            eprint!("\r  {} clients evaluated", so_far.clients);
+        })
+        .await
+    })?;
+    eprintln!();
+    println!(
+        "Swept {} clients: {} alerts opened, {} resolved as their facts changed, {} woken from snooze, {} escalated.",
+        swept.clients, swept.opened, swept.cleared, swept.woken, swept.escalated
+    );
+    Ok(())
 }
 
 fn import_hsds(database: &Database, path: &std::path::Path) -> Result<(), Failure> {
@@ -243,6 +262,7 @@ fn worker_settings(args: &ServeArgs) -> spoke_api::webhooks::WorkerSettings {
 fn upkeep(args: &ServeArgs) -> spoke_api::maintenance::Upkeep {
     spoke_api::maintenance::Upkeep {
         idempotency_retention: chrono::Duration::hours(i64::from(args.idempotency_retention_hours)),
+        alert_sweep: std::time::Duration::from_secs(u64::from(args.alert_sweep_minutes) * 60),
         ..spoke_api::maintenance::Upkeep::default()
     }
 }
@@ -252,9 +272,10 @@ fn worker_command(database: Database, args: &ServeArgs) -> Result<(), Failure> {
     let db = spoke_api::db::Db::new(database);
     let clock = spoke_api::context::Clock::new(args.timezone);
     let (settings, upkeep) = (worker_settings(args), upkeep(args));
-    println!("Spoke's worker is delivering webhooks (stop it with Ctrl-C).");
+    println!("Spoke's worker is delivering webhooks and sweeping alerts (stop it with Ctrl-C).");
     actix_web::rt::System::new().block_on(async move {
         spoke_api::webhooks::Worker::new(db.clone(), clock, settings).spawn();
+        spoke_api::maintenance::spawn_alert_sweep(db.clone(), clock, upkeep.alert_sweep);
         spoke_api::maintenance::spawn(db, clock, upkeep);
         let mut terminate =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -20,6 +20,9 @@ pub struct Upkeep {
     pub idempotency_retention: chrono::Duration,
     /// The sign-in limits, whose longest window outlives a counter.
     pub sign_in: SignInLimits,
+    /// How often the alert rules are evaluated for every client (by the
+    /// instances that run the worker).
+    pub alert_sweep: Duration,
 }
 
 impl Default for Upkeep {
@@ -28,6 +31,7 @@ impl Default for Upkeep {
             every: Duration::from_secs(60),
             idempotency_retention: chrono::Duration::hours(24),
             sign_in: SignInLimits::default(),
+            alert_sweep: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -60,6 +64,31 @@ pub fn spawn(db: Db, clock: Clock, upkeep: Upkeep) {
                 Ok(swept) => tracing::debug!(?swept, "upkeep"),
                 Err(error) => {
                     tracing::warn!(error = %crate::problem::report(&error), "upkeep failed");
+                }
+            }
+        }
+    });
+}
+
+/// Sweeps the alerts every `every` until the server stops. Several
+/// instances may: see [`crate::usecases::alerts::sweep`].
+pub fn spawn_alert_sweep(db: Db, clock: Clock, every: Duration) {
+    actix_web::rt::spawn(async move {
+        loop {
+            actix_web::rt::time::sleep(every).await;
+            let started = std::time::Instant::now();
+            match crate::usecases::alerts::sweep(&db, clock, |_| {}).await {
+                Ok(swept) => tracing::info!(
+                    clients = swept.clients,
+                    opened = swept.opened,
+                    cleared = swept.cleared,
+                    woken = swept.woken,
+                    escalated = swept.escalated,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "alert sweep"
+                ),
+                Err(error) => {
+                    tracing::warn!(error = %crate::problem::report(&error), "alert sweep failed");
                 }
             }
         }

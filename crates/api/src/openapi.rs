@@ -157,6 +157,11 @@ their services and locations, capacity, and the service taxonomy. Every staff ro
         (name = "transfers", description = "Handing a client to another team or case manager: the sending side asks with \
             a transfer summary, the receiving team's supervisor accepts (naming the new case manager) or declines; who \
             held each client, and when, is kept."),
+        (name = "alerts", description = "Early warning and the worklist: rules (versioned data the agency tunes) watch \
+            each client's record for the signs of a coming crisis (no contact, missed appointments, a falling assessment, \
+            a hospitalization, a psychiatric discharge without follow-up, referrals stuck, dates coming due) and raise \
+            alerts that explain themselves, resolve on their own when the facts change, and escalate to the supervisors \
+            when nobody answers; each client's explainable acuity score; the worklist of what needs someone today."),
         (name = "residences", description = "Where a client lives, one place at a time, each setting community or \
             institutional; and community tenure, the days of a period spent in the community rather than in a hospital, \
             treatment, jail or another institution."),

@@ -432,6 +432,15 @@ impl From<spoke_domain::residence::Overlap> for ApiError {
     }
 }
 
+impl From<spoke_domain::alert::AlertError> for ApiError {
+    fn from(error: spoke_domain::alert::AlertError) -> Self {
+        match error {
+            spoke_domain::alert::AlertError::IllegalMove(refused) => refused.into(),
+            spoke_domain::alert::AlertError::Invalid(errors) => errors.into(),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {

@@ -205,6 +205,11 @@ pub fn serve(settings: &ServerSettings, listener: TcpListener) -> std::io::Resul
     let state = web::Data::new(settings.state());
     if settings.run_worker {
         crate::webhooks::Worker::new(state.db.clone(), state.clock, settings.webhooks).spawn();
+        crate::maintenance::spawn_alert_sweep(
+            state.db.clone(),
+            state.clock,
+            settings.upkeep.alert_sweep,
+        );
     }
     crate::maintenance::spawn(state.db.clone(), state.clock, settings.upkeep);
     let spec = openapi();

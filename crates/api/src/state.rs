@@ -43,13 +43,22 @@ impl AppState {
         self.db.read(work).await
     }
 
-    /// A write: see [`Db::write`].
+    /// A write: see [`Db::write`]. Before it commits, the alerts of the
+    /// clients it changed are evaluated in the same transaction
+    /// (`usecases::alerts::after_change`).
     pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Tx) -> Result<T, ApiError> + Send + 'static,
     {
-        self.db.write(work).await
+        let clock = self.clock;
+        self.db
+            .write(move |tx| {
+                let value = work(tx)?;
+                crate::usecases::alerts::after_change(tx, &clock)?;
+                Ok(value)
+            })
+            .await
     }
 
     /// A read by `caller`, signed in inside the same transaction.
@@ -72,11 +81,10 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut Tx, &Cx) -> Result<T, ApiError> + Send + 'static,
     {
-        self.db
-            .write(move |tx| {
-                let cx = caller.sign_in(tx)?;
-                work(tx, &cx)
-            })
-            .await
+        self.write(move |tx| {
+            let cx = caller.sign_in(tx)?;
+            work(tx, &cx)
+        })
+        .await
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP endpoints, each registered through utoipa-actix-web so the
 //! routing table and the OpenAPI document cannot drift apart.
 
+pub mod alerts;
 pub mod appointments;
 pub mod assessments;
 pub mod audit;
@@ -21,6 +22,7 @@ pub mod referrals;
 pub mod safety_plans;
 pub mod staff;
 pub mod transfers;
+pub mod worklist;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -111,6 +113,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(transfers::list_transfers)
                 .service(transfers::get_transfer)
                 .service(transfers::move_transfer)
+                .service(alerts::list_alerts)
+                .service(alerts::get_alert)
+                .service(alerts::acknowledge_alert)
+                .service(alerts::snooze_alert)
+                .service(alerts::resolve_alert)
+                .service(alerts::list_alert_rules)
+                .service(alerts::list_alert_rule_versions)
+                .service(alerts::replace_alert_rule)
+                .service(alerts::get_client_acuity)
+                .service(worklist::get_my_worklist)
+                .service(worklist::get_team_worklist)
                 .service(events::create_critical_event)
                 .service(events::list_client_critical_events)
                 .service(events::get_critical_event)

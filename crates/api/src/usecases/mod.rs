@@ -10,6 +10,7 @@
 //! [`AppState::write_as`](crate::state::AppState::write_as); a use case that
 //! writes fails loudly in a read.
 
+pub mod alerts;
 pub mod appointments;
 pub mod assessments;
 pub mod audit;
@@ -28,6 +29,7 @@ pub mod safety_plans;
 pub mod staff;
 pub mod transfers;
 pub mod webhooks;
+pub mod worklist;
 
 use chrono::{DateTime, Utc};
 use spoke_domain::Versioned;

@@ -240,6 +240,7 @@ pub fn move_as_performer(
     };
     let event = referral.move_to(by, input, None, today, now)?;
     save_move(tx, &referral, expected, &event, now, today)?;
+    tx.touch_client(referral.client_id);
     Ok(referral)
 }
 
