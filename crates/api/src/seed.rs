@@ -79,6 +79,8 @@ pub struct DemoSummary {
     /// Every demo account's email and role; all share [`DEMO_PASSWORD`].
     pub accounts: Vec<(String, Role)>,
     pub clients: i64,
+    /// The alerts the first sweep opened.
+    pub alerts: usize,
     /// The demo resource directory's import (run every time: it is idempotent).
     pub directory: crate::hsds::ImportReport,
 }
@@ -242,6 +244,7 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
         .collect::<Vec<_>>();
     if staff::credentials(&mut conn, &admin_email)?.is_some() {
         return Ok(DemoSummary {
+            alerts: 0,
             created: false,
             accounts: accounts_list,
             clients: clients::count(&mut conn)?,
@@ -295,6 +298,7 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
             .ok_or_else(|| ApiError::internal("the demo therapist"))?;
         let ssm = assessments::latest_instrument(tx, "ssm")?
             .ok_or_else(|| ApiError::internal("the built-in instrument"))?;
+        let mut mornings = 0;
         for n in 0..CLIENT_COUNT {
             let team = &teams[n % teams.len()];
             let managers: Vec<&User> = users
@@ -437,10 +441,31 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
                     let draft = contacts_uc::create(tx, &cx, &settings, client.id, input)?;
                     contacts_uc::sign(tx, &cx, &settings, client.id, draft.id, &IfMatch::Any)?;
                 }
+                // The demo case manager's morning: two of his clients have
+                // an appointment today, and one visit of yesterday waits
+                // to be signed.
+                let morning = manager.email.as_str().starts_with("sam.okafor") && mornings < 2;
+                if morning {
+                    mornings += 1;
+                    let yesterday = (today - Duration::days(1))
+                        .and_hms_opt(15, 30, 0)
+                        .map_or(now, |t| t.and_utc());
+                    if mornings == 1 {
+                        let input = demo_contact(&mut rng, yesterday, two_person, colleague);
+                        contacts_uc::create(
+                            tx,
+                            &acting(manager, yesterday),
+                            &settings,
+                            client.id,
+                            input,
+                        )?;
+                    }
+                }
                 let staff = DemoStaff {
                     manager,
                     colleague,
                     two_person,
+                    today_too: morning,
                 };
                 demo_appointments(tx, &settings.clock, &staff, client.id, now, &mut rng)?;
                 if rng.gen_bool(0.3) {
@@ -479,7 +504,13 @@ pub fn seed_demo(database: &Database) -> Result<DemoSummary, ApiError> {
         bill_last_fortnight(tx, &settings, &users, now)?;
         Ok(())
     })?;
+    // The morning's alerts, as the worker's first sweep would raise them.
+    let db = Db::new(database.clone());
+    let swept = actix_web::rt::System::new().block_on(async move {
+        crate::usecases::alerts::sweep(&db, Clock::new(chrono_tz::Tz::UTC), |_| {}).await
+    })?;
     Ok(DemoSummary {
+        alerts: swept.opened,
         created: true,
         accounts: accounts_list,
         clients: clients::count(&mut conn)?,
@@ -541,6 +572,8 @@ struct DemoStaff<'a> {
     colleague: Option<UserId>,
     /// The client is flagged `two_person_visits`.
     two_person: bool,
+    /// The client has an appointment today as well.
+    today_too: bool,
 }
 
 /// An active client's appointments around today, as their case manager
@@ -581,6 +614,9 @@ fn demo_appointments(
     let ahead = rng.gen_range(0..=2);
     let mut days: Vec<i64> = (0..past).map(|_| -rng.gen_range(1..21)).collect();
     days.extend((0..ahead).map(|_| rng.gen_range(1..15)));
+    if staff.today_too {
+        days.push(0);
+    }
     for day in days {
         let (kind, with) = KINDS[rng.gen_range(0..KINDS.len())];
         let start = (today + Duration::days(day))
@@ -657,6 +693,7 @@ fn demo_appointments(
             new_ends_at: None,
         };
         let status_move = match (day < 0, roll) {
+            (false, _) if day == 0 => None,
             _ if missed => Some(AppointmentMove {
                 reason: Some("Not home when the ride came.".to_owned()),
                 ..only(AppointmentStatus::Missed)
