@@ -180,7 +180,7 @@ fn rule_versions_and_acuity(db: &TestDb) {
     ));
     assert_eq!(
         store::rule_versions(&mut conn, Some(RuleCode::BenefitDue)).unwrap(),
-        [v2.clone()]
+        [v2]
     );
     assert!(
         store::rule_versions(&mut conn, Some(RuleCode::NoContact))
