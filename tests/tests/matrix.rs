@@ -1126,8 +1126,59 @@ fn alerts_by_role(spoke: &Spoke) {
     check(spoke, &world, &endpoints, expected);
 }
 
+/// Whether the change feed, followed from its start, shows a change to a
+/// fresh client of team A (an event its case manager recorded).
+fn feed_shows_a_change_of_a(s: &Spoke, w: &World, u: &TestUser) -> u16 {
+    let id = client_of_a(s, w);
+    let event = s
+        .post(&format!("/v1/clients/{id}/critical-events"))
+        .as_user(&w.cm_a)
+        .json(event_body("arrest"))
+        .send();
+    assert_eq!(event.status, 201, "{}", event.text);
+    let mut cursor = String::new();
+    loop {
+        let reply = s
+            .get(&format!("/v1/changes?limit=200{cursor}"))
+            .as_user(u)
+            .send();
+        if reply.status != 200 {
+            return reply.status;
+        }
+        let items = reply.body["items"].as_array().unwrap();
+        if items.iter().any(|c| c["record_id"] == event.body["id"]) {
+            return 200;
+        }
+        if items.is_empty() {
+            return 404;
+        }
+        cursor = format!("&after={}", reply.body["next_cursor"].as_str().unwrap());
+    }
+}
+
+/// The change feed: what each role follows.
+fn changes_by_role(spoke: &Spoke) {
+    let world = world(spoke);
+    let endpoints: [(&str, Cell); 1] = [("change in feed", |s, w, u, _| {
+        feed_shows_a_change_of_a(s, w, u)
+    })];
+    let expected: [[u16; 1]; 9] = [
+        [200], // admin
+        [200], // supervisor A
+        [200], // primary cm A
+        [200], // other cm A
+        [404], // cm B
+        [404], // supervisor B
+        [404], // care-team member elsewhere
+        [200], // care-team member of the client
+        [404], // billing
+    ];
+    check(spoke, &world, &endpoints, expected);
+}
+
 both_backends!(
     role_by_endpoint_matrix,
+    changes_by_role,
     alerts_by_role,
     transfers_by_role,
     episodes_by_role,

@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use actix_web::web;
 use prometheus_client::metrics::histogram::Histogram;
 use spoke_domain::audit::AuditEvent;
+use spoke_domain::change::Change;
 use spoke_domain::partner::Disclosure;
 use spoke_persistence::referrals::record_disclosures;
 use spoke_persistence::{Backend, Database, DbConnection, StoreError, audit};
@@ -39,6 +40,9 @@ pub struct Trail {
     disclosures: Vec<Disclosure>,
     /// Clients changed by someone the audit log does not name (a partner).
     touched: Vec<spoke_domain::ids::ClientId>,
+    /// Changes for the feed beyond those the audit events record (alerts,
+    /// a partner's moves).
+    changes: Vec<Change>,
 }
 
 impl Trail {
@@ -50,11 +54,21 @@ impl Trail {
         self.audit.extend(other.audit);
         self.disclosures.extend(other.disclosures);
         self.touched.extend(other.touched);
+        self.changes.extend(other.changes);
     }
 
+    /// Stores the trail; the change feed last, as it holds the feed's lock
+    /// until the commit (see `persistence::changes::append`).
     fn store(&self, conn: &mut DbConnection) -> Result<(), StoreError> {
         audit::record(conn, &self.audit)?;
-        record_disclosures(conn, &self.disclosures)
+        record_disclosures(conn, &self.disclosures)?;
+        let feed: Vec<Change> = self
+            .audit
+            .iter()
+            .filter_map(Change::of)
+            .chain(self.changes.iter().cloned())
+            .collect();
+        spoke_persistence::changes::append(conn, &feed)
     }
 }
 
@@ -75,6 +89,11 @@ impl Tx<'_> {
     /// Records that client facts left the agency.
     pub fn disclose(&mut self, disclosure: Disclosure) {
         self.trail.disclosures.push(disclosure);
+    }
+
+    /// Adds a change to the feed that no audit event records.
+    pub fn record_change(&mut self, change: Change) {
+        self.trail.changes.push(change);
     }
 
     /// Marks `client` as changed by work no audit event records (a

@@ -155,10 +155,12 @@ pub enum ResourceType {
     Acuity,
     /// A worklist (`client_ids` names the clients it showed).
     Worklist,
+    /// A page of the change feed (`client_ids` names whose changes were shown).
+    ChangeFeed,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 43] = [
+    pub const ALL: [ResourceType; 44] = [
         ResourceType::Client,
         ResourceType::ClientList,
         ResourceType::CareTeam,
@@ -202,6 +204,7 @@ impl ResourceType {
         ResourceType::AlertList,
         ResourceType::Acuity,
         ResourceType::Worklist,
+        ResourceType::ChangeFeed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -249,6 +252,7 @@ impl ResourceType {
             ResourceType::AlertList => "alert_list",
             ResourceType::Acuity => "acuity",
             ResourceType::Worklist => "worklist",
+            ResourceType::ChangeFeed => "change_feed",
         }
     }
 

@@ -40,6 +40,7 @@ pub mod audit;
 pub mod benefit;
 pub mod billing;
 pub mod care;
+pub mod change;
 pub mod claim;
 pub mod client;
 pub mod consent;

@@ -351,6 +351,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     clients,
     alerts,
     client_acuity,
+    changes,
     contacts,
     billing_configs,
     claim_batches,
@@ -897,5 +898,16 @@ diesel::table! {
 }
 
 diesel::joinable!(client_acuity -> clients (client_id));
+
+diesel::table! {
+    changes (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        record_type -> Text,
+        record_id -> Text,
+        client_id -> Text,
+        action -> Text,
+    }
+}
 diesel::allow_tables_to_appear_in_same_query!(alerts, users);
 diesel::allow_tables_to_appear_in_same_query!(client_acuity, users);

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod benefits;
 pub mod billing;
 pub mod care;
+pub mod changes;
 pub mod clients;
 pub mod contacts;
 pub mod directory;
@@ -113,6 +114,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(transfers::list_transfers)
                 .service(transfers::get_transfer)
                 .service(transfers::move_transfer)
+                .service(changes::list_changes)
                 .service(alerts::list_alerts)
                 .service(alerts::get_alert)
                 .service(alerts::acknowledge_alert)

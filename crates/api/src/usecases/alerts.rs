@@ -16,6 +16,7 @@ use spoke_domain::alert::{
 };
 use spoke_domain::assessment::{Assessment, Instrument, TrendFlag, trend};
 use spoke_domain::audit::{AuditAction, ResourceType};
+use spoke_domain::change::Change;
 use spoke_domain::ids::{AlertId, ClientId, UserId};
 use spoke_domain::plan::TaskStatus;
 use spoke_domain::policy::{
@@ -232,7 +233,7 @@ impl std::ops::AddAssign for Evaluated {
 /// managers (and of `staff`), keeps each client's acuity, opens what is
 /// new and clears what is gone.
 pub fn evaluate_for(
-    conn: &mut DbConnection,
+    tx: &mut Tx,
     clock: &Clock,
     now: DateTime<Utc>,
     rules: &RuleSet,
@@ -240,6 +241,7 @@ pub fn evaluate_for(
     staff: &[UserId],
 ) -> Result<Evaluated, ApiError> {
     let today = clock.day_of(now);
+    let conn: &mut DbConnection = tx;
     let signs = signs_of(conn, clock, now, clients)?;
     let mut findings = Vec::new();
     let mut case_managers: Vec<UserId> = staff.to_vec();
@@ -266,19 +268,36 @@ pub fn evaluate_for(
     let changes = reconcile(rules, findings, live, now);
     let mut done = Evaluated::default();
     for alert in &changes.open {
-        if store::open_alert(conn, alert)? {
+        if store::open_alert(tx, alert)? {
             done.opened += 1;
+            feed(tx, alert, "alert.opened", now);
         }
     }
     for alert in &changes.clear {
         // Changed meanwhile by someone else: the next evaluation clears it.
-        match store::update_alert(conn, alert, alert.version - 1) {
-            Ok(()) => done.cleared += 1,
+        match store::update_alert(tx, alert, alert.version - 1) {
+            Ok(()) => {
+                done.cleared += 1;
+                feed(tx, alert, "alert.resolved", now);
+            }
             Err(StoreError::Stale) => {}
             Err(other) => return Err(other.into()),
         }
     }
     Ok(done)
+}
+
+/// Puts what evaluation did to an alert about a client in the change feed.
+fn feed(tx: &mut Tx, alert: &Alert, action: &str, now: DateTime<Utc>) {
+    if let Some(client_id) = alert.client_id() {
+        tx.record_change(Change {
+            record_type: "alert".to_owned(),
+            record_id: alert.id.to_string(),
+            client_id,
+            action: action.to_owned(),
+            at: now,
+        });
+    }
 }
 
 /// Evaluates the clients the unit of work changed, in its transaction: a

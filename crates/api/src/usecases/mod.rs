@@ -16,6 +16,7 @@ pub mod assessments;
 pub mod audit;
 pub mod benefits;
 pub mod care;
+pub mod changes;
 pub mod claims;
 pub mod clients;
 pub mod contacts;

@@ -241,6 +241,13 @@ pub fn move_as_performer(
     let event = referral.move_to(by, input, None, today, now)?;
     save_move(tx, &referral, expected, &event, now, today)?;
     tx.touch_client(referral.client_id);
+    tx.record_change(spoke_domain::change::Change {
+        record_type: "referral".to_owned(),
+        record_id: referral.id.to_string(),
+        client_id: referral.client_id,
+        action: "record.updated".to_owned(),
+        at: now,
+    });
     Ok(referral)
 }
 
