@@ -458,50 +458,51 @@ pub fn list_alerts(
 
 // ----------------------------------------------------------------- acuity
 
-/// Keeps `client`'s acuity as evaluated at `now`; unchanged, nothing is written.
+/// Keeps each client's acuity as evaluated at `now`, writing only those
+/// that changed (one read for all of them).
 pub fn save_acuity(
     conn: &mut DbConnection,
-    client: ClientId,
-    acuity: &Acuity,
+    evaluated: &[(ClientId, Acuity)],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let contributions = to_json(&acuity.contributions);
-    let score = i32::try_from(acuity.score).unwrap_or(i32::MAX);
-    let kept: Option<(i32, String)> = client_acuity::table
-        .find(client.to_string())
-        .select((client_acuity::score, client_acuity::contributions))
-        .first(conn)
-        .optional()?;
-    match kept {
-        Some((s, c)) if s == score && c == contributions => Ok(()),
-        Some(_) => {
-            diesel::update(client_acuity::table.find(client.to_string()))
-                .set((
-                    client_acuity::score.eq(score),
-                    client_acuity::level.eq(acuity.level.as_str()),
-                    client_acuity::contributions.eq(contributions),
-                    client_acuity::computed_at.eq(to_db(now)),
-                ))
-                .execute(conn)?;
-            Ok(())
-        }
-        None => {
-            let insert = diesel::insert_into(client_acuity::table)
-                .values((
-                    client_acuity::client_id.eq(client.to_string()),
-                    client_acuity::score.eq(score),
-                    client_acuity::level.eq(acuity.level.as_str()),
-                    client_acuity::contributions.eq(contributions),
-                    client_acuity::computed_at.eq(to_db(now)),
-                ))
-                .on_conflict_do_nothing();
-            match conn {
-                DbConnection::Sqlite(inner) => insert.execute(inner)?,
-                DbConnection::Postgres(inner) => insert.execute(inner)?,
-            };
-            Ok(())
+    let ids: Vec<ClientId> = evaluated.iter().map(|(id, _)| *id).collect();
+    let kept: std::collections::HashMap<ClientId, Acuity> = acuity_of(conn, &ids)?
+        .into_iter()
+        .map(|(id, acuity, _)| (id, acuity))
+        .collect();
+    for (client, acuity) in evaluated {
+        let score = i32::try_from(acuity.score).unwrap_or(i32::MAX);
+        let contributions = to_json(&acuity.contributions);
+        match kept.get(client) {
+            Some(same) if same == acuity => {}
+            Some(_) => {
+                diesel::update(client_acuity::table.find(client.to_string()))
+                    .set((
+                        client_acuity::score.eq(score),
+                        client_acuity::level.eq(acuity.level.as_str()),
+                        client_acuity::contributions.eq(contributions),
+                        client_acuity::computed_at.eq(to_db(now)),
+                    ))
+                    .execute(conn)?;
+            }
+            None => {
+                let insert = diesel::insert_into(client_acuity::table)
+                    .values((
+                        client_acuity::client_id.eq(client.to_string()),
+                        client_acuity::score.eq(score),
+                        client_acuity::level.eq(acuity.level.as_str()),
+                        client_acuity::contributions.eq(contributions),
+                        client_acuity::computed_at.eq(to_db(now)),
+                    ))
+                    .on_conflict_do_nothing();
+                match conn {
+                    DbConnection::Sqlite(inner) => insert.execute(inner)?,
+                    DbConnection::Postgres(inner) => insert.execute(inner)?,
+                };
+            }
         }
     }
+    Ok(())
 }
 
 /// The acuity of each of `clients` last evaluated, with when.

@@ -197,16 +197,22 @@ fn rule_versions_and_acuity(db: &TestDb) {
         }],
     };
     let at = now();
-    store::save_acuity(&mut conn, maria.id, &acuity, at).unwrap();
-    store::save_acuity(
-        &mut conn,
-        maria.id,
-        &acuity,
-        at + chrono::Duration::hours(1),
-    )
-    .unwrap();
+    store::save_acuity(&mut conn, &[(maria.id, acuity.clone())], at).unwrap();
+    // Unchanged: not written again.
+    let later = at + chrono::Duration::hours(1);
+    store::save_acuity(&mut conn, &[(maria.id, acuity.clone())], later).unwrap();
     let kept = store::acuity_of(&mut conn, &[maria.id]).unwrap();
-    assert_eq!(kept, [(maria.id, acuity, at)]);
+    assert_eq!(kept, [(maria.id, acuity.clone(), at)]);
+    let higher = Acuity {
+        score: 12,
+        level: AcuityLevel::High,
+        ..acuity
+    };
+    store::save_acuity(&mut conn, &[(maria.id, higher.clone())], later).unwrap();
+    assert_eq!(
+        store::acuity_of(&mut conn, &[maria.id]).unwrap(),
+        [(maria.id, higher, later)]
+    );
 }
 
 both_backends!(

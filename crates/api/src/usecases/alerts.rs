@@ -245,12 +245,14 @@ pub fn evaluate_for(
     let signs = signs_of(conn, clock, now, clients)?;
     let mut findings = Vec::new();
     let mut case_managers: Vec<UserId> = staff.to_vec();
+    let mut acuity = Vec::with_capacity(signs.len());
     for s in &signs {
         let evaluation = evaluate(rules, s, today);
-        store::save_acuity(conn, s.client_id, &evaluation.acuity, now)?;
+        acuity.push((s.client_id, evaluation.acuity));
         findings.extend(evaluation.findings);
         case_managers.extend(s.case_manager_id);
     }
+    store::save_acuity(conn, &acuity, now)?;
     case_managers.sort_unstable();
     case_managers.dedup();
     if !case_managers.is_empty() {
