@@ -213,6 +213,36 @@ fn every_bad_input_is_a_problem_and_stores_nothing(spoke: &Spoke) {
         case("unknown status filter", "GET", "/v1/clients?status=closed", 400),
         case("unknown query parameter", "GET", "/v1/clients?stauts=active", 400),
         case("bad audit time", "GET", "/v1/audit-events?from=last-week", 400),
+        case("unknown alert state filter", "GET", "/v1/alerts?state=closed", 400),
+        case("unknown alert rule filter", "GET", "/v1/alerts?rule=no_visits", 400),
+        case("forged change cursor", "GET", "/v1/changes?after=bm90LWEtY3Vyc29y", 400),
+        case("change feed limit too large", "GET", "/v1/changes?limit=500", 400),
+        case("snooze without a day", "POST", &format!("/v1/alerts/{}/snooze", uuid::Uuid::now_v7()), 422)
+            .header("If-Match", "\"1\"")
+            .json(json!({}))
+            .field("until"),
+        case("snooze on no day", "POST", &format!("/v1/alerts/{}/snooze", uuid::Uuid::now_v7()), 422)
+            .header("If-Match", "\"1\"")
+            .json(json!({"until": "next week"}))
+            .field("until"),
+        case("resolve with an unknown field", "POST", &format!("/v1/alerts/{}/resolve", uuid::Uuid::now_v7()), 422)
+            .header("If-Match", "\"1\"")
+            .json(json!({"note": "Seen.", "priority": "high"})),
+        case("alert rule settings of the wrong type", "PUT", "/v1/alert-rules/no_contact", 422)
+            .header("If-Match", "\"1\"")
+            .json(json!({"enabled": "yes", "severity": "medium", "escalate_after_hours": null,
+                         "params": {"days_by_acuity": {"low": 30, "moderate": 14, "high": 7}}}))
+            .field("enabled"),
+        case("alert rule with a threshold it does not take", "PUT", "/v1/alert-rules/no_contact", 422)
+            .header("If-Match", "\"1\"")
+            .json(json!({"enabled": true, "severity": "medium", "escalate_after_hours": null,
+                         "params": {"days": 3, "days_by_acuity": {"low": 30, "moderate": 14, "high": 7}}}))
+            .field("params.days"),
+        case("alert rule with an unknown severity", "PUT", "/v1/alert-rules/no_contact", 422)
+            .header("If-Match", "\"1\"")
+            .json(json!({"enabled": true, "severity": "urgent", "escalate_after_hours": null,
+                         "params": {"days_by_acuity": {"low": 30, "moderate": 14, "high": 7}}}))
+            .field("severity"),
         // PostgreSQL cannot store or compare text with NUL; both backends refuse it alike.
         case("NUL in a search", "GET", "/v1/clients?name=ab%00cd", 422).field("name"),
         case("NUL in a body", "POST", "/v1/clients", 422).json(valid(json!({"given_name": "Ma\u{0}ria"}))),
@@ -463,6 +493,12 @@ fn every_bad_input_is_a_problem_and_stores_nothing(spoke: &Spoke) {
     // And the record the bad requests aimed at is unchanged.
     let after = spoke.get(&client).as_user(&admin).send().expect(200);
     assert_eq!(after.etag(), "\"1\"");
+    let rule = spoke
+        .get("/v1/alert-rules/no_contact/versions")
+        .as_user(&admin)
+        .send()
+        .expect(200);
+    assert_eq!(rule.etag(), "\"1\"", "a refused rule change made a version");
 }
 
 fn internal_errors_say_nothing_of_the_cause(spoke: &Spoke) {

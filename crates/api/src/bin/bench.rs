@@ -182,6 +182,8 @@ struct Data {
     /// Client ids to read, spread over the whole table.
     client_ids: Vec<ClientId>,
     case_manager: UserId,
+    /// A case manager of the first team with a caseload of [`WORKLIST_CLIENTS`].
+    worklist_manager: UserId,
     admin: UserId,
     /// The partner organization's API client, with [`PARTNER_SECRET`].
     partner: ApiClientId,
@@ -410,6 +412,18 @@ fn load(database: &Database, size: usize) -> Data {
         );
         transaction(&mut conn, |conn| clients::insert_many(conn, &chunk)).unwrap();
     }
+    let worklist_manager = fixtures::user(
+        &mut conn,
+        "worklist@bench.spoke.test",
+        Role::CaseManager,
+        Some(managers[0].0),
+    )
+    .id;
+    give_caseload(
+        &mut conn,
+        worklist_manager,
+        &ids[..WORKLIST_CLIENTS.min(ids.len())],
+    );
     let partner = load_partner(&mut conn, &ids, managers[0].1, &mut rng);
     let contacts = load_contacts(&mut conn, &everyone, &mut rng);
     load_appointments(&mut conn, &everyone, &mut rng);
@@ -418,6 +432,7 @@ fn load(database: &Database, size: usize) -> Data {
     Data {
         client_ids: ids,
         case_manager: managers[0].1,
+        worklist_manager,
         admin: admin.id,
         partner,
         contacts,
@@ -530,6 +545,72 @@ fn load_appointments(
     }
 }
 
+/// The caseload of the worklist's case manager.
+const WORKLIST_CLIENTS: usize = 40;
+
+/// Makes `manager` the primary case manager of `clients`.
+fn give_caseload(
+    conn: &mut spoke_persistence::DbConnection,
+    manager: UserId,
+    clients: &[ClientId],
+) {
+    for &id in clients {
+        let mut client = clients::get(conn, id).unwrap();
+        let expected = client.version;
+        client.primary_case_manager_id = Some(manager);
+        client.version += 1;
+        clients::update(conn, &client, expected).unwrap();
+    }
+}
+
+/// Up to this many clients, a run sweeps every client's alerts.
+const SWEEP_UP_TO: usize = 200_000;
+
+/// One alert sweep over every client (as the worker runs it), timed beside
+/// the bare walk reading the same clients in the same batches.
+fn sweep(db: &TestDb, size: usize) -> Row {
+    use spoke_persistence::alerts;
+    let database = db.open(4);
+    let started = Instant::now();
+    let mut conn = database.conn().unwrap();
+    let mut after = None;
+    let mut walked = 0;
+    loop {
+        let ids = alerts::client_ids_after(&mut conn, after, 500).unwrap();
+        walked += alerts::enrollments(&mut conn, &ids).unwrap().len();
+        match ids.last() {
+            Some(last) if ids.len() == 500 => after = Some(*last),
+            _ => break,
+        }
+    }
+    drop(conn);
+    let bare = started.elapsed();
+    let db = spoke_api::db::Db::new(database);
+    let clock = spoke_api::context::Clock::new(chrono_tz::Tz::UTC);
+    let started = Instant::now();
+    let swept = actix_web::rt::System::new()
+        .block_on(async move { spoke_api::usecases::alerts::sweep(&db, clock, |_| {}).await })
+        .unwrap();
+    let took = started.elapsed();
+    let per_second = swept.clients as f64 / took.as_secs_f64();
+    Row {
+        size,
+        name: "sweep: every client's alerts".to_owned(),
+        rps: per_second,
+        p50_ms: took.as_secs_f64() * 1000.0,
+        p99_ms: took.as_secs_f64() * 1000.0,
+        floor_rps: walked as f64 / bare.as_secs_f64(),
+        note: format!(
+            "{} clients in {:.1} s ({per_second:.0}/s), {} alerts opened; the bare walk reading the same {walked} clients {:.2} s (x{:.1})",
+            swept.clients,
+            took.as_secs_f64(),
+            swept.opened,
+            bare.as_secs_f64(),
+            took.as_secs_f64() / bare.as_secs_f64()
+        ),
+    }
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -610,6 +691,7 @@ fn measure(spoke: &Path, db: &TestDb, data: &Data, size: usize, seconds: usize) 
     let staff = |user| spoke_api::auth::Subject::Staff { user, version: 1 };
     let token = tokens.sign(staff(data.case_manager), now()).unwrap();
     let admin_token = tokens.sign(staff(data.admin), now()).unwrap();
+    let worklist_token = tokens.sign(staff(data.worklist_manager), now()).unwrap();
     let partner_token = partner_token(&base, data.partner);
     let paths: Vec<String> = data
         .client_ids
@@ -711,8 +793,19 @@ fn measure(spoke: &Path, db: &TestDb, data: &Data, size: usize, seconds: usize) 
             &token,
             one(&format!("/v1/transport?date={tomorrow}&limit=50")),
         ),
+        (
+            "GET /v1/me/worklist (a caseload of 40, after a sweep)",
+            &worklist_token,
+            one("/v1/me/worklist"),
+        ),
     ];
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    // The sweep first: the worklist then shows the alerts it raised.
+    let sweeps =
+        "sweep: every client's alerts".contains(only.as_str()) || only.contains("worklist");
+    if size <= SWEEP_UP_TO && sweeps {
+        rows.push(sweep(db, size));
+    }
     for (name, token, paths) in cases {
         if !name.contains(only.as_str()) {
             continue;

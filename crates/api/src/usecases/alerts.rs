@@ -229,9 +229,9 @@ impl std::ops::AddAssign for Evaluated {
     }
 }
 
-/// Evaluates every rule for `clients` and the caseloads of their case
-/// managers (and of `staff`), keeps each client's acuity, opens what is
-/// new and clears what is gone.
+/// Evaluates every rule for `clients` and the caseloads of `staff` (and,
+/// with `their_caseloads`, of the clients' case managers), keeps each
+/// client's acuity, opens what is new and clears what is gone.
 pub fn evaluate_for(
     tx: &mut Tx,
     clock: &Clock,
@@ -239,6 +239,7 @@ pub fn evaluate_for(
     rules: &RuleSet,
     clients: &[ClientId],
     staff: &[UserId],
+    their_caseloads: bool,
 ) -> Result<Evaluated, ApiError> {
     let today = clock.day_of(now);
     let conn: &mut DbConnection = tx;
@@ -250,7 +251,9 @@ pub fn evaluate_for(
         let evaluation = evaluate(rules, s, today);
         acuity.push((s.client_id, evaluation.acuity));
         findings.extend(evaluation.findings);
-        case_managers.extend(s.case_manager_id);
+        if their_caseloads {
+            case_managers.extend(s.case_manager_id);
+        }
     }
     store::save_acuity(conn, &acuity, now)?;
     case_managers.sort_unstable();
@@ -310,7 +313,7 @@ pub fn after_change(tx: &mut Tx, clock: &Clock) -> Result<(), ApiError> {
         return Ok(());
     }
     let rules = rule_set(tx)?;
-    evaluate_for(tx, clock, clock.now(), &rules, &clients, &[])?;
+    evaluate_for(tx, clock, clock.now(), &rules, &clients, &[], true)?;
     Ok(())
 }
 
@@ -346,7 +349,8 @@ pub async fn sweep(
             .write(move |tx| {
                 let ids = store::client_ids_after(tx, after, SWEEP_BATCH as i64)?;
                 let rules = rule_set(tx)?;
-                let done = evaluate_for(tx, &clock, now, &rules, &ids, &[])?;
+                // Caseloads once at the end: each batch has clients of nearly every case manager.
+                let done = evaluate_for(tx, &clock, now, &rules, &ids, &[], false)?;
                 Ok((ids, done))
             })
             .await?;
@@ -370,7 +374,7 @@ pub async fn sweep(
             // And those with a live alert, whose clients may all have left.
             let mut staff = store::staff_with_live_alerts(tx)?;
             staff.extend(everyone);
-            evaluate_for(tx, &clock, now, &rules, &[], &staff)
+            evaluate_for(tx, &clock, now, &rules, &[], &staff, false)
         })
         .await?;
     swept.opened += done.opened;
