@@ -271,34 +271,33 @@ pub fn live_alerts(
     clients: &[ClientId],
     staff: &[UserId],
 ) -> Result<Vec<Alert>, StoreError> {
-    about(conn, clients, staff, |query| {
-        query.filter(alerts::cleared_at.is_null())
-    })
+    let mut found = about(conn, clients, staff)?;
+    found.retain(|a| a.cleared_at.is_none());
+    Ok(found)
 }
 
-/// The alerts about `clients`, then those about `staff`, that `narrow`
-/// keeps: two queries, each through its own index (`client_id IN ... OR
-/// staff_id IN ...` would read every alert).
+/// Every alert about `clients`, then about `staff`: two queries, each
+/// through its own index (`client_id IN ... OR staff_id IN ...` would read
+/// every alert). Callers narrow by state in memory: a filter on state or
+/// `cleared_at` in SQL lets SQLite pick the state or live-alert index and
+/// read every open alert of the agency instead of these few clients'.
 fn about(
     conn: &mut DbConnection,
     clients: &[ClientId],
     staff: &[UserId],
-    narrow: impl Fn(
-        alerts::BoxedQuery<'static, MultiBackend>,
-    ) -> alerts::BoxedQuery<'static, MultiBackend>,
 ) -> Result<Vec<Alert>, StoreError> {
     let mut found = Vec::new();
     if !clients.is_empty() {
         let query = alerts::table
             .filter(alerts::client_id.eq_any(strings(clients)))
             .into_boxed();
-        found.extend(load(narrow(query), conn)?);
+        found.extend(load(query, conn)?);
     }
     if !staff.is_empty() {
         let query = alerts::table
             .filter(alerts::staff_id.eq_any(strings(staff)))
             .into_boxed();
-        found.extend(load(narrow(query), conn)?);
+        found.extend(load(query, conn)?);
     }
     Ok(found)
 }
@@ -309,11 +308,9 @@ pub fn waiting_alerts(
     clients: &[ClientId],
     staff: &[UserId],
 ) -> Result<Vec<Alert>, StoreError> {
-    about(conn, clients, staff, |query| {
-        query.filter(
-            alerts::state.eq_any([AlertState::Open.as_str(), AlertState::Acknowledged.as_str()]),
-        )
-    })
+    let mut found = about(conn, clients, staff)?;
+    found.retain(|a| matches!(a.state, AlertState::Open | AlertState::Acknowledged));
+    Ok(found)
 }
 
 /// The staff members with a live alert about them.
