@@ -280,13 +280,9 @@ pub fn evaluate_for(
     }
     for alert in &changes.clear {
         // Changed meanwhile by someone else: the next evaluation clears it.
-        match store::update_alert(tx, alert, alert.version - 1) {
-            Ok(()) => {
-                done.cleared += 1;
-                feed(tx, alert, "alert.resolved", now);
-            }
-            Err(StoreError::Stale) => {}
-            Err(other) => return Err(other.into()),
+        if update_quietly(tx, alert, alert.version - 1)? {
+            done.cleared += 1;
+            feed(tx, alert, "alert.resolved", now);
         }
     }
     Ok(done)
